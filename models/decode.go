@@ -1,0 +1,643 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/m365kit/backuprestore/internal/jsonlex"
+)
+
+// DecodeError reports a body that is not valid JSON or not a JSON object
+// where one is required. Type mismatches inside a valid object are not
+// errors: the raw value is kept in AdditionalData.
+type DecodeError struct {
+	// What names the value being decoded, e.g. "protection unit".
+	What string
+	Err  error
+}
+
+func (e *DecodeError) Error() string { return "decoding " + e.What + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying syntax error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// UnmarshalJSON decodes a protection unit from its Graph JSON form in a
+// single pass. It fails with *DecodeError only when data is not valid JSON or
+// not an object; see the package documentation for what it tolerates. JSON
+// null leaves u unchanged.
+func (u *ProtectionUnit) UnmarshalJSON(data []byte) error {
+	l := jsonlex.New(data)
+	if l.Peek() == jsonlex.KindNull {
+		return nil
+	}
+	var v ProtectionUnit
+	if err := decodeUnit(l, &v); err != nil {
+		return &DecodeError{What: "protection unit", Err: err}
+	}
+	if err := l.End(); err != nil {
+		return &DecodeError{What: "protection unit", Err: err}
+	}
+	*u = v
+	return nil
+}
+
+// UnmarshalJSON decodes a list page ({"value":[...],"@odata.nextLink":...}).
+// It fails with *DecodeError when data is not valid JSON, not an object, or
+// "value" holds something other than an array of objects.
+func (p *ProtectionUnitPage) UnmarshalJSON(data []byte) error {
+	l := jsonlex.New(data)
+	var v ProtectionUnitPage
+	if err := decodePage(l, &v); err != nil {
+		return &DecodeError{What: "protection unit page", Err: err}
+	}
+	if err := l.End(); err != nil {
+		return &DecodeError{What: "protection unit page", Err: err}
+	}
+	*p = v
+	return nil
+}
+
+// ParseErrorResponse decodes Graph's error envelope {"error":{...}} and
+// returns the error member, or nil when the body has none. Keys of the error
+// object are matched case-insensitively ("innerError" and "innererror" are
+// both seen in the wild). It fails with *DecodeError only for invalid JSON or
+// a body that is not an object.
+func ParseErrorResponse(data []byte) (*PublicError, error) {
+	l := jsonlex.New(data)
+	isNull, err := l.ObjectStart()
+	if err != nil || isNull {
+		if err == nil {
+			return nil, nil
+		}
+		return nil, &DecodeError{What: "error response", Err: err}
+	}
+	var out *PublicError
+	first := true
+	for {
+		key, ok, err := l.NextKey(&first)
+		if err != nil {
+			return nil, &DecodeError{What: "error response", Err: err}
+		}
+		if !ok {
+			break
+		}
+		if strings.EqualFold(string(key), "error") && l.Peek() == jsonlex.KindObject {
+			pe := &PublicError{}
+			if err := decodePublicError(l, pe); err != nil {
+				return nil, &DecodeError{What: "error response", Err: err}
+			}
+			out = pe
+			continue
+		}
+		if _, err := l.Skip(); err != nil {
+			return nil, &DecodeError{What: "error response", Err: err}
+		}
+	}
+	if err := l.End(); err != nil {
+		return nil, &DecodeError{What: "error response", Err: err}
+	}
+	return out, nil
+}
+
+func notObject(k jsonlex.Kind) error {
+	return fmt.Errorf("want a JSON object, got %s", k)
+}
+
+func decodePage(l *jsonlex.Lexer, p *ProtectionUnitPage) error {
+	if k := l.Peek(); k != jsonlex.KindObject {
+		return notObject(k)
+	}
+	if _, err := l.ObjectStart(); err != nil {
+		return err
+	}
+	first := true
+	for {
+		key, ok, err := l.NextKey(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch string(key) {
+		case "value":
+			err = decodeUnits(l, p)
+		case "@odata.nextLink":
+			err = stringField(l, &p.NextLink, &p.AdditionalData, key)
+		case "@odata.context":
+			err = stringField(l, &p.ODataContext, &p.AdditionalData, key)
+		case "@odata.count":
+			if l.Peek() == jsonlex.KindNumber {
+				var n int64
+				if n, _, err = l.Int64(); err == nil {
+					p.Count = &n
+				}
+			} else {
+				err = keep(l, &p.AdditionalData, key)
+			}
+		default:
+			err = keep(l, &p.AdditionalData, key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func decodeUnits(l *jsonlex.Lexer, p *ProtectionUnitPage) error {
+	isNull, err := l.ArrayStart()
+	if err != nil || isNull {
+		return err
+	}
+	// Units are decoded into one backing slice and handed out as pointers
+	// into it: one allocation per page instead of one per unit.
+	slab := make([]ProtectionUnit, 0, 16)
+	first := true
+	for {
+		ok, err := l.NextElement(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if k := l.Peek(); k != jsonlex.KindObject {
+			return fmt.Errorf("value[%d]: %w", len(slab), notObject(k))
+		}
+		slab = append(slab, ProtectionUnit{})
+		if err := decodeUnit(l, &slab[len(slab)-1]); err != nil {
+			return fmt.Errorf("value[%d]: %w", len(slab)-1, err)
+		}
+	}
+	p.Value = make([]*ProtectionUnit, len(slab))
+	for i := range slab {
+		p.Value[i] = &slab[i]
+	}
+	return nil
+}
+
+func decodeUnit(l *jsonlex.Lexer, u *ProtectionUnit) error {
+	if k := l.Peek(); k != jsonlex.KindObject {
+		return notObject(k)
+	}
+	if _, err := l.ObjectStart(); err != nil {
+		return err
+	}
+	ad := &u.AdditionalData
+	first := true
+	for {
+		key, ok, err := l.NextKey(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch string(key) {
+		case "id":
+			err = stringField(l, &u.ID, ad, key)
+		case "@odata.type":
+			err = stringField(l, &u.ODataType, ad, key)
+		case "policyId":
+			err = stringField(l, &u.PolicyID, ad, key)
+		case "status":
+			err = statusField(l, &u.Status, ad, key)
+		case "protectionSources":
+			var s string
+			if err = stringField(l, &s, ad, key); err == nil {
+				u.ProtectionSources = ParseProtectionSources(s)
+			}
+		case "createdBy":
+			err = identitySetField(l, &u.CreatedBy, ad, key)
+		case "lastModifiedBy":
+			err = identitySetField(l, &u.LastModifiedBy, ad, key)
+		case "createdDateTime":
+			err = timeField(l, &u.CreatedDateTime, ad, key)
+		case "lastModifiedDateTime":
+			err = timeField(l, &u.LastModifiedDateTime, ad, key)
+		case "offboardRequestedDateTime":
+			err = timeField(l, &u.OffboardRequestedDateTime, ad, key)
+		case "error":
+			if k := l.Peek(); k == jsonlex.KindObject {
+				u.Error = &PublicError{}
+				err = decodePublicError(l, u.Error)
+			} else if k == jsonlex.KindNull {
+				_, err = l.Skip()
+			} else {
+				err = keep(l, ad, key)
+			}
+		case "siteId":
+			err = stringField(l, &u.SiteID, ad, key)
+		case "siteName":
+			err = stringField(l, &u.SiteName, ad, key)
+		case "siteWebUrl":
+			err = stringField(l, &u.SiteWebURL, ad, key)
+		case "directoryObjectId":
+			err = stringField(l, &u.DirectoryObjectID, ad, key)
+		case "displayName":
+			err = stringField(l, &u.DisplayName, ad, key)
+		case "email":
+			err = stringField(l, &u.Email, ad, key)
+		default:
+			err = keep(l, ad, key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// keep stores the next value, decoded generically, in (*ad)[key].
+func keep(l *jsonlex.Lexer, ad *map[string]any, key []byte) error {
+	raw, err := l.Skip()
+	if err != nil {
+		return err
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	if *ad == nil {
+		*ad = make(map[string]any, 1)
+	}
+	(*ad)[string(key)] = v
+	return nil
+}
+
+// stringField reads a string into dst; null leaves it empty; any other type
+// is kept in AdditionalData.
+func stringField(l *jsonlex.Lexer, dst *string, ad *map[string]any, key []byte) error {
+	switch l.Peek() {
+	case jsonlex.KindString:
+		s, _, err := l.String()
+		*dst = s
+		return err
+	case jsonlex.KindNull:
+		_, err := l.Skip()
+		return err
+	}
+	return keep(l, ad, key)
+}
+
+func statusField(l *jsonlex.Lexer, dst *ProtectionUnitStatus, ad *map[string]any, key []byte) error {
+	if l.Peek() != jsonlex.KindString {
+		var s string
+		err := stringField(l, &s, ad, key)
+		*dst = ProtectionUnitStatus(s)
+		return err
+	}
+	b, _, err := l.StringBytes()
+	if err != nil {
+		return err
+	}
+	*dst = internStatus(b)
+	return nil
+}
+
+// internStatus returns the constant for a known status without allocating.
+func internStatus(b []byte) ProtectionUnitStatus {
+	switch string(b) {
+	case "protectRequested":
+		return StatusProtectRequested
+	case "protected":
+		return StatusProtected
+	case "unprotectRequested":
+		return StatusUnprotectRequested
+	case "unprotected":
+		return StatusUnprotected
+	case "removeRequested":
+		return StatusRemoveRequested
+	case "unknownFutureValue":
+		return StatusUnknownFutureValue
+	case "offboardRequested":
+		return StatusOffboardRequested
+	case "offboarded":
+		return StatusOffboarded
+	case "cancelOffboardRequested":
+		return StatusCancelOffboardRequested
+	}
+	return ProtectionUnitStatus(b)
+}
+
+// timeField reads a timestamp. A value that is not a valid timestamp leaves
+// dst zero and is kept, raw, in AdditionalData under key.
+func timeField(l *jsonlex.Lexer, dst *time.Time, ad *map[string]any, key []byte) error {
+	if l.Peek() != jsonlex.KindString {
+		return stringField(l, new(string), ad, key)
+	}
+	b, _, err := l.StringBytes()
+	if err != nil {
+		return err
+	}
+	if t, ok := fastTimestamp(b); ok {
+		*dst = t
+		return nil
+	}
+	s := string(b)
+	if t, ok := parseTimestamp(s); ok {
+		*dst = t
+		return nil
+	}
+	if *ad == nil {
+		*ad = make(map[string]any, 1)
+	}
+	(*ad)[string(key)] = s
+	return nil
+}
+
+// fastTimestamp parses the common "2006-01-02T15:04:05[.fraction]Z" form
+// without allocating; anything else returns ok=false for the general parser.
+func fastTimestamp(b []byte) (time.Time, bool) {
+	if len(b) < 20 || b[len(b)-1] != 'Z' || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(s []byte) (int, bool) {
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	year, ok1 := num(b[0:4])
+	month, ok2 := num(b[5:7])
+	day, ok3 := num(b[8:10])
+	hour, ok4 := num(b[11:13])
+	minute, ok5 := num(b[14:16])
+	sec, ok6 := num(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 ||
+		day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	nsec := 0
+	frac := b[19 : len(b)-1]
+	if len(frac) > 0 {
+		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+			return time.Time{}, false
+		}
+		n, ok := num(frac[1:])
+		if !ok {
+			return time.Time{}, false
+		}
+		for range 10 - len(frac) {
+			n *= 10
+		}
+		nsec = n
+	}
+	if year == 1 && month == 1 && day == 1 && hour == 0 && minute == 0 && sec == 0 && nsec == 0 {
+		return time.Time{}, true
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+func identitySetField(l *jsonlex.Lexer, dst **IdentitySet, ad *map[string]any, key []byte) error {
+	switch l.Peek() {
+	case jsonlex.KindObject:
+		s := &IdentitySet{}
+		if err := decodeIdentitySet(l, s); err != nil {
+			return err
+		}
+		*dst = s
+		return nil
+	case jsonlex.KindNull:
+		_, err := l.Skip()
+		return err
+	}
+	return keep(l, ad, key)
+}
+
+func decodeIdentitySet(l *jsonlex.Lexer, s *IdentitySet) error {
+	if _, err := l.ObjectStart(); err != nil {
+		return err
+	}
+	first := true
+	for {
+		key, ok, err := l.NextKey(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch string(key) {
+		case "application":
+			err = identityField(l, &s.Application, &s.AdditionalData, key)
+		case "device":
+			err = identityField(l, &s.Device, &s.AdditionalData, key)
+		case "user":
+			err = identityField(l, &s.User, &s.AdditionalData, key)
+		default:
+			err = keep(l, &s.AdditionalData, key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func identityField(l *jsonlex.Lexer, dst **Identity, ad *map[string]any, key []byte) error {
+	switch l.Peek() {
+	case jsonlex.KindObject:
+	case jsonlex.KindNull:
+		_, err := l.Skip()
+		return err
+	default:
+		return keep(l, ad, key)
+	}
+	id := &Identity{}
+	if _, err := l.ObjectStart(); err != nil {
+		return err
+	}
+	first := true
+	for {
+		key, ok, err := l.NextKey(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			*dst = id
+			return nil
+		}
+		switch string(key) {
+		case "id":
+			err = stringField(l, &id.ID, &id.AdditionalData, key)
+		case "displayName":
+			err = stringField(l, &id.DisplayName, &id.AdditionalData, key)
+		case "email":
+			err = stringField(l, &id.Email, &id.AdditionalData, key)
+		default:
+			err = keep(l, &id.AdditionalData, key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// decodePublicError decodes a publicError (or Graph's mainError). Keys are
+// matched case-insensitively.
+func decodePublicError(l *jsonlex.Lexer, e *PublicError) error {
+	if _, err := l.ObjectStart(); err != nil {
+		return err
+	}
+	first := true
+	for {
+		key, ok, err := l.NextKey(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch strings.ToLower(string(key)) {
+		case "code":
+			err = stringField(l, &e.Code, &e.AdditionalData, key)
+		case "message":
+			err = stringField(l, &e.Message, &e.AdditionalData, key)
+		case "target":
+			err = stringField(l, &e.Target, &e.AdditionalData, key)
+		case "details":
+			err = detailsField(l, &e.Details, &e.AdditionalData, key)
+		case "innererror":
+			if l.Peek() == jsonlex.KindObject {
+				e.InnerError = &PublicInnerError{}
+				err = decodeInnerError(l, e.InnerError)
+			} else {
+				err = keepUnlessNull(l, &e.AdditionalData, key)
+			}
+		default:
+			err = keep(l, &e.AdditionalData, key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func decodeInnerError(l *jsonlex.Lexer, e *PublicInnerError) error {
+	if _, err := l.ObjectStart(); err != nil {
+		return err
+	}
+	first := true
+	for {
+		key, ok, err := l.NextKey(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch strings.ToLower(string(key)) {
+		case "code":
+			err = stringField(l, &e.Code, &e.AdditionalData, key)
+		case "message":
+			err = stringField(l, &e.Message, &e.AdditionalData, key)
+		case "target":
+			err = stringField(l, &e.Target, &e.AdditionalData, key)
+		case "details":
+			err = detailsField(l, &e.Details, &e.AdditionalData, key)
+		case "request-id":
+			err = stringField(l, &e.RequestID, &e.AdditionalData, key)
+		case "client-request-id":
+			err = stringField(l, &e.ClientRequestID, &e.AdditionalData, key)
+		case "date":
+			err = stringField(l, &e.Date, &e.AdditionalData, key)
+		default:
+			err = keep(l, &e.AdditionalData, key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func keepUnlessNull(l *jsonlex.Lexer, ad *map[string]any, key []byte) error {
+	if l.Peek() == jsonlex.KindNull {
+		_, err := l.Skip()
+		return err
+	}
+	return keep(l, ad, key)
+}
+
+// detailsField decodes an array of error details. If it is not an array of
+// objects, the raw value is kept in AdditionalData and dst stays nil.
+func detailsField(l *jsonlex.Lexer, dst *[]PublicErrorDetail, ad *map[string]any, key []byte) error {
+	if l.Peek() != jsonlex.KindArray {
+		return keepUnlessNull(l, ad, key)
+	}
+	raw, err := l.Skip()
+	if err != nil {
+		return err
+	}
+	sub := jsonlex.New(raw)
+	if _, err := sub.ArrayStart(); err != nil {
+		return err
+	}
+	details := []PublicErrorDetail{}
+	first := true
+	for {
+		more, err := sub.NextElement(&first)
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+		if sub.Peek() != jsonlex.KindObject {
+			return keep(jsonlex.New(raw), ad, key)
+		}
+		var d PublicErrorDetail
+		if err := decodeDetail(sub, &d); err != nil {
+			return err
+		}
+		details = append(details, d)
+	}
+	*dst = details
+	return nil
+}
+
+func decodeDetail(l *jsonlex.Lexer, d *PublicErrorDetail) error {
+	if _, err := l.ObjectStart(); err != nil {
+		return err
+	}
+	first := true
+	for {
+		key, ok, err := l.NextKey(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch strings.ToLower(string(key)) {
+		case "code":
+			err = stringField(l, &d.Code, &d.AdditionalData, key)
+		case "message":
+			err = stringField(l, &d.Message, &d.AdditionalData, key)
+		case "target":
+			err = stringField(l, &d.Target, &d.AdditionalData, key)
+		default:
+			err = keep(l, &d.AdditionalData, key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

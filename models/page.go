@@ -1,0 +1,17 @@
+package models
+
+// ProtectionUnitPage is one page of a protection-unit list: the units and,
+// when more remain, the absolute @odata.nextLink to request (verbatim) for
+// the next page.
+type ProtectionUnitPage struct {
+	Value []*ProtectionUnit
+	// NextLink is @odata.nextLink, or "" on the last page.
+	NextLink string
+	// Count is @odata.count, present only when the request asked for it
+	// ($count=true) and usually only on the first page.
+	Count *int64
+	// ODataContext is @odata.context.
+	ODataContext string
+	// AdditionalData holds every other property of the page envelope.
+	AdditionalData map[string]any
+}

@@ -1,0 +1,157 @@
+package models
+
+import (
+	"strings"
+	"time"
+)
+
+// UnitKind is the concrete type of a protection unit.
+type UnitKind int
+
+// The kinds of protection unit.
+const (
+	// KindUnknown is a unit whose type could not be told: no known
+	// @odata.type and no site-only property.
+	KindUnknown UnitKind = iota
+	// KindSite is a siteProtectionUnit (SharePoint site).
+	KindSite
+	// KindDrive is a driveProtectionUnit (OneDrive for Business).
+	KindDrive
+	// KindMailbox is a mailboxProtectionUnit (Exchange mailbox).
+	KindMailbox
+)
+
+// The @odata.type values of the three derived types.
+const (
+	ODataTypeSite    = "#microsoft.graph.siteProtectionUnit"
+	ODataTypeDrive   = "#microsoft.graph.driveProtectionUnit"
+	ODataTypeMailbox = "#microsoft.graph.mailboxProtectionUnit"
+)
+
+// String returns "site", "drive", "mailbox" or "unknown".
+func (k UnitKind) String() string {
+	switch k {
+	case KindSite:
+		return "site"
+	case KindDrive:
+		return "drive"
+	case KindMailbox:
+		return "mailbox"
+	}
+	return "unknown"
+}
+
+// ODataType returns the @odata.type value of the kind, or "" for KindUnknown.
+func (k UnitKind) ODataType() string {
+	switch k {
+	case KindSite:
+		return ODataTypeSite
+	case KindDrive:
+		return ODataTypeDrive
+	case KindMailbox:
+		return ODataTypeMailbox
+	}
+	return ""
+}
+
+// ProtectionUnit is a Backup Storage protection unit: the abstract
+// protectionUnitBase and its three derived types (siteProtectionUnit,
+// driveProtectionUnit, mailboxProtectionUnit) in one struct. Fields a kind
+// does not have stay empty; Kind tells which kind it is.
+//
+// Time fields are UTC; the zero time means the service sent no value, null,
+// or the "0001-01-01T00:00:00.0000000Z" sentinel ("never").
+type ProtectionUnit struct {
+	ID                string
+	PolicyID          string
+	Status            ProtectionUnitStatus
+	ProtectionSources ProtectionSources
+
+	CreatedBy                 *IdentitySet
+	LastModifiedBy            *IdentitySet
+	CreatedDateTime           time.Time
+	LastModifiedDateTime      time.Time
+	OffboardRequestedDateTime time.Time
+
+	// Error is set when creating or enabling the unit failed.
+	Error *PublicError
+
+	// ODataType is the raw @odata.type, e.g. "#microsoft.graph.siteProtectionUnit".
+	ODataType string
+
+	// Site units.
+	SiteID     string
+	SiteName   string
+	SiteWebURL string
+
+	// Drive and mailbox units.
+	DirectoryObjectID string
+	DisplayName       string
+	Email             string
+
+	// AdditionalData holds every property this struct does not declare, and
+	// the raw value of any declared property that arrived malformed.
+	AdditionalData map[string]any
+}
+
+// Kind returns the unit's concrete type: from @odata.type when it names one
+// of the three derived types (with or without '#', with the "microsoft.graph"
+// namespace or its "graph" alias), otherwise inferred from site-only
+// properties (the documented examples omit @odata.type but carry siteId).
+// Drive and mailbox units have the same properties, so without @odata.type
+// they are KindUnknown.
+func (u *ProtectionUnit) Kind() UnitKind {
+	if u == nil {
+		return KindUnknown
+	}
+	if k := KindFromODataType(u.ODataType); k != KindUnknown {
+		return k
+	}
+	if u.SiteID != "" || u.SiteName != "" || u.SiteWebURL != "" {
+		return KindSite
+	}
+	return KindUnknown
+}
+
+// KindFromODataType maps an @odata.type value (or a cast segment such as
+// "microsoft.graph.driveProtectionUnit" or "graph.driveProtectionUnit") to a
+// kind; anything else is KindUnknown.
+func KindFromODataType(t string) UnitKind {
+	t = strings.TrimPrefix(t, "#")
+	if rest, ok := strings.CutPrefix(t, "microsoft.graph."); ok {
+		t = rest
+	} else if rest, ok := strings.CutPrefix(t, "graph."); ok {
+		t = rest
+	} else {
+		return KindUnknown
+	}
+	switch t {
+	case "siteProtectionUnit":
+		return KindSite
+	case "driveProtectionUnit":
+		return KindDrive
+	case "mailboxProtectionUnit":
+		return KindMailbox
+	}
+	return KindUnknown
+}
+
+// OffboardRequested reports whether an offboarding was ever requested, i.e.
+// OffboardRequestedDateTime is set.
+func (u *ProtectionUnit) OffboardRequested() bool {
+	return u != nil && !u.OffboardRequestedDateTime.IsZero()
+}
+
+// Name returns a human-readable name: the site name for sites, the display
+// name for drives and mailboxes, falling back to the web URL, email or ID.
+func (u *ProtectionUnit) Name() string {
+	if u == nil {
+		return ""
+	}
+	for _, s := range []string{u.SiteName, u.DisplayName, u.SiteWebURL, u.Email} {
+		if s != "" {
+			return s
+		}
+	}
+	return u.ID
+}
