@@ -1,0 +1,232 @@
+package backuprestore
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	abs "github.com/microsoft/kiota-abstractions-go"
+	khttp "github.com/microsoft/kiota-http-go"
+	jsonserialization "github.com/microsoft/kiota-serialization-json-go"
+
+	"github.com/m365kit/backuprestore/internal/middleware"
+)
+
+// Options configures a Client. The zero value of every field means its
+// documented default; a nil *Options means all defaults. NewClient copies
+// the options: changing them afterwards has no effect.
+type Options struct {
+	// BaseURL is the Graph root including the version, default
+	// "https://graph.microsoft.com/v1.0". It must be https, or plain http to
+	// a loopback host (for an emulator). The bearer token is sent only to
+	// this scheme, host and port.
+	BaseURL string
+	// Cloud selects the Graph deployment, default CloudGlobal. The Backup
+	// Storage API exists only there; other clouds make NewClient fail with
+	// ErrUnsupportedCloud.
+	Cloud Cloud
+	// Scopes are the token scopes requested from the credential, default
+	// ["https://graph.microsoft.com/.default"].
+	Scopes []string
+	// HTTPClient supplies the transport (and cookie jar); default a clone of
+	// http.DefaultTransport. Its Transport is wrapped by the client's
+	// middleware. Its Timeout, if set, becomes a per-call deadline that the
+	// client cancels when the call returns (Kiota's adapter would otherwise
+	// create a timer per call and never release it). Redirects are never
+	// followed: a 3xx is returned as *Error.
+	HTTPClient *http.Client
+	// Retry configures retries of throttled and unavailable responses.
+	Retry RetryOptions
+	// MaxResponseBytes caps every response body, default 16 MiB. A larger
+	// body fails the call with an error matching ErrResponseTooLarge, without
+	// reading the excess.
+	MaxResponseBytes int64
+	// Logger receives one debug record per HTTP attempt (method, path,
+	// status, attempt, retry delay, request-id), never a header or token.
+	// Default: discard.
+	Logger *slog.Logger
+}
+
+// RetryOptions configures the retry policy. GETs are retried on 429, 503,
+// 504 and transport errors; offboard, cancelOffboard and $batch (POSTs) only
+// on 429 and 503, which mean the service did not act.
+type RetryOptions struct {
+	// MaxRetries is the number of retries after the first attempt, default
+	// 3. A negative value disables retries.
+	MaxRetries int
+	// MaxRetryDelay is the longest single wait the client honours, default
+	// 60 s. When Retry-After asks for longer, the client does not sleep: it
+	// returns the *Error, whose RetryAfter says how long to wait.
+	MaxRetryDelay time.Duration
+	// BaseDelay is the first backoff delay when the response carries no
+	// Retry-After, default 500 ms; it doubles per retry, with jitter.
+	BaseDelay time.Duration
+}
+
+// The documented defaults.
+const (
+	DefaultMaxRetries       = 3
+	DefaultMaxRetryDelay    = 60 * time.Second
+	DefaultBaseDelay        = 500 * time.Millisecond
+	DefaultMaxResponseBytes = 16 << 20
+)
+
+// Client calls the Backup Storage protection-unit API. It is safe for
+// concurrent use; create one and share it.
+type Client struct {
+	adapter  abs.RequestAdapter
+	maxBytes int64
+	// timeout is the per-call deadline taken from Options.HTTPClient.Timeout.
+	timeout time.Duration
+	// base is set when the client owns its pipeline (NewClient); with
+	// NewClientWithAdapter it is read from the adapter on each call.
+	base *url.URL
+	// initErr is reported by every call of a client built from a nil adapter.
+	initErr error
+}
+
+// NewClient returns a client that authenticates with cred (any
+// azcore.TokenCredential: azidentity, fake.Credential, your own) and sends
+// requests through Kiota's HTTP adapter with the client's own middleware, in
+// this order: guard (origin, token and delegated-token checks), parameter
+// name decoding, user agent ("backuprestore-go/<Version>"), retry (with
+// per-attempt logging), response-size cap.
+//
+// It fails if cred is nil, BaseURL is malformed or not https (plain http is
+// allowed to loopback only), and with ErrUnsupportedCloud for a national
+// cloud.
+func NewClient(cred azcore.TokenCredential, opts *Options) (*Client, error) {
+	if cred == nil {
+		return nil, errors.New("backuprestore: NewClient: credential is nil")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	base, err := parseBaseURL(cmpOr(o.BaseURL, defaultBaseURL))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCloud(o.Cloud, base); err != nil {
+		return nil, err
+	}
+	scopes := o.Scopes
+	if len(scopes) == 0 {
+		scopes = []string{defaultScope}
+	}
+	auth, err := newAuthProvider(cred, scopes, base)
+	if err != nil {
+		return nil, err
+	}
+	maxBytes := o.MaxResponseBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxResponseBytes
+	}
+	httpClient, timeout := newHTTPClient(o, base, maxBytes)
+	adapter, err := khttp.NewNetHttpRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		auth, jsonserialization.NewJsonParseNodeFactory(), jsonserialization.NewJsonSerializationWriterFactory(), httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("backuprestore: creating the Kiota adapter: %w", err)
+	}
+	adapter.SetBaseUrl(base.String())
+	return &Client{adapter: adapter, maxBytes: maxBytes, timeout: timeout, base: base}, nil
+}
+
+// newHTTPClient builds the http.Client the adapter uses: the caller's
+// transport wrapped in the explicit middleware list, no client-wide Timeout
+// (see Options.HTTPClient) and no redirects.
+func newHTTPClient(o Options, base *url.URL, maxBytes int64) (*http.Client, time.Duration) {
+	var transport http.RoundTripper
+	var jar http.CookieJar
+	var timeout time.Duration
+	if o.HTTPClient != nil {
+		transport, jar, timeout = o.HTTPClient.Transport, o.HTTPClient.Jar, o.HTTPClient.Timeout
+	}
+	if transport == nil {
+		transport = khttp.GetDefaultTransport()
+	}
+	retry := o.Retry
+	switch {
+	case retry.MaxRetries == 0:
+		retry.MaxRetries = DefaultMaxRetries
+	case retry.MaxRetries < 0:
+		retry.MaxRetries = 0
+	}
+	if retry.MaxRetryDelay <= 0 {
+		retry.MaxRetryDelay = DefaultMaxRetryDelay
+	}
+	if retry.BaseDelay <= 0 {
+		retry.BaseDelay = DefaultBaseDelay
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	userAgent := khttp.NewUserAgentHandlerOptions()
+	userAgent.ProductName, userAgent.ProductVersion = userAgentProduct, Version
+	// Always an explicit, ordered list: an empty list would make Kiota
+	// install its defaults (RetryHandler included), in map order.
+	chain := []khttp.Middleware{
+		middleware.NewGuard(base, true),
+		khttp.NewParametersNameDecodingHandler(),
+		khttp.NewUserAgentHandlerWithOptions(userAgent),
+		&middleware.Retry{Policy: middleware.RetryPolicy(retry), Logger: logger},
+		&middleware.BodyLimit{Max: maxBytes},
+	}
+	return &http.Client{
+		Transport:     khttp.NewCustomTransportWithParentTransport(transport, chain...),
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}, timeout
+}
+
+// NewClientWithAdapter returns a client that sends every request through
+// adapter, for example msgraph-sdk-go's GraphRequestAdapter, so its
+// authentication, middleware and base URL are used as they are. Behaviour
+// that lives in this package's own pipeline (the retry policy, the
+// origin/token/delegated-token guard, the response-size middleware) is then
+// the adapter's business; decoding, errors and ID checks are unchanged. With
+// a nil adapter every call fails.
+func NewClientWithAdapter(adapter abs.RequestAdapter) *Client {
+	c := &Client{adapter: adapter, maxBytes: DefaultMaxResponseBytes}
+	if adapter == nil {
+		c.initErr = errors.New("backuprestore: NewClientWithAdapter: adapter is nil")
+	}
+	return c
+}
+
+// Adapter returns the Kiota RequestAdapter the client sends requests
+// through, for sending RequestInformation built by the To…RequestInformation
+// methods yourself.
+func (c *Client) Adapter() abs.RequestAdapter { return c.adapter }
+
+// baseURL returns the Graph root the client sends to.
+func (c *Client) baseURL() (*url.URL, error) {
+	if c.initErr != nil {
+		return nil, c.initErr
+	}
+	if c.base != nil {
+		return c.base, nil
+	}
+	raw := strings.TrimRight(c.adapter.GetBaseUrl(), "/")
+	if raw == "" {
+		raw = defaultBaseURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("backuprestore: adapter base URL: %w", err)
+	}
+	return u, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

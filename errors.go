@@ -1,0 +1,306 @@
+package backuprestore
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/m365kit/backuprestore/internal/errs"
+	"github.com/m365kit/backuprestore/internal/retryafter"
+	"github.com/m365kit/backuprestore/models"
+)
+
+// Sentinel errors. Test for them with errors.Is; they are immutable values
+// of an unexported type, so they cannot be redefined by accident, and
+// (*Error).Is matches them against the response's status and Graph code.
+var (
+	// ErrOperationNotAllowed matches Graph error code OperationNotAllowed:
+	// the unit is not in a state that allows the action (for example
+	// cancelOffboard on a unit that is not offboarding). It is a 403, so
+	// ErrForbidden matches too.
+	ErrOperationNotAllowed error = errs.New("backuprestore: operation not allowed in the unit's current state")
+	// ErrBadRequest matches HTTP 400.
+	ErrBadRequest error = errs.New("backuprestore: bad request")
+	// ErrUnauthorized matches HTTP 401: the token is missing, expired or invalid.
+	ErrUnauthorized error = errs.New("backuprestore: unauthorized")
+	// ErrForbidden matches HTTP 403, including OperationNotAllowed.
+	ErrForbidden error = errs.New("backuprestore: forbidden")
+	// ErrNotFound matches HTTP 404 and Graph code ProtectionUnitNotFound.
+	ErrNotFound error = errs.New("backuprestore: not found")
+	// ErrConflict matches HTTP 409.
+	ErrConflict error = errs.New("backuprestore: conflict")
+	// ErrThrottled matches HTTP 429; (*Error).RetryAfter says how long to wait.
+	ErrThrottled error = errs.New("backuprestore: throttled")
+	// ErrServiceUnavailable matches HTTP 503 and 504.
+	ErrServiceUnavailable error = errs.New("backuprestore: service unavailable")
+	// ErrServer matches any HTTP 5xx.
+	ErrServer error = errs.New("backuprestore: server error")
+	// ErrInvalidProtectionUnitID matches Graph code InvalidProtectionUnitId,
+	// and is returned before anything is sent for an ID that is empty, all
+	// white space, "." or "..", holds a control character, or is longer than
+	// 1,024 bytes.
+	ErrInvalidProtectionUnitID error = errs.New("backuprestore: invalid protection unit ID")
+	// ErrUnsupportedCloud is returned by NewClient for a national cloud: the
+	// Backup Storage API exists only in the global service.
+	ErrUnsupportedCloud error = errs.New("backuprestore: the Backup Storage API is not available in this cloud")
+	// ErrDelegatedAuthRequired is returned, before the request is sent, when
+	// offboard or cancelOffboard would be sent with an app-only token: they
+	// accept only delegated BackupRestore-Configuration.ReadWrite.All.
+	ErrDelegatedAuthRequired error = errs.DelegatedAuthRequired
+	// ErrUnexpectedResponse matches a 2xx response without the documented
+	// body: empty, not JSON, malformed or truncated JSON, or the wrong shape.
+	ErrUnexpectedResponse error = errs.New("backuprestore: unexpected response")
+	// ErrResponseTooLarge matches a response whose body exceeded
+	// Options.MaxResponseBytes; the excess was not read.
+	ErrResponseTooLarge error = errs.ResponseTooLarge
+	// ErrForeignHost is returned when a request (for example a nextLink)
+	// would go to another scheme, host or port than Options.BaseURL's. No
+	// request is made and no token leaves.
+	ErrForeignHost error = errs.ForeignHost
+)
+
+// Graph error codes the sentinels match.
+const (
+	CodeOperationNotAllowed     = "OperationNotAllowed"
+	CodeProtectionUnitNotFound  = "ProtectionUnitNotFound"
+	CodeInvalidProtectionUnitID = "InvalidProtectionUnitId"
+)
+
+// maxRawBody is how much of an error body *Error keeps in RawBody.
+const maxRawBody = 4 << 10
+
+// Error is the error returned for every response that is not a success: any
+// non-2xx status, whatever its body was (a Graph error envelope, {}, empty,
+// HTML from a proxy, truncated JSON), and a 2xx without the documented body
+// (then errors.Is(err, ErrUnexpectedResponse) holds). Use errors.As (or
+// errors.AsType) to read it and errors.Is with the package sentinels to
+// classify it. Failures without a response (transport errors, a cancelled
+// context, a request refused before sending) are not *Error; they wrap their
+// cause, so errors.Is(err, context.DeadlineExceeded) works.
+type Error struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Code is Graph's error.code, e.g. "OperationNotAllowed".
+	Code string
+	// Message is Graph's error.message (not localised; don't branch on it).
+	Message string
+	// Target is Graph's error.target.
+	Target string
+	// Details is Graph's error.details.
+	Details []models.PublicErrorDetail
+	// InnerError is Graph's error.innerError, when present.
+	InnerError *models.PublicInnerError
+	// RequestID is the request-id response header, else innerError's.
+	RequestID string
+	// ClientRequestID is the client-request-id response header, else innerError's.
+	ClientRequestID string
+	// Date is the Date response header, else innerError's date; zero if neither parses.
+	Date time.Time
+	// RetryAfter is the delay the Retry-After header asked for (0 if none).
+	RetryAfter time.Duration
+	// Header holds the response headers.
+	Header http.Header
+	// Method and URL identify the request.
+	Method, URL string
+	// RawBody is the start of the response body (at most 4 KiB), kept for
+	// diagnosis when it was not a Graph error envelope.
+	RawBody []byte
+	// Err is the underlying cause when the body could not be used: a decode
+	// error, or one wrapping ErrResponseTooLarge.
+	Err error
+
+	unexpected bool
+}
+
+// Error describes the failure: status, Graph code, message and request-id.
+// Its text is for people, not contractual. It never panics, even on a nil
+// *Error.
+func (e *Error) Error() string {
+	if e == nil {
+		return "backuprestore: <nil> *Error"
+	}
+	var b strings.Builder
+	b.WriteString("backuprestore: ")
+	if e.Method != "" {
+		b.WriteString(e.Method)
+		b.WriteByte(' ')
+		b.WriteString(e.URL)
+		b.WriteString(": ")
+	}
+	if e.unexpected {
+		b.WriteString("unexpected response: ")
+	}
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if text := http.StatusText(e.StatusCode); text != "" && e.Code == "" {
+		b.WriteByte(' ')
+		b.WriteString(text)
+	}
+	if e.Code != "" {
+		b.WriteByte(' ')
+		b.WriteString(e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request-id ")
+		b.WriteString(e.RequestID)
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying cause, if any.
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
+
+// Is reports whether e matches one of the package sentinels.
+func (e *Error) Is(target error) bool {
+	if e == nil {
+		return false
+	}
+	s := e.StatusCode
+	switch target {
+	case ErrOperationNotAllowed:
+		return strings.EqualFold(e.Code, CodeOperationNotAllowed)
+	case ErrBadRequest:
+		return s == http.StatusBadRequest
+	case ErrUnauthorized:
+		return s == http.StatusUnauthorized
+	case ErrForbidden:
+		return s == http.StatusForbidden
+	case ErrNotFound:
+		return s == http.StatusNotFound || strings.EqualFold(e.Code, CodeProtectionUnitNotFound)
+	case ErrConflict:
+		return s == http.StatusConflict
+	case ErrThrottled:
+		return s == http.StatusTooManyRequests
+	case ErrServiceUnavailable:
+		return s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout
+	case ErrServer:
+		return s >= 500 && s <= 599
+	case ErrInvalidProtectionUnitID:
+		return strings.EqualFold(e.Code, CodeInvalidProtectionUnitID)
+	case ErrUnexpectedResponse:
+		return e.unexpected
+	}
+	return false
+}
+
+// newResponseError builds *Error from a failed response's status, headers
+// and (already read, possibly partial) body. readErr is the error reading
+// the body, if any.
+func newResponseError(resp *http.Response, body []byte, readErr error) *Error {
+	e := &Error{
+		StatusCode: resp.StatusCode,
+		Header:     resp.Header,
+		Err:        readErr,
+	}
+	if resp.Request != nil {
+		e.Method = resp.Request.Method
+		e.URL = redactURL(resp.Request.URL.String())
+	}
+	e.fillFromHeaders(resp.Header)
+	if len(body) > 0 {
+		pe, err := models.ParseErrorResponse(body)
+		switch {
+		case err != nil:
+			e.RawBody = rawPrefix(body)
+			if e.Err == nil {
+				e.Err = err
+			}
+		case pe == nil:
+			e.RawBody = rawPrefix(body)
+		default:
+			e.fillFromBody(pe)
+		}
+	}
+	return e
+}
+
+// newUnexpectedResponse builds the *Error for a 2xx without the documented
+// body.
+func newUnexpectedResponse(resp *http.Response, body []byte, cause error) *Error {
+	e := newResponseError(resp, nil, cause)
+	e.unexpected = true
+	e.RawBody = rawPrefix(body)
+	return e
+}
+
+func rawPrefix(body []byte) []byte {
+	if len(body) > maxRawBody {
+		body = body[:maxRawBody]
+	}
+	return append([]byte(nil), body...)
+}
+
+func (e *Error) fillFromHeaders(h http.Header) {
+	e.RequestID = h.Get("request-id")
+	e.ClientRequestID = h.Get("client-request-id")
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		e.Date = d.UTC()
+	}
+	if d, ok := retryafter.Parse(h.Get("Retry-After"), time.Now()); ok {
+		e.RetryAfter = d
+	}
+}
+
+func (e *Error) fillFromBody(pe *models.PublicError) {
+	e.Code, e.Message, e.Target, e.Details, e.InnerError = pe.Code, pe.Message, pe.Target, pe.Details, pe.InnerError
+	if ie := pe.InnerError; ie != nil {
+		if e.RequestID == "" {
+			e.RequestID = ie.RequestID
+		}
+		if e.ClientRequestID == "" {
+			e.ClientRequestID = ie.ClientRequestID
+		}
+		if e.Date.IsZero() {
+			e.Date = parseInnerDate(ie.Date)
+		}
+	}
+}
+
+func parseInnerDate(s string) time.Time {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// redactURL drops query values from a URL kept in an error: $skiptoken and
+// $filter values can be long and may name users.
+func redactURL(s string) string {
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		return s[:i] + "?…"
+	}
+	return s
+}
+
+// invalidID returns the error for a malformed protection-unit ID.
+func invalidID(id, reason string) error {
+	if len(id) > 64 {
+		id = id[:64] + "…"
+	}
+	return fmt.Errorf("%w %q: %s", ErrInvalidProtectionUnitID, id, reason)
+}
+
+// asError returns err as *Error when it is one.
+func asError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

@@ -1,0 +1,218 @@
+package backuprestore
+
+import (
+	"context"
+	"net/url"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoft/kiota-abstractions-go/serialization"
+
+	"github.com/m365kit/backuprestore/internal/middleware"
+	"github.com/m365kit/backuprestore/models"
+)
+
+// URL templates, one per request shape. Path parameter names follow
+// msgraph-sdk-go's ("protectionUnitBase%2Did" is "protectionUnitBase-id").
+const (
+	pathProtectionUnits = "/solutions/backupRestore/protectionUnits"
+	idParam             = "protectionUnitBase%2Did"
+	templateItem        = "{+baseurl}" + pathProtectionUnits + "/{" + idParam + "}"
+	templateOffboard    = templateItem + "/offboard"
+	templateCancel      = templateItem + "/cancelOffboard"
+)
+
+// ProtectionUnits returns the builder for /solutions/backupRestore/protectionUnits.
+func (c *Client) ProtectionUnits() *ProtectionUnitsRequestBuilder {
+	return &ProtectionUnitsRequestBuilder{c: c}
+}
+
+// ProtectionUnitsRequestBuilder builds requests on the protection-unit
+// collection (list, type casts, bulk actions) and its items.
+type ProtectionUnitsRequestBuilder struct {
+	c *Client
+	// cast is the type-cast segment ("microsoft.graph.siteProtectionUnit"),
+	// or "" for every kind.
+	cast string
+}
+
+// ByID returns the builder for one protection unit. The ID is opaque: it is
+// validated (see ErrInvalidProtectionUnitID) when a request is built, and
+// percent-encoded as exactly one path segment.
+func (b *ProtectionUnitsRequestBuilder) ByID(id string) *ProtectionUnitItemRequestBuilder {
+	return &ProtectionUnitItemRequestBuilder{c: b.c, id: id}
+}
+
+// ProtectionUnitItemRequestBuilder builds requests on
+// /solutions/backupRestore/protectionUnits/{id}.
+type ProtectionUnitItemRequestBuilder struct {
+	c  *Client
+	id string
+}
+
+// ID returns the protection-unit ID the builder targets.
+func (b *ProtectionUnitItemRequestBuilder) ID() string { return b.id }
+
+// Offboard returns the builder for POST …/protectionUnits/{id}/offboard.
+func (b *ProtectionUnitItemRequestBuilder) Offboard() *OffboardRequestBuilder {
+	return &OffboardRequestBuilder{actionBuilder{item: b, action: "offboard", template: templateOffboard}}
+}
+
+// CancelOffboard returns the builder for POST …/protectionUnits/{id}/cancelOffboard.
+func (b *ProtectionUnitItemRequestBuilder) CancelOffboard() *CancelOffboardRequestBuilder {
+	return &CancelOffboardRequestBuilder{actionBuilder{item: b, action: "cancelOffboard", template: templateCancel}}
+}
+
+// Get reads the protection unit (GET /solutions/backupRestore/protectionUnits/{id}).
+// See https://learn.microsoft.com/graph/api/protectionunitbase-get.
+//
+// It fails with an error matching ErrInvalidProtectionUnitID before sending
+// anything when the ID is malformed; with *Error for any non-2xx response
+// (errors.Is(err, ErrNotFound) for an unknown unit) or a 2xx without a unit;
+// otherwise with the transport or context error as its cause.
+func (b *ProtectionUnitItemRequestBuilder) Get(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
+	ri, u, err := b.request(ctx, abs.GET, templateItem, "", cfg)
+	if err != nil {
+		return nil, err
+	}
+	return b.c.sendUnit(ctx, withURI(ri, u), "get protection unit "+b.id)
+}
+
+// ToGetRequestInformation returns the RequestInformation Get would send,
+// built from the item URL template, for sending through another adapter or
+// a $batch. It fails with an error matching ErrInvalidProtectionUnitID for
+// a malformed ID.
+func (b *ProtectionUnitItemRequestBuilder) ToGetRequestInformation(ctx context.Context, cfg *RequestConfiguration) (*abs.RequestInformation, error) {
+	ri, _, err := b.request(ctx, abs.GET, templateItem, "", cfg)
+	return ri, err
+}
+
+// request builds the RequestInformation from template and the URL the
+// template expands to (computed directly, see withURI).
+func (b *ProtectionUnitItemRequestBuilder) request(_ context.Context, method abs.HttpMethod, template, suffix string, cfg *RequestConfiguration) (*abs.RequestInformation, *url.URL, error) {
+	if b.c.initErr != nil {
+		return nil, nil, b.c.initErr
+	}
+	if err := validateID(b.id); err != nil {
+		return nil, nil, err
+	}
+	base, err := b.c.baseURL()
+	if err != nil {
+		return nil, nil, err
+	}
+	var headers *abs.RequestHeaders
+	var options []abs.RequestOption
+	if cfg != nil {
+		headers, options = cfg.Headers, cfg.Options
+	}
+	params := map[string]string{"baseurl": base.String(), idParam: b.id}
+	ri := newRequestInformation(method, template, params, headers, options)
+	u := *base
+	u.Path = base.Path + pathProtectionUnits + "/" + b.id + suffix
+	u.RawPath = base.EscapedPath() + pathProtectionUnits + "/" + escapeSegment(b.id) + suffix
+	return ri, &u, nil
+}
+
+func (c *Client) sendUnit(ctx context.Context, ri *abs.RequestInformation, op string) (*models.ProtectionUnit, error) {
+	k := &call[*models.ProtectionUnit]{
+		c:            c,
+		op:           op,
+		decode:       decodeUnit,
+		factory:      models.CreateProtectionUnitFromDiscriminatorValue,
+		fromParsable: unitFromParsable,
+	}
+	return k.send(ctx, ri)
+}
+
+func decodeUnit(body []byte) (*models.ProtectionUnit, error) {
+	u := &models.ProtectionUnit{}
+	if err := u.UnmarshalJSON(body); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func unitFromParsable(p serialization.Parsable) (*models.ProtectionUnit, bool) {
+	u, ok := p.(*models.ProtectionUnit)
+	return u, ok && u != nil
+}
+
+// actionBuilder is the shared implementation of the two bound actions.
+type actionBuilder struct {
+	item     *ProtectionUnitItemRequestBuilder
+	action   string
+	template string
+}
+
+func (b *actionBuilder) toRequest(ctx context.Context, cfg *RequestConfiguration) (*abs.RequestInformation, *url.URL, error) {
+	ri, u, err := b.item.request(ctx, abs.POST, b.template, "/"+b.action, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The service accepts these only with a delegated token; the guard
+	// middleware refuses an app-only one before sending.
+	ri.AddRequestOptions([]abs.RequestOption{&middleware.DelegatedOnly{Operation: b.action, Permission: permissionReadWrite}})
+	return ri, u, nil
+}
+
+func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
+	ri, u, err := b.toRequest(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return b.item.c.sendUnit(ctx, withURI(ri, u), b.action+" protection unit "+b.item.id)
+}
+
+// OffboardRequestBuilder builds POST /solutions/backupRestore/protectionUnits/{id}/offboard.
+type OffboardRequestBuilder struct{ actionBuilder }
+
+// Post offboards the unit: the service stops backing it up and, after the
+// grace period, deletes its backups. Only a unit removed from its policy
+// (empty policyId, status unprotected) can be offboarded. It sends no body
+// and returns the updated unit (status offboardRequested). See
+// https://learn.microsoft.com/graph/api/protectionunitbase-offboard.
+//
+// It fails before sending anything with an error matching
+// ErrInvalidProtectionUnitID for a malformed ID, and ErrDelegatedAuthRequired
+// when the credential's token is app-only. A unit in the wrong state fails
+// with *Error matching ErrOperationNotAllowed (and ErrForbidden); any other
+// non-2xx, or a 2xx without a unit, with *Error; a failure without a
+// response wraps its cause. It is retried only on 429 and 503.
+func (b *OffboardRequestBuilder) Post(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
+	return b.post(ctx, cfg)
+}
+
+// ToPostRequestInformation returns the RequestInformation Post would send,
+// built from the URL template "{+baseurl}/solutions/backupRestore/
+// protectionUnits/{protectionUnitBase%2Did}/offboard", for another adapter
+// or a $batch. It fails for a malformed ID like Post.
+func (b *OffboardRequestBuilder) ToPostRequestInformation(ctx context.Context, cfg *RequestConfiguration) (*abs.RequestInformation, error) {
+	ri, _, err := b.toRequest(ctx, cfg)
+	return ri, err
+}
+
+// CancelOffboardRequestBuilder builds POST /solutions/backupRestore/protectionUnits/{id}/cancelOffboard.
+type CancelOffboardRequestBuilder struct{ actionBuilder }
+
+// Post cancels the offboarding of the unit. Only a unit in offboardRequested
+// can be cancelled. It sends no body and returns the updated unit (status
+// cancelOffboardRequested). See
+// https://learn.microsoft.com/graph/api/protectionunitbase-canceloffboard.
+//
+// It fails before sending anything with an error matching
+// ErrInvalidProtectionUnitID for a malformed ID, and ErrDelegatedAuthRequired
+// when the credential's token is app-only. A unit that is not offboarding
+// fails with *Error matching ErrOperationNotAllowed (and ErrForbidden); any
+// other non-2xx, or a 2xx without a unit, with *Error; a failure without a
+// response wraps its cause. It is retried only on 429 and 503.
+func (b *CancelOffboardRequestBuilder) Post(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
+	return b.post(ctx, cfg)
+}
+
+// ToPostRequestInformation returns the RequestInformation Post would send,
+// built from the URL template "{+baseurl}/solutions/backupRestore/
+// protectionUnits/{protectionUnitBase%2Did}/cancelOffboard", for another
+// adapter or a $batch. It fails for a malformed ID like Post.
+func (b *CancelOffboardRequestBuilder) ToPostRequestInformation(ctx context.Context, cfg *RequestConfiguration) (*abs.RequestInformation, error) {
+	ri, _, err := b.toRequest(ctx, cfg)
+	return ri, err
+}
