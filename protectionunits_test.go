@@ -156,14 +156,14 @@ func TestIDValidationAndEscaping(t *testing.T) {
 	require.Empty(t, ts.seen(), "nothing was sent for a malformed ID")
 
 	escaped := map[string]string{
-		"a/b?c#d":                      "a%2Fb%3Fc%23d",
-		"MjUyXzM=":                     "MjUyXzM%3D",
-		"with space":                   "with%20space",
-		"100%":                         "100%25",
-		"..a":                          "..a",
-		"é":                            "%C3%A9",
-		strings.Repeat("b", 1024):      strings.Repeat("b", 1024),
-		"guid_3":                       "guid_3",
+		"a/b?c#d":                     "a%2Fb%3Fc%23d",
+		"MjUyXzM=":                    "MjUyXzM%3D",
+		"with space":                  "with%20space",
+		"100%":                        "100%25",
+		"..a":                         "..a",
+		"é":                           "%C3%A9",
+		strings.Repeat("b", 1024):     strings.Repeat("b", 1024),
+		"guid_3":                      "guid_3",
 		"a+b&c=d;e,f:g@h!i$j'k(l)m*n": "a%2Bb%26c%3Dd%3Be%2Cf%3Ag%40h%21i%24j%27k%28l%29m%2An",
 	}
 	for id, want := range escaped {

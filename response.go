@@ -213,9 +213,9 @@ func (g *graphErrorBody) GetFieldDeserializers() map[string]func(serialization.P
 }
 
 func (g *graphErrorBody) SetResponseHeaders(h *abs.ResponseHeaders) { g.headers = h }
-func (g *graphErrorBody) SetStatusCode(s int)                      { g.status = s }
-func (g *graphErrorBody) GetResponseHeaders() *abs.ResponseHeaders { return g.headers }
-func (g *graphErrorBody) GetStatusCode() int                       { return g.status }
+func (g *graphErrorBody) SetStatusCode(s int)                       { g.status = s }
+func (g *graphErrorBody) GetResponseHeaders() *abs.ResponseHeaders  { return g.headers }
+func (g *graphErrorBody) GetStatusCode() int                        { return g.status }
 
 func (g *graphErrorBody) header() http.Header { return kiotaHeaders(g.headers) }
 

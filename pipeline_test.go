@@ -1,0 +1,285 @@
+package backuprestore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
+	khttp "github.com/microsoft/kiota-http-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/m365kit/backuprestore/models"
+)
+
+// captureHandler is a slog.Handler that keeps every record.
+type captureHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *captureHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *captureHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r.Clone())
+	return nil
+}
+func (h *captureHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *captureHandler) WithGroup(string) slog.Handler      { return h }
+
+func recordAttrs(r slog.Record) map[string]string {
+	m := map[string]string{"msg": r.Message}
+	r.Attrs(func(a slog.Attr) bool {
+		m[a.Key] = a.Value.String()
+		return true
+	})
+	return m
+}
+
+func TestLoggingOneRecordPerAttemptWithoutSecrets(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := &scriptedTransport{script: []step{
+			{status: 429, headers: map[string]string{"Retry-After": "1.5", "request-id": "first"}},
+			{status: 200, body: okUnit, headers: map[string]string{"request-id": "second"}},
+		}}
+		h := &captureHandler{}
+		c := scriptedClient(t, tr, &Options{Logger: slog.New(h)})
+		_, err := c.ProtectionUnits().ByID("u1").CancelOffboard().Post(t.Context(), nil)
+		require.NoError(t, err)
+
+		require.Len(t, h.records, 2, "one debug record per attempt")
+		first, second := recordAttrs(h.records[0]), recordAttrs(h.records[1])
+		require.Equal(t, slog.LevelDebug, h.records[0].Level)
+		require.Equal(t, "POST", first["method"])
+		require.Equal(t, "/v1.0/solutions/backupRestore/protectionUnits/u1/cancelOffboard", first["path"])
+		require.Equal(t, "429", first["status"])
+		require.Equal(t, "1", first["attempt"])
+		require.Equal(t, "1.5s", first["retry_after"])
+		require.Equal(t, "first", first["request_id"])
+		require.Equal(t, "200", second["status"])
+		require.Equal(t, "2", second["attempt"])
+		require.Equal(t, "second", second["request_id"])
+		require.NotContains(t, second, "retry_after")
+		for _, r := range h.records {
+			for k, v := range recordAttrs(r) {
+				require.NotContains(t, v, delegatedToken, k)
+				require.NotContains(t, strings.ToLower(k), "authorization")
+			}
+		}
+	})
+}
+
+func TestResponseSizeCap(t *testing.T) {
+	big := `{"id":"u1","siteName":"` + strings.Repeat("x", 4096) + `"}`
+	t.Run("content-length over the cap", func(t *testing.T) {
+		tr := &scriptedTransport{script: []step{{status: 200, body: big}}}
+		c := scriptedClient(t, tr, &Options{MaxResponseBytes: 1024})
+		_, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
+		require.ErrorIs(t, err, ErrResponseTooLarge)
+		require.ErrorIs(t, err, ErrUnexpectedResponse)
+		e, ok := errors.AsType[*Error](err)
+		require.True(t, ok)
+		require.Equal(t, 200, e.StatusCode)
+		require.Equal(t, "req-1", e.RequestID, "status and headers survive")
+		tr.allClosed(t)
+	})
+	t.Run("chunked body over the cap is not buffered", func(t *testing.T) {
+		var served atomic.Int64
+		ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(200)
+			chunk := bytes.Repeat([]byte("x"), 1024)
+			_, _ = w.Write([]byte(`{"id":"u1","siteName":"`))
+			for range 10 << 10 { // 10 MiB
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+				served.Add(int64(len(chunk)))
+			}
+		})
+		c := ts.client(t, delegatedCred(), &Options{MaxResponseBytes: 64 << 10})
+		_, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
+		require.ErrorIs(t, err, ErrResponseTooLarge)
+		require.Less(t, served.Load(), int64(5<<20), "the client stopped reading long before the end")
+	})
+	t.Run("error body over the cap keeps the status", func(t *testing.T) {
+		tr := &scriptedTransport{script: []step{{status: 500, body: big}}}
+		c := scriptedClient(t, tr, &Options{MaxResponseBytes: 1024, Retry: RetryOptions{MaxRetries: -1}})
+		_, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
+		require.ErrorIs(t, err, ErrServer)
+		require.ErrorIs(t, err, ErrResponseTooLarge)
+	})
+	t.Run("a body of exactly the cap is fine", func(t *testing.T) {
+		tr := &scriptedTransport{script: []step{{status: 200, body: big}}}
+		c := scriptedClient(t, tr, &Options{MaxResponseBytes: int64(len(big))})
+		u, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
+		require.NoError(t, err)
+		require.Len(t, u.SiteName, 4096)
+	})
+}
+
+// staticTransport answers every request with the same unit, recording
+// nothing, so memory measurements see only the client.
+type staticTransport struct{ body []byte }
+
+func (s staticTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return &http.Response{
+		StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(s.body)), ContentLength: int64(len(s.body)), Request: req,
+	}, nil
+}
+
+func heapAfterGC() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// Kiota's adapter wraps a deadline-less context in WithTimeout and drops the
+// cancel whenever http.Client.Timeout is set, retaining a timer and context
+// per call until the timeout fires. With the client's handling of Timeout,
+// the heap stays flat.
+func TestHeapStaysFlatWithHTTPClientTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20,000 calls")
+	}
+	c, err := NewClient(delegatedCred(), &Options{HTTPClient: &http.Client{
+		Transport: staticTransport{body: []byte(testdata(t, "cancel_offboard_200.json"))},
+		Timeout:   100 * time.Second,
+	}})
+	require.NoError(t, err)
+	ctx := context.Background() // deliberately deadline-less
+	call := func() {
+		_, err := c.ProtectionUnits().ByID(seedID).CancelOffboard().Post(ctx, nil)
+		require.NoError(t, err)
+	}
+	for range 1000 {
+		call()
+	}
+	base := heapAfterGC()
+	for range 20000 {
+		call()
+	}
+	after := heapAfterGC()
+	growth := int64(after) - int64(base)
+	t.Logf("heap after 1,000 calls: %d KiB; after 21,000: %d KiB", base>>10, after>>10)
+	require.Less(t, growth, int64(1<<20), "heap grew by %d bytes over 20,000 calls", growth)
+}
+
+// noHandlerAdapter stands for a RequestAdapter that ignores Kiota response
+// handlers, so the client's Kiota parse-node fallback path runs.
+type noHandlerAdapter struct{ abs.RequestAdapter }
+
+func (a noHandlerAdapter) Send(ctx context.Context, ri *abs.RequestInformation, f serializationFactory, m abs.ErrorMappings) (parsable, error) {
+	// An option with a nil handler replaces the client's (same key).
+	ri.AddRequestOptions([]abs.RequestOption{abs.NewRequestHandlerOption()})
+	return a.RequestAdapter.Send(ctx, ri, f, m)
+}
+
+func TestNewClientWithAdapter(t *testing.T) {
+	status := 200
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch status {
+		case 200:
+			reply(w, 200, testdata(t, "cancel_offboard_200.json"))
+		case 403:
+			reply(w, 403, testdata(t, "cancel_offboard_403.json"))
+		default:
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte("<html>bad gateway</html>"))
+		}
+	})
+	// A plain Kiota adapter, as msgraph-sdk-go's GraphRequestAdapter is.
+	adapter, err := khttp.NewNetHttpRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		&absauth.AnonymousAuthenticationProvider{}, nil, nil, ts.Server.Client())
+	require.NoError(t, err)
+	adapter.SetBaseUrl(ts.URL + "/v1.0")
+	registerJSON()
+
+	for name, a := range map[string]abs.RequestAdapter{"kiota adapter": adapter, "adapter ignoring response handlers": noHandlerAdapter{adapter}} {
+		t.Run(name, func(t *testing.T) {
+			c := NewClientWithAdapter(a)
+			status = 200
+			u, err := c.ProtectionUnits().ByID(seedID).CancelOffboard().Post(t.Context(), nil)
+			require.NoError(t, err)
+			require.Equal(t, models.StatusCancelOffboardRequested, u.Status)
+			require.Equal(t, "Ryan", u.LastModifiedBy.User.DisplayName)
+			last := ts.seen()[len(ts.seen())-1]
+			require.Equal(t, "/v1.0/solutions/backupRestore/protectionUnits/"+seedID+"/cancelOffboard", last.Path)
+			require.Equal(t, "include-unknown-enum-members", last.Header.Get("Prefer"))
+
+			status = 403
+			_, err = c.ProtectionUnits().ByID(seedID).CancelOffboard().Post(t.Context(), nil)
+			require.ErrorIs(t, err, ErrOperationNotAllowed)
+			e, ok := errors.AsType[*Error](err)
+			require.True(t, ok)
+			require.Equal(t, "req-123", e.RequestID)
+
+			status = 502
+			_, err = c.ProtectionUnits().ByID(seedID).Get(t.Context(), nil)
+			if _, ignoresHandlers := a.(noHandlerAdapter); ignoresHandlers {
+				// Kiota's own error path cannot parse an HTML body and drops
+				// the status; only the response handler can keep it.
+				require.ErrorContains(t, err, "text/html")
+			} else {
+				e, ok = errors.AsType[*Error](err)
+				require.True(t, ok, "%T %v", err, err)
+				require.Equal(t, 502, e.StatusCode)
+				require.Contains(t, string(e.RawBody), "bad gateway")
+			}
+
+			_, err = c.ProtectionUnits().ByID("").Get(t.Context(), nil)
+			require.ErrorIs(t, err, ErrInvalidProtectionUnitID)
+		})
+	}
+
+	c := NewClientWithAdapter(nil)
+	_, err = c.ProtectionUnits().ByID("x").Get(t.Context(), nil)
+	require.ErrorContains(t, err, "adapter is nil")
+}
+
+func TestConcurrentUse(t *testing.T) {
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, testdata(t, "cancel_offboard_200.json"))
+	})
+	c := ts.client(t, delegatedCred(), &Options{Logger: slog.New(&captureHandler{})})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64*20)
+	for g := range 64 {
+		wg.Go(func() {
+			for i := range 20 {
+				var err error
+				switch (g + i) % 3 {
+				case 0:
+					_, err = c.ProtectionUnits().ByID(seedID).CancelOffboard().Post(t.Context(), nil)
+				case 1:
+					_, err = c.ProtectionUnits().ByID(seedID).Offboard().Post(t.Context(), nil)
+				default:
+					_, err = c.ProtectionUnits().ByID(seedID).Get(t.Context(), nil)
+				}
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Len(t, ts.seen(), 64*20)
+}
