@@ -81,6 +81,9 @@ func unreserved(c byte) bool {
 // URL template and path parameters, Accept: application/json and Prefer:
 // include-unknown-enum-members, then the caller's headers and options.
 func newRequestInformation(method abs.HttpMethod, template string, params map[string]string, headers *abs.RequestHeaders, options []abs.RequestOption) *abs.RequestInformation {
+	if params == nil {
+		params = map[string]string{} // the adapter writes "baseurl" into it
+	}
 	ri := abs.NewRequestInformationWithMethodAndUrlTemplateAndPathParameters(method, template, params)
 	ri.Headers.TryAdd("Accept", "application/json")
 	ri.Headers.Add("Prefer", preferUnknownEnumMembers)

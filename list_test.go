@@ -1,0 +1,191 @@
+package backuprestore
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/m365kit/backuprestore/models"
+)
+
+func TestListQueryOptionsOnTheWire(t *testing.T) {
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `{"value":[]}`)
+	})
+	c := ts.client(t, delegatedCred(), nil)
+	opts := &ListOptions{
+		Filter:  "status eq 'offboardRequested' and policyId eq ''",
+		Select:  []string{"id", "status"},
+		Top:     50,
+		Count:   true,
+		OrderBy: []string{"status desc", "id"},
+	}
+	page, err := c.ProtectionUnits().Mailboxes().Get(t.Context(), opts)
+	require.NoError(t, err)
+	require.Empty(t, page.Value)
+	r := ts.seen()[0]
+	require.Equal(t, "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.mailboxProtectionUnit", r.Path)
+	require.Equal(t, "$count=true&$filter=status%20eq%20%27offboardRequested%27%20and%20policyId%20eq%20%27%27&$orderby=status%20desc%2Cid&$select=id%2Cstatus&$top=50", r.RawQuery)
+	require.Equal(t, "include-unknown-enum-members", r.Header.Get("Prefer"))
+
+	// The template form, after Kiota's parameter-name decoding, is the same URL.
+	ri, err := c.ProtectionUnits().Mailboxes().ToGetRequestInformation(t.Context(), opts)
+	require.NoError(t, err)
+	u, err := ri.GetUri()
+	require.NoError(t, err)
+	require.Equal(t, "%24count=true&%24filter=status%20eq%20%27offboardRequested%27%20and%20policyId%20eq%20%27%27&%24orderby=status%20desc%2Cid&%24select=id%2Cstatus&%24top=50", u.RawQuery)
+
+	_, err = c.ProtectionUnits().Get(t.Context(), &ListOptions{Top: -1})
+	require.ErrorContains(t, err, "Top")
+}
+
+// pagedServer serves pages whose nextLinks the test chooses.
+func pagedServer(t *testing.T, next func(page int, self string) string) (*testServer, *atomic.Int32) {
+	var served atomic.Int32
+	var ts *testServer
+	ts = newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n := int(served.Add(1))
+		link := next(n, ts.URL)
+		body := fmt.Sprintf(`{"value":[{"id":"p%d-a"},{"id":"p%d-b"}]`, n, n)
+		if link != "" {
+			body += `,"@odata.nextLink":"` + link + `"`
+		}
+		reply(w, 200, body+"}")
+	})
+	return ts, &served
+}
+
+func TestNextLinkIsFollowedVerbatim(t *testing.T) {
+	ts, _ := pagedServer(t, func(page int, self string) string {
+		if page < 3 {
+			return fmt.Sprintf("%s/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=abc%%3D%%3D%d&%%24top=2", self, page)
+		}
+		return ""
+	})
+	c := ts.client(t, delegatedCred(), nil)
+	var ids []string
+	for u, err := range c.ProtectionUnits().All(t.Context(), nil) {
+		require.NoError(t, err)
+		ids = append(ids, u.ID)
+	}
+	require.Equal(t, []string{"p1-a", "p1-b", "p2-a", "p2-b", "p3-a", "p3-b"}, ids)
+	reqs := ts.seen()
+	require.Len(t, reqs, 3)
+	require.Equal(t, "$skiptoken=abc%3D%3D1&%24top=2", reqs[1].RawQuery, "not re-encoded, not rewritten")
+	require.Equal(t, "$skiptoken=abc%3D%3D2&%24top=2", reqs[2].RawQuery)
+}
+
+func TestForeignNextLinkIsRefused(t *testing.T) {
+	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{"value":[]}`) })
+	cases := map[string]func(self string) string{
+		"other port":   func(string) string { return other.URL + "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x" },
+		"other host":   func(string) string { return "https://evil.example/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x" },
+		"other scheme": func(self string) string { return "https" + self[len("http"):] + "/v1.0/x?$skiptoken=x" },
+		"relative":     func(string) string { return "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x" },
+	}
+	for name, link := range cases {
+		t.Run(name, func(t *testing.T) {
+			ts, served := pagedServer(t, func(page int, self string) string { return link(self) })
+			cred := delegatedCred()
+			c := ts.client(t, cred, nil)
+			var ids []string
+			var gotErr error
+			for u, err := range c.ProtectionUnits().All(t.Context(), nil) {
+				if err != nil {
+					gotErr = err
+					continue
+				}
+				ids = append(ids, u.ID)
+			}
+			require.Equal(t, []string{"p1-a", "p1-b"}, ids, "units already received are yielded first")
+			require.Error(t, gotErr)
+			if name == "relative" {
+				require.ErrorIs(t, gotErr, ErrUnexpectedResponse)
+			} else {
+				require.ErrorIs(t, gotErr, ErrForeignHost)
+			}
+			require.Equal(t, int32(1), served.Load())
+			require.Empty(t, other.seen(), "no request, no token to the other origin")
+			require.Equal(t, int32(1), cred.calls.Load(), "no token was fetched for the foreign link")
+		})
+	}
+}
+
+func TestRepeatedNextLinkEndsWithAnError(t *testing.T) {
+	ts, served := pagedServer(t, func(page int, self string) string {
+		return self + "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=same"
+	})
+	c := ts.client(t, delegatedCred(), nil)
+	n := 0
+	var gotErr error
+	for _, err := range c.ProtectionUnits().All(t.Context(), nil) {
+		if err != nil {
+			gotErr = err
+			break
+		}
+		n++
+	}
+	require.ErrorIs(t, gotErr, ErrUnexpectedResponse)
+	require.ErrorContains(t, gotErr, "repeats")
+	require.Equal(t, 4, n)
+	require.Equal(t, int32(2), served.Load())
+}
+
+func TestPagesAreLazyAndStopOnBreak(t *testing.T) {
+	ts, served := pagedServer(t, func(page int, self string) string {
+		return fmt.Sprintf("%s/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=%d", self, page)
+	})
+	c := ts.client(t, delegatedCred(), nil)
+	seq := c.ProtectionUnits().All(t.Context(), nil)
+	require.Zero(t, served.Load(), "nothing is fetched until ranged over")
+	for u, err := range seq {
+		require.NoError(t, err)
+		require.Equal(t, "p1-a", u.ID)
+		break
+	}
+	require.Equal(t, int32(1), served.Load(), "break after the first item makes no further request")
+
+	// Resuming from a saved NextLink.
+	page, err := c.ProtectionUnits().Get(t.Context(), nil)
+	require.NoError(t, err)
+	saved := page.NextLink
+	page2, err := c.ProtectionUnits().Get(t.Context(), &ListOptions{NextLink: saved})
+	require.NoError(t, err)
+	require.Equal(t, "p3-a", page2.Value[0].ID)
+	require.Equal(t, "$skiptoken=2", ts.seen()[2].RawQuery)
+}
+
+func TestListErrorsAreTyped(t *testing.T) {
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 400, `{"error":{"code":"BadRequest","message":"Invalid filter clause"}}`)
+	})
+	c := ts.client(t, delegatedCred(), nil)
+	var gotErr error
+	for _, err := range c.ProtectionUnits().All(t.Context(), &ListOptions{Filter: "displayName eq 'x'"}) {
+		gotErr = err
+	}
+	require.ErrorIs(t, gotErr, ErrBadRequest)
+	e, ok := errors.AsType[*Error](gotErr)
+	require.True(t, ok)
+	require.Equal(t, "Invalid filter clause", e.Message)
+}
+
+func TestCastFillsKindWhenTypeIsMissing(t *testing.T) {
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `{"value":[{"id":"d1","directoryObjectId":"o1"},{"id":"x","@odata.type":"#microsoft.graph.futureProtectionUnit"}]}`)
+	})
+	c := ts.client(t, delegatedCred(), nil)
+	page, err := c.ProtectionUnits().Drives().Get(t.Context(), nil)
+	require.NoError(t, err)
+	require.Equal(t, models.KindDrive, page.Value[0].Kind())
+	require.Equal(t, models.KindUnknown, page.Value[1].Kind(), "an unknown type is kept, not forced")
+	require.Equal(t, "#microsoft.graph.futureProtectionUnit", page.Value[1].ODataType)
+
+	page, err = c.ProtectionUnits().Get(t.Context(), nil)
+	require.NoError(t, err)
+	require.Equal(t, models.KindUnknown, page.Value[0].Kind(), "without a cast, a drive/mailbox unit with no type stays unknown")
+}
