@@ -86,6 +86,8 @@ type Client struct {
 	// base is set when the client owns its pipeline (NewClient); with
 	// NewClientWithAdapter it is read from the adapter on each call.
 	base *url.URL
+	// retry is the resolved retry policy, also used by the bulk scheduler.
+	retry RetryOptions
 	// initErr is reported by every call of a client built from a nil adapter.
 	initErr error
 }
@@ -127,20 +129,21 @@ func NewClient(cred azcore.TokenCredential, opts *Options) (*Client, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxResponseBytes
 	}
-	httpClient, timeout := newHTTPClient(o, base, maxBytes)
+	retry := resolveRetry(o.Retry)
+	httpClient, timeout := newHTTPClient(o, retry, base, maxBytes)
 	adapter, err := khttp.NewNetHttpRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
 		auth, jsonserialization.NewJsonParseNodeFactory(), jsonserialization.NewJsonSerializationWriterFactory(), httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("backuprestore: creating the Kiota adapter: %w", err)
 	}
 	adapter.SetBaseUrl(base.String())
-	return &Client{adapter: adapter, maxBytes: maxBytes, timeout: timeout, base: base}, nil
+	return &Client{adapter: adapter, maxBytes: maxBytes, timeout: timeout, base: base, retry: retry}, nil
 }
 
 // newHTTPClient builds the http.Client the adapter uses: the caller's
 // transport wrapped in the explicit middleware list, no client-wide Timeout
 // (see Options.HTTPClient) and no redirects.
-func newHTTPClient(o Options, base *url.URL, maxBytes int64) (*http.Client, time.Duration) {
+func newHTTPClient(o Options, retry RetryOptions, base *url.URL, maxBytes int64) (*http.Client, time.Duration) {
 	var transport http.RoundTripper
 	var jar http.CookieJar
 	var timeout time.Duration
@@ -149,19 +152,6 @@ func newHTTPClient(o Options, base *url.URL, maxBytes int64) (*http.Client, time
 	}
 	if transport == nil {
 		transport = khttp.GetDefaultTransport()
-	}
-	retry := o.Retry
-	switch {
-	case retry.MaxRetries == 0:
-		retry.MaxRetries = DefaultMaxRetries
-	case retry.MaxRetries < 0:
-		retry.MaxRetries = 0
-	}
-	if retry.MaxRetryDelay <= 0 {
-		retry.MaxRetryDelay = DefaultMaxRetryDelay
-	}
-	if retry.BaseDelay <= 0 {
-		retry.BaseDelay = DefaultBaseDelay
 	}
 	logger := o.Logger
 	if logger == nil {
@@ -185,6 +175,23 @@ func newHTTPClient(o Options, base *url.URL, maxBytes int64) (*http.Client, time
 	}, timeout
 }
 
+// resolveRetry fills in the documented defaults.
+func resolveRetry(r RetryOptions) RetryOptions {
+	switch {
+	case r.MaxRetries == 0:
+		r.MaxRetries = DefaultMaxRetries
+	case r.MaxRetries < 0:
+		r.MaxRetries = 0
+	}
+	if r.MaxRetryDelay <= 0 {
+		r.MaxRetryDelay = DefaultMaxRetryDelay
+	}
+	if r.BaseDelay <= 0 {
+		r.BaseDelay = DefaultBaseDelay
+	}
+	return r
+}
+
 // NewClientWithAdapter returns a client that sends every request through
 // adapter, for example msgraph-sdk-go's GraphRequestAdapter, so its
 // authentication, middleware and base URL are used as they are. Behaviour
@@ -193,7 +200,7 @@ func newHTTPClient(o Options, base *url.URL, maxBytes int64) (*http.Client, time
 // the adapter's business; decoding, errors and ID checks are unchanged. With
 // a nil adapter every call fails.
 func NewClientWithAdapter(adapter abs.RequestAdapter) *Client {
-	c := &Client{adapter: adapter, maxBytes: DefaultMaxResponseBytes}
+	c := &Client{adapter: adapter, maxBytes: DefaultMaxResponseBytes, retry: resolveRetry(RetryOptions{})}
 	if adapter == nil {
 		c.initErr = errors.New("backuprestore: NewClientWithAdapter: adapter is nil")
 	}

@@ -203,16 +203,24 @@ func (e *Error) Is(target error) bool {
 // and (already read, possibly partial) body. readErr is the error reading
 // the body, if any.
 func newResponseError(resp *http.Response, body []byte, readErr error) *Error {
-	e := &Error{
-		StatusCode: resp.StatusCode,
-		Header:     resp.Header,
-		Err:        readErr,
-	}
+	method, u := "", ""
 	if resp.Request != nil {
-		e.Method = resp.Request.Method
-		e.URL = redactURL(resp.Request.URL.String())
+		method, u = resp.Request.Method, resp.Request.URL.String()
 	}
-	e.fillFromHeaders(resp.Header)
+	return newErrorFromParts(resp.StatusCode, resp.Header, body, readErr, method, u)
+}
+
+// newErrorFromParts builds *Error from a status, headers and body: a
+// response's, or a $batch item's.
+func newErrorFromParts(status int, header http.Header, body []byte, readErr error, method, rawURL string) *Error {
+	e := &Error{
+		StatusCode: status,
+		Header:     header,
+		Err:        readErr,
+		Method:     method,
+		URL:        redactURL(rawURL),
+	}
+	e.fillFromHeaders(header)
 	if len(body) > 0 {
 		pe, err := models.ParseErrorResponse(body)
 		switch {

@@ -2,11 +2,15 @@ package backuprestore
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 
+	"github.com/m365kit/backuprestore/internal/errs"
 	"github.com/m365kit/backuprestore/internal/middleware"
 	"github.com/m365kit/backuprestore/models"
 )
@@ -154,12 +158,59 @@ func (b *actionBuilder) toRequest(ctx context.Context, cfg *RequestConfiguration
 	return ri, u, nil
 }
 
+// post sends the action. After an ambiguous failure (a reset connection, a
+// timeout, a 500/502/504: the service may have acted) it reads the unit
+// back instead of resending blindly: if the unit shows the action applied,
+// that is the result; if not, the action is sent again (up to
+// RetryOptions.MaxRetries times), which cannot apply it twice. A blind
+// resend would get a false 403 OperationNotAllowed for an action that had
+// in fact succeeded.
 func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
-	ri, u, err := b.toRequest(ctx, cfg)
-	if err != nil {
-		return nil, err
+	act := offboardAction
+	if b.action == cancelOffboardAction.name {
+		act = cancelOffboardAction
 	}
-	return b.item.c.sendUnit(ctx, withURI(ri, u), b.action+" protection unit "+b.item.id)
+	c := b.item.c
+	for resend := 0; ; resend++ {
+		ri, u, err := b.toRequest(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		unit, err := c.sendUnit(ctx, withURI(ri, u), b.action+" protection unit "+b.item.id)
+		if err == nil || !isAmbiguous(err) || ctx.Err() != nil {
+			return unit, err
+		}
+		got, readErr := b.item.Get(ctx, nil)
+		if readErr != nil {
+			return nil, fmt.Errorf("%w: %w (reading the unit back failed: %v)", ErrOutcomeUnknown, err, readErr)
+		}
+		if act.isApplied(got) {
+			return got, nil
+		}
+		if resend >= c.retry.MaxRetries {
+			return nil, err
+		}
+	}
+}
+
+// isAmbiguous reports whether a failed action may have been applied: no
+// response at all (other than a request refused before sending or a
+// context that ended), a 408, 500, 502 or 504, or a 2xx whose body was
+// unusable.
+func isAmbiguous(err error) bool {
+	if e, ok := asError(err); ok {
+		switch e.StatusCode {
+		case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+			return true
+		}
+		return e.unexpected
+	}
+	for _, definite := range []error{ErrInvalidProtectionUnitID, ErrDelegatedAuthRequired, ErrForeignHost, errs.NoToken, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, definite) {
+			return false
+		}
+	}
+	return true
 }
 
 // OffboardRequestBuilder builds POST /solutions/backupRestore/protectionUnits/{id}/offboard.

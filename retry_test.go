@@ -97,9 +97,6 @@ func TestRetryRulesPerMethod(t *testing.T) {
 		{"GET retried on a reset connection", false, step{err: syscall.ECONNRESET}, 2},
 		{"POST retried on 429", true, step{status: 429}, 2},
 		{"POST retried on 503", true, step{status: 503}, 2},
-		{"POST not retried on 504 (the server may have acted)", true, step{status: 504}, 1},
-		{"POST not retried on 500", true, step{status: 500}, 1},
-		{"POST not retried on a reset connection", true, step{err: syscall.ECONNRESET}, 1},
 		{"POST not retried on 403", true, step{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}, 1},
 	}
 	for _, tc := range cases {
@@ -185,4 +182,50 @@ func TestRetriesDisabled(t *testing.T) {
 		require.ErrorIs(t, err, ErrThrottled)
 		require.Equal(t, 1, tr.count())
 	})
+}
+
+// After an ambiguous failure, a single action reads the unit back instead
+// of resending blindly (which would earn a false 403 if it had been applied).
+func TestSingleActionReconciliation(t *testing.T) {
+	unprotected := `{"id":"u1","status":"unprotected","policyId":""}`
+	cases := []struct {
+		name    string
+		script  []step
+		opts    *Options
+		methods []string
+		wantErr error
+	}{
+		{"reset after the action was applied", []step{{err: syscall.ECONNRESET}, {status: 200, body: okUnit}}, nil,
+			[]string{"POST", "GET"}, nil},
+		{"504, applied", []step{{status: 504}, {status: 200, body: okUnit}}, nil, []string{"POST", "GET"}, nil},
+		{"500, not applied, resent once", []step{{status: 500}, {status: 200, body: unprotected}, {status: 200, body: okUnit}}, nil,
+			[]string{"POST", "GET", "POST"}, nil},
+		{"502 not applied, retries disabled", []step{{status: 502}, {status: 200, body: unprotected}}, &Options{Retry: RetryOptions{MaxRetries: -1}},
+			[]string{"POST", "GET"}, ErrServer},
+		{"read-back fails", []step{{status: 504}, {status: 404, body: `{"error":{"code":"itemNotFound"}}`}}, nil,
+			[]string{"POST", "GET"}, ErrOutcomeUnknown},
+		{"a definite 403 is not reconciled", []step{{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}}, nil,
+			[]string{"POST"}, ErrOperationNotAllowed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				tr := &scriptedTransport{script: tc.script}
+				c := scriptedClient(t, tr, tc.opts)
+				unit, err := c.ProtectionUnits().ByID("u1").Offboard().Post(t.Context(), nil)
+				var methods []string
+				for _, r := range tr.requests {
+					methods = append(methods, r.Method)
+				}
+				require.Equal(t, tc.methods, methods)
+				if tc.wantErr != nil {
+					require.ErrorIs(t, err, tc.wantErr)
+					return
+				}
+				require.NoError(t, err)
+				require.Equal(t, "offboardRequested", string(unit.Status))
+				tr.allClosed(t)
+			})
+		})
+	}
 }
