@@ -82,8 +82,10 @@ func TestNextLinkIsFollowedVerbatim(t *testing.T) {
 func TestForeignNextLinkIsRefused(t *testing.T) {
 	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{"value":[]}`) })
 	cases := map[string]func(self string) string{
-		"other port":   func(string) string { return other.URL + "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x" },
-		"other host":   func(string) string { return "https://evil.example/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x" },
+		"other port": func(string) string { return other.URL + "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x" },
+		"other host": func(string) string {
+			return "https://evil.example/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x"
+		},
 		"other scheme": func(self string) string { return "https" + self[len("http"):] + "/v1.0/x?$skiptoken=x" },
 		"relative":     func(string) string { return "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x" },
 	}

@@ -39,10 +39,14 @@ func mustRead(tb testing.TB, path string) []byte {
 }
 
 // seedUnit is the cancelOffboard page's example 1 response body.
-func seedUnit(tb testing.TB) []byte { return mustRead(tb, "../models/testdata/cancel_offboard_200.json") }
+func seedUnit(tb testing.TB) []byte {
+	return mustRead(tb, "../models/testdata/cancel_offboard_200.json")
+}
 
 // seed403 is the cancelOffboard page's example 2 response body.
-func seed403(tb testing.TB) []byte { return mustRead(tb, "../models/testdata/cancel_offboard_403.json") }
+func seed403(tb testing.TB) []byte {
+	return mustRead(tb, "../models/testdata/cancel_offboard_403.json")
+}
 
 // staticServer serves body with status for every request, on loopback.
 func staticServer(tb testing.TB, status int, body []byte) *httptest.Server {
