@@ -1,0 +1,66 @@
+// Package backuprestore is a Go client for the Microsoft Graph Backup
+// Storage protection-unit API (Microsoft 365 Backup): list and get
+// protection units, offboard them, and cancel an offboarding
+// (POST /solutions/backupRestore/protectionUnits/{id}/cancelOffboard),
+// one at a time or in bulk through JSON batching.
+//
+// It is built on Kiota's abstractions and HTTP pipeline, so a Kiota
+// RequestAdapter (msgraph-sdk-go's, for example) can be reused with
+// [NewClientWithAdapter], and every model implements Kiota's Parsable.
+//
+//	cred, _ := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{TenantID: tenant, ClientID: app})
+//	c, _ := backuprestore.NewClient(cred, nil)
+//	unit, err := c.ProtectionUnits().ByID(id).CancelOffboard().Post(ctx, nil)
+//
+// # Authentication
+//
+// [NewClient] takes any azcore.TokenCredential. Tokens are requested for
+// Options.Scopes (default https://graph.microsoft.com/.default) and sent only
+// to Options.BaseURL's scheme, host and port, over https (plain http only to
+// a loopback emulator). Offboard and cancelOffboard accept only delegated
+// (user) tokens with BackupRestore-Configuration.ReadWrite.All: when the
+// credential returns an app-only JWT (no scp claim) they fail with
+// [ErrDelegatedAuthRequired] before anything is sent. The API exists only in
+// the global cloud; the national clouds fail with [ErrUnsupportedCloud].
+//
+// # Errors
+//
+// Every response that is not a success is an [*Error] (status, Graph code,
+// message, request-id, client-request-id, Retry-After, headers), whatever
+// its body was. Classify with errors.Is and the sentinels:
+//
+//	_, err := c.ProtectionUnits().ByID(id).CancelOffboard().Post(ctx, nil)
+//	if errors.Is(err, backuprestore.ErrOperationNotAllowed) {
+//		// the unit is not offboarding
+//	}
+//	if e, ok := errors.AsType[*backuprestore.Error](err); ok {
+//		log.Printf("status %d, code %s, request-id %s", e.StatusCode, e.Code, e.RequestID)
+//	}
+//
+// Failures without a response keep their cause: a malformed ID wraps
+// [ErrInvalidProtectionUnitID], a context that ended wraps
+// context.Canceled or context.DeadlineExceeded.
+//
+// # Paging
+//
+// [ProtectionUnitsRequestBuilder.All] and [ProtectionUnitsRequestBuilder.Pages]
+// are lazy iterators that follow @odata.nextLink verbatim, only to the
+// configured origin, and stop at a repeated link. A saved page.NextLink
+// resumes a listing through [ListOptions].NextLink.
+//
+// # Throttling
+//
+// Responses 429 and 503 (and 504 for reads) are retried after Retry-After
+// (fractional seconds or an HTTP date) or an exponential backoff with
+// jitter, up to [RetryOptions].MaxRetries; a delay over MaxRetryDelay is
+// not slept: the [*Error] is returned with RetryAfter set. Offboard and
+// cancelOffboard are retried only when the service did not act (429, 503);
+// after an ambiguous failure they read the unit back instead of resending.
+//
+// # Testing
+//
+// Package fake is an in-memory emulator of the API with real state, paging,
+// $batch, permissions, time control and fault injection. Plug it in with
+// Options.HTTPClient = &http.Client{Transport: srv.Transport()}; see its
+// documentation and the examples.
+package backuprestore
