@@ -72,7 +72,9 @@ func TestBadInputTable(t *testing.T) {
 			ok(func(t *testing.T, u *models.ProtectionUnit) { require.Equal(t, "\ufffd", u.SiteName) })},
 		{"deeply nested JSON", "x", oneResponse{200, js, deep, nil}, nil, wantErr(ErrUnexpectedResponse)},
 		{"number where a string belongs", "x", oneResponse{200, js, `{"id":"x","policyId":7}`, nil}, nil,
-			ok(func(t *testing.T, u *models.ProtectionUnit) { require.Equal(t, float64(7), u.AdditionalData["policyId"]) })},
+			ok(func(t *testing.T, u *models.ProtectionUnit) {
+				require.Equal(t, float64(7), u.AdditionalData["policyId"])
+			})},
 		{"null everywhere", "x", oneResponse{200, js, `{"id":null,"status":null,"createdBy":null,"lastModifiedBy":{"user":null},"error":null,"createdDateTime":null}`, nil}, nil,
 			ok(func(t *testing.T, u *models.ProtectionUnit) {
 				require.Empty(t, u.ID)
@@ -141,7 +143,9 @@ func TestBadInputTable(t *testing.T) {
 				require.Equal(t, "yesterday", u.AdditionalData["lastModifiedDateTime"])
 			})},
 		{"unknown status", "x", oneResponse{200, js, `{"id":"x","status":"quarantined"}`, nil}, nil,
-			ok(func(t *testing.T, u *models.ProtectionUnit) { require.Equal(t, models.ProtectionUnitStatus("quarantined"), u.Status) })},
+			ok(func(t *testing.T, u *models.ProtectionUnit) {
+				require.Equal(t, models.ProtectionUnitStatus("quarantined"), u.Status)
+			})},
 		{"unknown @odata.type", "x", oneResponse{200, js, `{"id":"x","@odata.type":"#microsoft.graph.teamsProtectionUnit"}`, nil}, nil,
 			ok(func(t *testing.T, u *models.ProtectionUnit) { require.Equal(t, models.KindUnknown, u.Kind()) })},
 		// Caller inputs.
