@@ -60,6 +60,7 @@ func (c *Client) sendBatch(ctx context.Context, reqs []batchRequest, delegatedOn
 	k := &call[batchResult]{
 		c:            c,
 		op:           "$batch",
+		redact:       true,
 		decode:       decodeBatch,
 		factory:      func(serialization.ParseNode) (serialization.Parsable, error) { return nil, nil },
 		fromParsable: func(serialization.Parsable) (batchResult, bool) { return nil, false },

@@ -1,6 +1,7 @@
 package backuprestore
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/m365kit/backuprestore/internal/errs"
 	"github.com/m365kit/backuprestore/internal/retryafter"
+	"github.com/m365kit/backuprestore/internal/token"
 	"github.com/m365kit/backuprestore/models"
 )
 
@@ -204,10 +206,39 @@ func (e *Error) Is(target error) bool {
 // the body, if any.
 func newResponseError(resp *http.Response, body []byte, readErr error) *Error {
 	method, u := "", ""
+	header := resp.Header
 	if resp.Request != nil {
 		method, u = resp.Request.Method, resp.Request.URL.String()
+		// A server (or proxy) that echoes the request's token must not make
+		// it part of an error that ends up in logs.
+		if tok := token.FromAuthorization(resp.Request.Header.Get("Authorization")); len(tok) >= minRedactLen {
+			body, header = redactToken(body, header, tok)
+		}
 	}
-	return newErrorFromParts(resp.StatusCode, resp.Header, body, readErr, method, u)
+	return newErrorFromParts(resp.StatusCode, header, body, readErr, method, u)
+}
+
+// minRedactLen is the shortest token redacted from error bodies; shorter
+// strings would match ordinary text.
+const minRedactLen = 8
+
+const redacted = "[REDACTED]"
+
+// redactToken replaces every occurrence of tok in the body and header
+// values. The originals are left untouched.
+func redactToken(body []byte, h http.Header, tok string) ([]byte, http.Header) {
+	if bytes.Contains(body, []byte(tok)) {
+		body = bytes.ReplaceAll(body, []byte(tok), []byte(redacted))
+	}
+	for k, vs := range h {
+		for i, v := range vs {
+			if strings.Contains(v, tok) {
+				h = h.Clone()
+				h[k][i] = strings.ReplaceAll(v, tok, redacted)
+			}
+		}
+	}
+	return body, h
 }
 
 // newErrorFromParts builds *Error from a status, headers and body: a

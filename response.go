@@ -14,6 +14,7 @@ import (
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 
 	"github.com/m365kit/backuprestore/internal/middleware"
+	"github.com/m365kit/backuprestore/internal/token"
 	"github.com/m365kit/backuprestore/models"
 )
 
@@ -32,6 +33,9 @@ type call[T any] struct {
 	// response handler returns (Kiota parse-node output) into T.
 	fromParsable func(serialization.Parsable) (T, bool)
 	factory      serialization.ParsableFactory
+	// redact: scrub the request's token from a 2xx body before decoding
+	// ($batch item errors end up in *Error values).
+	redact bool
 
 	result  T
 	handled bool
@@ -85,6 +89,11 @@ func (k *call[T]) handle(response any, _ abs.ErrorMappings) (any, error) {
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 		return nil, newUnexpectedResponse(resp, body, fmt.Errorf("content type %q, want application/json", ct))
+	}
+	if k.redact && resp.Request != nil {
+		if tok := token.FromAuthorization(resp.Request.Header.Get("Authorization")); len(tok) >= minRedactLen {
+			body, _ = redactToken(body, nil, tok)
+		}
 	}
 	v, err := k.decode(body)
 	if err != nil {
