@@ -316,7 +316,12 @@ func (r *bulkRun) run(ctx context.Context, job bulkJob) bulkJobDone {
 
 // process applies a finished batch to the items' states.
 func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
+	sent := d.err == nil || !refusedBeforeSending(d.err)
 	for pos, it := range d.job.items {
+		if !sent {
+			r.finish(it, nil, d.err)
+			continue
+		}
 		if !d.job.read {
 			it.attempts++
 			r.results[it.idx].Attempts = it.attempts
@@ -344,10 +349,6 @@ func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
 func (r *bulkRun) onBatchFailure(ctx context.Context, it *bulkItem, read bool, err error) {
 	if ctx.Err() != nil {
 		r.finish(it, nil, err)
-		return
-	}
-	if errors.Is(err, ErrDelegatedAuthRequired) || errors.Is(err, ErrForeignHost) || errors.Is(err, errs.NoToken) {
-		r.finish(it, nil, err) // refused before sending: definitive
 		return
 	}
 	e, isResp := asError(err)

@@ -338,6 +338,7 @@ func TestBulkDelegatedGuard(t *testing.T) {
 	res := c.ProtectionUnits().OffboardAll(t.Context(), []string{"a", "b"}, nil)
 	for _, r := range res {
 		require.ErrorIs(t, r.Err, ErrDelegatedAuthRequired)
+		require.Zero(t, r.Attempts, "never sent")
 	}
 	require.Empty(t, tr.log(), "nothing sent with an app-only token")
 }

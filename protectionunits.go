@@ -205,12 +205,18 @@ func isAmbiguous(err error) bool {
 		}
 		return e.unexpected
 	}
-	for _, definite := range []error{ErrInvalidProtectionUnitID, ErrDelegatedAuthRequired, ErrForeignHost, errs.NoToken, context.Canceled, context.DeadlineExceeded} {
-		if errors.Is(err, definite) {
-			return false
+	return !refusedBeforeSending(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// refusedBeforeSending reports whether err is one of the client's own
+// refusals, raised before anything went on the wire.
+func refusedBeforeSending(err error) bool {
+	for _, e := range []error{ErrInvalidProtectionUnitID, ErrDelegatedAuthRequired, ErrForeignHost, errs.NoToken} {
+		if errors.Is(err, e) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // OffboardRequestBuilder builds POST /solutions/backupRestore/protectionUnits/{id}/offboard.
