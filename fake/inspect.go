@@ -1,0 +1,161 @@
+package fake
+
+import (
+	"net/http"
+	"time"
+)
+
+// Cause says what made a unit change status.
+type Cause string
+
+// The causes of a Transition.
+const (
+	// CauseOffboard: a successful POST …/offboard.
+	CauseOffboard Cause = "offboard"
+	// CauseCancelOffboard: a successful POST …/cancelOffboard.
+	CauseCancelOffboard Cause = "cancelOffboard"
+	// CauseTimer: the grace period or the cancel delay ran out.
+	CauseTimer Cause = "timer"
+	// CauseUpdate: Server.UpdateUnit changed the status.
+	CauseUpdate Cause = "update"
+)
+
+// Transition is one status change of one unit.
+type Transition struct {
+	// UnitID is the unit that changed.
+	UnitID string
+	// From and To are the statuses before and after.
+	From, To string
+	// At is the emulator-clock time of the change (a timer's deadline for
+	// CauseTimer).
+	At time.Time
+	// Cause is what made the change.
+	Cause Cause
+	// RequestID is the request-id of the response to the request that made
+	// the change ("" for timers and updates). For a $batch item it is the
+	// item's own request-id.
+	RequestID string
+	// InBatch reports whether the change came from an item of a $batch.
+	InBatch bool
+}
+
+// Transitions returns the status changes of the unit with this ID, oldest
+// first, after applying any timer that is due. A test proves an action was
+// applied exactly once by counting the transitions with its Cause.
+func (s *Server) Transitions(id string) []Transition {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fireTimersLocked()
+	idx := s.byUnit[id]
+	out := make([]Transition, len(idx))
+	for i, j := range idx {
+		out[i] = s.transitions[j]
+	}
+	return out
+}
+
+// AllTransitions returns every status change of every unit, oldest first.
+func (s *Server) AllTransitions() []Transition {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fireTimersLocked()
+	return append([]Transition(nil), s.transitions...)
+}
+
+// RecordedRequest is what the emulator saw of one request and what it
+// answered. Items of a $batch are recorded too, after the $batch request
+// itself, with InBatch set.
+type RecordedRequest struct {
+	// Time is the emulator-clock time the request arrived.
+	Time time.Time
+	// Method is the HTTP method.
+	Method string
+	// Path is the escaped path, as sent (for a $batch item, the item's URL
+	// path with the /v1.0 prefix added).
+	Path string
+	// Query is the raw query string.
+	Query string
+	// Header holds the request's headers; the value of Authorization is
+	// replaced by its scheme and "[redacted]", so a test can check a token
+	// was sent without the token ending up in logs.
+	Header http.Header
+	// Route is the operation the path names (RouteUnknown when none).
+	Route Route
+	// UnitID is the unescaped unit ID for get and the actions.
+	UnitID string
+	// Status is the status code answered (0 when the connection was reset
+	// or the client went away before an answer).
+	Status int
+	// RequestID is the request-id header answered.
+	RequestID string
+	// Fault is the fault applied to this request (FaultNone when none;
+	// latency faults are not listed here).
+	Fault FaultKind
+	// InBatch reports whether this was an item of a $batch; BatchItemID is
+	// then the item's id.
+	InBatch     bool
+	BatchItemID string
+}
+
+// Requests returns the requests recorded so far, oldest first (at most
+// Options.MaxRecordedRequests of them).
+func (s *Server) Requests() []RecordedRequest {
+	s.recMu.Lock()
+	defer s.recMu.Unlock()
+	r := s.requests
+	if max := s.opts.MaxRecordedRequests; len(r) > max {
+		r = r[len(r)-max:]
+	}
+	return append([]RecordedRequest(nil), r...)
+}
+
+// ResetInspection forgets the recorded requests and transitions, leaving
+// units, faults and the clock alone.
+func (s *Server) ResetInspection() {
+	s.mu.Lock()
+	s.transitions = nil
+	s.byUnit = make(map[string][]int)
+	s.mu.Unlock()
+	s.recMu.Lock()
+	s.requests = nil
+	s.recMu.Unlock()
+}
+
+// record appends r to the request log.
+func (s *Server) record(r RecordedRequest) {
+	max := s.opts.MaxRecordedRequests
+	if max < 0 {
+		return
+	}
+	s.recMu.Lock()
+	s.requests = append(s.requests, r)
+	if len(s.requests) > 2*max {
+		n := copy(s.requests, s.requests[len(s.requests)-max:])
+		clear(s.requests[n:])
+		s.requests = s.requests[:n]
+	}
+	s.recMu.Unlock()
+}
+
+// redactedHeader returns a copy of h with the Authorization value hidden.
+func redactedHeader(h http.Header) http.Header {
+	c := h.Clone()
+	if c == nil {
+		c = http.Header{}
+	}
+	if v := c.Values("Authorization"); len(v) > 0 {
+		out := make([]string, len(v))
+		for i, a := range v {
+			scheme := a
+			for j := 0; j < len(a); j++ {
+				if a[j] == ' ' {
+					scheme = a[:j]
+					break
+				}
+			}
+			out[i] = scheme + " [redacted]"
+		}
+		c["Authorization"] = out
+	}
+	return c
+}

@@ -1,0 +1,314 @@
+package fake
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Route names an operation of the API. Faults target routes; recorded
+// requests carry theirs.
+type Route int
+
+// The operations the emulator serves.
+const (
+	// RouteAny matches every route in a Fault.
+	RouteAny Route = iota
+	// RouteList is a GET of a collection (every list path and cast,
+	// including …/$count).
+	RouteList
+	// RouteGet is a GET of one unit.
+	RouteGet
+	// RouteOffboard is POST …/protectionUnits/{id}/offboard.
+	RouteOffboard
+	// RouteCancelOffboard is POST …/protectionUnits/{id}/cancelOffboard.
+	RouteCancelOffboard
+	// RouteBatch is the whole POST /v1.0/$batch request.
+	RouteBatch
+	// RouteBatchItem, in a Fault, matches every item inside a $batch; it is
+	// short for Route: RouteAny with InBatch set.
+	RouteBatchItem
+	// RouteUnknown is a path the API does not have (recorded requests only).
+	RouteUnknown
+)
+
+// String returns the route's name.
+func (r Route) String() string {
+	switch r {
+	case RouteAny:
+		return "any"
+	case RouteList:
+		return "list"
+	case RouteGet:
+		return "get"
+	case RouteOffboard:
+		return "offboard"
+	case RouteCancelOffboard:
+		return "cancelOffboard"
+	case RouteBatch:
+		return "batch"
+	case RouteBatchItem:
+		return "batchItem"
+	case RouteUnknown:
+		return "unknown"
+	}
+	return "Route(" + itoa(int(r)) + ")"
+}
+
+// Collection names after /solutions/backupRestore.
+const (
+	collUnits   = "protectionUnits"
+	collSite    = "siteProtectionUnits"
+	collDrive   = "driveProtectionUnits"
+	collMailbox = "mailboxProtectionUnits"
+)
+
+// target is a parsed request path.
+type target struct {
+	route Route
+	// kind restricts the collection or the unit to one derived type.
+	kind Kind
+	// id is the unescaped unit ID (get and actions).
+	id string
+	// count is set for …/$count.
+	count bool
+	// coll is the collection's canonical name.
+	coll string
+	// cast is the canonical cast segment, if any (e.g.
+	// "microsoft.graph.siteProtectionUnit").
+	cast string
+	// listPath is the escaped collection path after /v1.0, as sent (for
+	// nextLink).
+	listPath string
+	// admin is set for the emulator's own /_emulator/ paths.
+	admin bool
+	// err is the answer for a path or method the API does not serve.
+	err *graphError
+}
+
+// contextPath returns the @odata.context path of the target's collection.
+func (t *target) contextPath() string {
+	p := "solutions/backupRestore/" + t.coll
+	if t.cast != "" {
+		p += "/" + t.cast
+	}
+	return p
+}
+
+// parseCast recognises a type-cast segment ("microsoft.graph.X" or the
+// "graph.X" alias) and returns its kind and canonical form. base is set for
+// a cast to protectionUnitBase itself.
+func parseCast(seg string) (k Kind, canonical string, base, ok bool) {
+	name, found := cutPrefixFold(seg, "microsoft.graph.")
+	if !found {
+		name, found = cutPrefixFold(seg, "graph.")
+	}
+	if !found {
+		return "", "", false, false
+	}
+	for _, k := range []Kind{KindSite, KindDrive, KindMailbox} {
+		if strings.EqualFold(name, k.typeName()) {
+			return k, "microsoft.graph." + k.typeName(), false, true
+		}
+	}
+	if strings.EqualFold(name, "protectionUnitBase") {
+		return "", "microsoft.graph.protectionUnitBase", true, true
+	}
+	return "", "", false, false
+}
+
+// cutPrefixFold is strings.CutPrefix, ignoring ASCII case.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+// actionName recognises an action segment, bare or namespace-qualified.
+func actionName(seg string) Route {
+	name, _ := cutPrefixFold(seg, "microsoft.graph.")
+	name, _ = cutPrefixFold(name, "graph.")
+	switch {
+	case strings.EqualFold(name, "offboard"):
+		return RouteOffboard
+	case strings.EqualFold(name, "cancelOffboard"):
+		return RouteCancelOffboard
+	}
+	return RouteUnknown
+}
+
+// parseTarget resolves an escaped path and a method. Path segments are
+// split on the escaped form and then unescaped one by one, so an ID
+// holding an encoded "/" stays one segment.
+func parseTarget(method, escPath string) target {
+	t := target{route: RouteUnknown}
+	rest, ok := strings.CutPrefix(escPath, "/")
+	if !ok {
+		t.err = badRequest("Invalid request URL.")
+		return t
+	}
+	rawSegs := strings.Split(rest, "/")
+	if n := len(rawSegs); n > 1 && rawSegs[n-1] == "" {
+		rawSegs = rawSegs[:n-1] // one trailing slash is tolerated
+	}
+	segs := make([]string, len(rawSegs))
+	for i, r := range rawSegs {
+		u, err := url.PathUnescape(r)
+		if err != nil {
+			t.err = badRequest("Invalid percent-encoding in the URL path segment '" + r + "'.")
+			return t
+		}
+		segs[i] = u
+	}
+	if len(segs) > 0 && segs[0] == "_emulator" {
+		t.admin = true
+		return t
+	}
+	if len(segs) == 0 || segs[0] != "v1.0" {
+		v := ""
+		if len(segs) > 0 {
+			v = segs[0]
+		}
+		t.err = badRequest("Invalid version: " + v + ". The emulator serves only /v1.0.")
+		return t
+	}
+	segs, rawSegs = segs[1:], rawSegs[1:]
+	if len(segs) == 0 {
+		t.err = segmentNotFound("v1.0")
+		return t
+	}
+	if segs[0] == "$batch" {
+		if len(segs) > 1 {
+			t.err = segmentNotFound(segs[1])
+			return t
+		}
+		t.route = RouteBatch
+		t.err = allow(method, http.MethodPost)
+		return t
+	}
+	if !strings.EqualFold(segs[0], "solutions") {
+		t.err = segmentNotFound(segs[0])
+		return t
+	}
+	if len(segs) < 2 || !strings.EqualFold(segs[1], "backupRestore") {
+		if len(segs) < 2 {
+			t.err = notImplemented()
+		} else {
+			t.err = segmentNotFound(segs[1])
+		}
+		return t
+	}
+	if len(segs) < 3 {
+		t.err = notImplemented()
+		return t
+	}
+	switch {
+	case strings.EqualFold(segs[2], collUnits):
+		t.coll = collUnits
+	case strings.EqualFold(segs[2], collSite):
+		t.coll, t.kind = collSite, KindSite
+	case strings.EqualFold(segs[2], collDrive):
+		t.coll, t.kind = collDrive, KindDrive
+	case strings.EqualFold(segs[2], collMailbox):
+		t.coll, t.kind = collMailbox, KindMailbox
+	default:
+		t.err = segmentNotFound(segs[2])
+		return t
+	}
+	prefix := "/" + strings.Join(rawSegs[:3], "/")
+	rest2, raw2 := segs[3:], rawSegs[3:]
+
+	// An optional cast right after the collection makes it a typed list.
+	if len(rest2) > 0 {
+		if k, canon, base, ok := parseCast(rest2[0]); ok {
+			if !t.castTo(k, canon, base) {
+				t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
+				return t
+			}
+			prefix += "/" + raw2[0]
+			rest2, raw2 = rest2[1:], raw2[1:]
+			if len(rest2) > 0 && rest2[0] != "$count" {
+				t.err = segmentNotFound(rest2[0])
+				return t
+			}
+		}
+	}
+	if len(rest2) == 0 || rest2[0] == "$count" {
+		t.route = RouteList
+		t.listPath = prefix
+		if len(rest2) > 0 {
+			t.count = true
+			if len(rest2) > 1 {
+				t.err = segmentNotFound(rest2[1])
+				return t
+			}
+		}
+		t.err = allow(method, http.MethodGet)
+		return t
+	}
+	// A unit: …/{id}, …/{id}/cast, …/{id}/action.
+	t.id = rest2[0]
+	if !validID(t.id) {
+		t.route = RouteGet
+		t.err = &graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "The protection unit id is empty or invalid."}
+		return t
+	}
+	switch len(rest2) {
+	case 1:
+		t.route = RouteGet
+		t.err = allow(method, http.MethodGet)
+		return t
+	case 2:
+		if k, canon, base, ok := parseCast(rest2[1]); ok {
+			t.route = RouteGet
+			if !t.castTo(k, canon, base) {
+				t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
+				return t
+			}
+			t.err = allow(method, http.MethodGet)
+			return t
+		}
+		if a := actionName(rest2[1]); a != RouteUnknown && t.coll == collUnits {
+			t.route = a
+			t.err = allow(method, http.MethodPost)
+			return t
+		}
+		t.err = segmentNotFound(rest2[1])
+		return t
+	default:
+		t.err = segmentNotFound(rest2[2])
+		return t
+	}
+}
+
+// castTo narrows t to kind k through a cast segment; it reports false when
+// the cast contradicts a typed collection.
+func (t *target) castTo(k Kind, canonical string, base bool) bool {
+	if base {
+		return true
+	}
+	if t.kind != "" && t.kind != k {
+		return false
+	}
+	if t.kind == "" {
+		t.cast = canonical
+	}
+	t.kind = k
+	return true
+}
+
+// allow returns a 405 unless method is want.
+func allow(method, want string) *graphError {
+	if method == want {
+		return nil
+	}
+	return methodNotAllowed(method, want)
+}
+
+// notImplemented answers Graph paths that exist but that the emulator does
+// not serve.
+func notImplemented() *graphError {
+	return &graphError{status: http.StatusNotImplemented, code: "notSupported",
+		message: "The emulator serves only the protection-unit API under /solutions/backupRestore."}
+}

@@ -1,0 +1,321 @@
+package fake
+
+import (
+	"container/heap"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Defaults used when the matching Options field is zero.
+const (
+	// DefaultPageSize is the server's page size for lists.
+	DefaultPageSize = 100
+	// DefaultGracePeriod is how long a unit stays in offboardRequested
+	// before it becomes offboarded (the product documentation's 90 days).
+	DefaultGracePeriod = 90 * 24 * time.Hour
+	// DefaultCancelDelay is how long a unit stays in cancelOffboardRequested
+	// before it becomes unprotected again. The service does not document
+	// this; one hour is the emulator's choice.
+	DefaultCancelDelay = time.Hour
+	// DefaultMaxRecordedRequests is how many requests Requests keeps.
+	DefaultMaxRecordedRequests = 100_000
+	// DefaultBaseURL is the base URL to give a client that uses Transport:
+	// the in-process transport serves any host, so the client can keep the
+	// real Graph URL and its HTTPS-only rules.
+	DefaultBaseURL = "https://graph.microsoft.com/v1.0"
+)
+
+// DefaultStart is the emulator clock's initial time when Options.Start is
+// zero: a fixed instant, so runs are reproducible.
+var DefaultStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Options configures a Server. The zero value (or a nil *Options) gives the
+// documented defaults.
+type Options struct {
+	// PageSize is the server's page size, and the most items a page holds
+	// (default DefaultPageSize, 100). "$top" and the Prefer preference
+	// odata.maxpagesize can only lower it.
+	PageSize int
+	// GracePeriod is how long offboardRequested lasts before the unit
+	// becomes offboarded, on the emulator's clock (default 90 days).
+	GracePeriod time.Duration
+	// CancelDelay is how long cancelOffboardRequested lasts before the unit
+	// becomes unprotected, on the emulator's clock (default 1 hour).
+	CancelDelay time.Duration
+	// Start is the emulator clock's initial time (default DefaultStart,
+	// 2026-01-01T00:00:00Z).
+	Start time.Time
+	// RealTimeClock makes the emulator clock tick with the wall clock from
+	// Start. By default it stands still and moves only through Advance and
+	// SetNow, so tests are deterministic.
+	RealTimeClock bool
+	// Seed drives every random choice: Seed's units, fault probabilities
+	// and the order of $batch responses. Zero is a valid seed.
+	Seed uint64
+	// StrictAuth rejects opaque (non-JWT) bearer tokens with 401. By
+	// default an opaque token counts as a delegated token with
+	// BackupRestore-Configuration.ReadWrite.All, so curl and other clients
+	// can use any string.
+	StrictAuth bool
+	// MaxRecordedRequests bounds Requests' log (default
+	// DefaultMaxRecordedRequests); the oldest entries are dropped first. A
+	// negative value turns recording off.
+	MaxRecordedRequests int
+}
+
+// withDefaults returns a copy of o (nil allowed) with defaults filled in.
+func (o *Options) withDefaults() Options {
+	var v Options
+	if o != nil {
+		v = *o
+	}
+	if v.PageSize <= 0 {
+		v.PageSize = DefaultPageSize
+	}
+	if v.GracePeriod <= 0 {
+		v.GracePeriod = DefaultGracePeriod
+	}
+	if v.CancelDelay <= 0 {
+		v.CancelDelay = DefaultCancelDelay
+	}
+	if v.Start.IsZero() {
+		v.Start = DefaultStart
+	}
+	v.Start = v.Start.UTC()
+	if v.MaxRecordedRequests == 0 {
+		v.MaxRecordedRequests = DefaultMaxRecordedRequests
+	}
+	return v
+}
+
+// entry is a stored unit plus its bookkeeping.
+type entry struct {
+	u Unit
+	// gen changes whenever the unit's status changes, so timers armed for
+	// an older status are ignored.
+	gen uint64
+}
+
+// Server is the emulator: an http.Handler serving the protection-unit API
+// under /v1.0, with its state in memory. Create it with NewServer; it is
+// safe for concurrent use.
+type Server struct {
+	opts Options
+
+	// mu guards everything below it.
+	mu    sync.Mutex
+	clock clock
+	units map[string]*entry
+	// sorted caches the unit IDs in ascending order; nil when stale.
+	sorted      []string
+	timers      timerHeap
+	transitions []Transition
+	byUnit      map[string][]int // indexes into transitions
+	faults      []*faultState
+	nextFaultID FaultID
+	faultRand   *rand.Rand
+	orderRand   *rand.Rand
+	seedRand    *rand.Rand
+	seeded      int
+
+	// tokens caches parsed bearer tokens.
+	tokens tokenCache
+
+	// recMu guards the request log, apart from the state lock.
+	recMu    sync.Mutex
+	requests []RecordedRequest
+}
+
+// NewServer returns an empty emulator configured by opts (nil for the
+// defaults). Add units with AddUnit or Seed.
+func NewServer(opts *Options) *Server {
+	s := &Server{opts: opts.withDefaults()}
+	s.resetLocked()
+	return s
+}
+
+// resetLocked (re)initialises all state; the caller holds s.mu or owns s.
+func (s *Server) resetLocked() {
+	s.clock = newClock(s.opts.Start, s.opts.RealTimeClock)
+	s.units = make(map[string]*entry)
+	s.sorted = nil
+	s.timers = nil
+	s.transitions = nil
+	s.byUnit = make(map[string][]int)
+	s.faults = nil
+	s.nextFaultID = 0
+	s.faultRand = rand.New(rand.NewPCG(s.opts.Seed, 0xfa0175eed))
+	s.orderRand = rand.New(rand.NewPCG(s.opts.Seed, 0xba7c4))
+	s.seedRand = rand.New(rand.NewPCG(s.opts.Seed, 0x5eed))
+	s.seeded = 0
+}
+
+// Reset returns the emulator to its initial state: no units, no faults, no
+// recorded requests or transitions, the clock back at Options.Start and
+// every random stream restarted from Options.Seed.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.resetLocked()
+	s.mu.Unlock()
+	s.recMu.Lock()
+	s.requests = nil
+	s.recMu.Unlock()
+}
+
+// Options returns the options the server runs with, defaults filled in.
+func (s *Server) Options() Options { return s.opts }
+
+// Client returns an *http.Client whose transport is Transport: requests to
+// any host are served in-process. Use it with DefaultBaseURL.
+func (s *Server) Client() *http.Client { return &http.Client{Transport: s.Transport()} }
+
+// AddUnit stores u after filling in its defaults (see Unit). It fails when
+// the ID is invalid or already used, or the kind or status is unknown. A
+// unit added in offboardRequested becomes offboarded GracePeriod after its
+// OffboardRequestedDateTime; one in cancelOffboardRequested becomes
+// unprotected CancelDelay after its LastModifiedDateTime.
+func (s *Server) AddUnit(u Unit) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addLocked(u)
+}
+
+// addLocked is AddUnit with s.mu held.
+func (s *Server) addLocked(u Unit) error {
+	s.fireTimersLocked()
+	u = u.clone()
+	if err := u.normalize(s.clock.now()); err != nil {
+		return err
+	}
+	if _, dup := s.units[u.ID]; dup {
+		return &duplicateError{id: u.ID}
+	}
+	e := &entry{u: u}
+	s.units[u.ID] = e
+	s.sorted = nil
+	s.armLocked(e)
+	return nil
+}
+
+// duplicateError is AddUnit's error for an ID already in use.
+type duplicateError struct{ id string }
+
+func (e *duplicateError) Error() string {
+	return "fake: a unit with ID " + quote(e.id) + " already exists"
+}
+
+// Unit returns a copy of the unit with this ID, after applying any timer
+// that is due on the emulator's clock.
+func (s *Server) Unit(id string) (Unit, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fireTimersLocked()
+	e, ok := s.units[id]
+	if !ok {
+		return Unit{}, false
+	}
+	return e.u.clone(), true
+}
+
+// Units returns copies of every unit, sorted by ID.
+func (s *Server) Units() []Unit {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fireTimersLocked()
+	ids := s.sortedLocked()
+	out := make([]Unit, len(ids))
+	for i, id := range ids {
+		out[i] = s.units[id].u.clone()
+	}
+	return out
+}
+
+// Len returns the number of units.
+func (s *Server) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.units)
+}
+
+// UpdateUnit changes the unit with this ID through fn and returns the
+// result: a way to set up a test (say, remove a unit from its policy) or to
+// play the service's part. The ID and kind cannot change. A status change
+// is recorded as a transition with CauseUpdate and re-arms the timers.
+func (s *Server) UpdateUnit(id string, fn func(u *Unit)) (Unit, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fireTimersLocked()
+	e, ok := s.units[id]
+	if !ok {
+		return Unit{}, &notFoundError{id: id}
+	}
+	u := e.u.clone()
+	fn(&u)
+	u.ID, u.Kind = e.u.ID, e.u.Kind
+	if err := u.normalize(s.clock.now()); err != nil {
+		return Unit{}, err
+	}
+	from := e.u.Status
+	e.u = u
+	if from != u.Status {
+		s.transitionLocked(e, from, u.Status, s.clock.now(), CauseUpdate, "", false)
+	}
+	return u.clone(), nil
+}
+
+// notFoundError is UpdateUnit's error for an unknown ID.
+type notFoundError struct{ id string }
+
+func (e *notFoundError) Error() string { return "fake: no unit with ID " + quote(e.id) }
+
+// RemoveUnit deletes the unit with this ID and reports whether it existed.
+// Its transitions stay in the log.
+func (s *Server) RemoveUnit(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.units[id]; !ok {
+		return false
+	}
+	delete(s.units, id)
+	s.sorted = nil
+	return true
+}
+
+// sortedLocked returns the cached ascending ID slice, rebuilding it if stale.
+func (s *Server) sortedLocked() []string {
+	if s.sorted == nil {
+		ids := make([]string, 0, len(s.units))
+		for id := range s.units {
+			ids = append(ids, id)
+		}
+		sortStrings(ids)
+		s.sorted = ids
+	}
+	return s.sorted
+}
+
+// timer is a pending status change of one unit.
+type timer struct {
+	at  time.Time
+	id  string
+	gen uint64
+}
+
+// timerHeap is a min-heap of timers by deadline.
+type timerHeap []timer
+
+func (h timerHeap) Len() int           { return len(h) }
+func (h timerHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)        { *h = append(*h, x.(timer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
+}
+
+// pushTimer arms a timer.
+func (s *Server) pushTimer(t timer) { heap.Push(&s.timers, t) }

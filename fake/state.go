@@ -1,0 +1,121 @@
+package fake
+
+import (
+	"container/heap"
+	"time"
+)
+
+// The service's literal 403 messages for the two actions.
+const (
+	msgOffboardNotAllowed = "Can't process this request as it is not in valid state."
+	msgCancelNotAllowed   = "Offboarding cannot be cancelled as it is not in a valid state."
+)
+
+// armLocked arms the timer matching e's current status, if any.
+func (s *Server) armLocked(e *entry) {
+	switch e.u.Status {
+	case StatusOffboardRequested:
+		at := e.u.OffboardRequestedDateTime
+		if at.IsZero() {
+			at = e.u.LastModifiedDateTime
+		}
+		s.pushTimer(timer{at: at.Add(s.opts.GracePeriod), id: e.u.ID, gen: e.gen})
+	case StatusCancelOffboardRequested:
+		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.opts.CancelDelay), id: e.u.ID, gen: e.gen})
+	}
+}
+
+// fireTimersLocked applies, in deadline order, every timer due on the
+// emulator's clock. Each transition is dated at its deadline, not at the
+// moment it is noticed. Stale timers (the unit changed status since) are
+// dropped.
+func (s *Server) fireTimersLocked() {
+	if len(s.timers) == 0 {
+		return
+	}
+	now := s.clock.now()
+	for len(s.timers) > 0 && !s.timers[0].at.After(now) {
+		t := heap.Pop(&s.timers).(timer)
+		e, ok := s.units[t.id]
+		if !ok || e.gen != t.gen {
+			continue
+		}
+		var to string
+		switch e.u.Status {
+		case StatusOffboardRequested:
+			to = StatusOffboarded
+		case StatusCancelOffboardRequested:
+			to = StatusUnprotected
+		default:
+			continue
+		}
+		from := e.u.Status
+		e.u.Status = to
+		e.u.LastModifiedDateTime = t.at
+		e.u.LastModifiedBy = serviceIdentity()
+		s.transitionLocked(e, from, to, t.at, CauseTimer, "", false)
+	}
+}
+
+// transitionLocked records a status change of e (whose status is already
+// to), bumps its generation and arms the timer of the new status.
+func (s *Server) transitionLocked(e *entry, from, to string, at time.Time, cause Cause, requestID string, inBatch bool) {
+	e.gen++
+	s.byUnit[e.u.ID] = append(s.byUnit[e.u.ID], len(s.transitions))
+	s.transitions = append(s.transitions, Transition{
+		UnitID: e.u.ID, From: from, To: to, At: at, Cause: cause, RequestID: requestID, InBatch: inBatch,
+	})
+	s.armLocked(e)
+}
+
+// actionError is an action refused by the state machine.
+type actionError struct {
+	status  int
+	code    string
+	message string
+}
+
+// applyAction runs offboard or cancelOffboard on the unit with this ID on
+// behalf of who, and returns a copy of the updated unit, or the error the
+// service answers with.
+func (s *Server) applyAction(id string, op Route, who IdentitySet, requestID string, inBatch bool) (Unit, *actionError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fireTimersLocked()
+	e, ok := s.units[id]
+	if !ok {
+		return Unit{}, notFound(id)
+	}
+	now := s.clock.now()
+	from := e.u.Status
+	var cause Cause
+	switch op {
+	case RouteOffboard:
+		if !e.u.Offboardable() {
+			return Unit{}, &actionError{403, "OperationNotAllowed", msgOffboardNotAllowed}
+		}
+		e.u.Status = StatusOffboardRequested
+		e.u.OffboardRequestedDateTime = now
+		cause = CauseOffboard
+	case RouteCancelOffboard:
+		if e.u.Status != StatusOffboardRequested {
+			return Unit{}, &actionError{403, "OperationNotAllowed", msgCancelNotAllowed}
+		}
+		e.u.Status = StatusCancelOffboardRequested
+		cause = CauseCancelOffboard
+	default:
+		panic("fake: applyAction with route " + op.String())
+	}
+	e.u.LastModifiedBy = who.clone()
+	e.u.LastModifiedDateTime = now
+	s.transitionLocked(e, from, e.u.Status, now, cause, requestID, inBatch)
+	return e.u.clone(), nil
+}
+
+// notFound is the 404 for an unknown unit ID.
+func notFound(id string) *actionError {
+	return &actionError{404, codeNotFound, "The protection unit with id '" + id + "' was not found."}
+}
+
+// codeNotFound is the error code of a 404 for an unknown unit.
+const codeNotFound = "ProtectionUnitNotFound"

@@ -1,0 +1,313 @@
+package fake
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind is the derived type of a protection unit.
+type Kind string
+
+// The three kinds of protection unit the service has.
+const (
+	// KindSite is a SharePoint site (#microsoft.graph.siteProtectionUnit).
+	KindSite Kind = "site"
+	// KindDrive is a OneDrive for Business drive (#microsoft.graph.driveProtectionUnit).
+	KindDrive Kind = "drive"
+	// KindMailbox is an Exchange mailbox (#microsoft.graph.mailboxProtectionUnit).
+	KindMailbox Kind = "mailbox"
+)
+
+// ODataType returns the kind's "@odata.type" value, such as
+// "#microsoft.graph.siteProtectionUnit", or "" for an unknown kind.
+func (k Kind) ODataType() string {
+	if n := k.typeName(); n != "" {
+		return "#microsoft.graph." + n
+	}
+	return ""
+}
+
+// typeName is the unqualified OData type name of the kind.
+func (k Kind) typeName() string {
+	switch k {
+	case KindSite:
+		return "siteProtectionUnit"
+	case KindDrive:
+		return "driveProtectionUnit"
+	case KindMailbox:
+		return "mailboxProtectionUnit"
+	}
+	return ""
+}
+
+// valid reports whether k is one of the three kinds.
+func (k Kind) valid() bool { return k.typeName() != "" }
+
+// The members of protectionUnitStatus, in the service's enum order. The
+// members after StatusUnknownFutureValue are reported as
+// StatusUnknownFutureValue to callers that do not send
+// "Prefer: include-unknown-enum-members".
+const (
+	// StatusProtectRequested: protection was requested.
+	StatusProtectRequested = "protectRequested"
+	// StatusProtected: protection is active.
+	StatusProtected = "protected"
+	// StatusUnprotectRequested: disabling protection was requested.
+	StatusUnprotectRequested = "unprotectRequested"
+	// StatusUnprotected: protection is off. With an empty PolicyID the unit
+	// has been removed from its policy and can be offboarded.
+	StatusUnprotected = "unprotected"
+	// StatusRemoveRequested: removal from the policy was requested.
+	StatusRemoveRequested = "removeRequested"
+	// StatusUnknownFutureValue is the evolvable-enum sentinel. It is never
+	// stored; it is only what callers without the Prefer header see.
+	StatusUnknownFutureValue = "unknownFutureValue"
+	// StatusOffboardRequested: offboarding was requested; the unit becomes
+	// StatusOffboarded when Options.GracePeriod has passed.
+	StatusOffboardRequested = "offboardRequested"
+	// StatusOffboarded: offboarding finished.
+	StatusOffboarded = "offboarded"
+	// StatusCancelOffboardRequested: cancelling the offboarding was
+	// requested; the unit becomes StatusUnprotected when Options.CancelDelay
+	// has passed.
+	StatusCancelOffboardRequested = "cancelOffboardRequested"
+)
+
+// statusOrder lists the enum members in their CSDL order.
+var statusOrder = []string{
+	StatusProtectRequested, StatusProtected, StatusUnprotectRequested, StatusUnprotected,
+	StatusRemoveRequested, StatusUnknownFutureValue, StatusOffboardRequested, StatusOffboarded,
+	StatusCancelOffboardRequested,
+}
+
+// unknownFutureRank is the enum value of unknownFutureValue.
+const unknownFutureRank = 5
+
+// statusRank returns the enum value of a status, or -1 when unknown.
+func statusRank(s string) int {
+	for i, m := range statusOrder {
+		if m == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// Statuses returns every state a unit can be in (every member of
+// protectionUnitStatus except unknownFutureValue), in enum order.
+func Statuses() []string {
+	out := make([]string, 0, len(statusOrder)-1)
+	for _, s := range statusOrder {
+		if s != StatusUnknownFutureValue {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Identity is one member of an identity set ("user", "application" or
+// "device"). Email is not declared by the schema but appears in the
+// documentation's examples (identity is an open type); it is omitted from
+// the JSON when empty.
+type Identity struct {
+	ID          string
+	DisplayName string
+	Email       string
+}
+
+// IdentitySet says who did something: a user, an application, a device, or
+// several of them. A nil member is omitted from the JSON; an IdentitySet with
+// no members is written as null.
+type IdentitySet struct {
+	Application *Identity
+	Device      *Identity
+	User        *Identity
+}
+
+// isZero reports whether the set has no members.
+func (s IdentitySet) isZero() bool { return s.Application == nil && s.Device == nil && s.User == nil }
+
+// clone returns a deep copy of the set.
+func (s IdentitySet) clone() IdentitySet {
+	c := func(i *Identity) *Identity {
+		if i == nil {
+			return nil
+		}
+		v := *i
+		return &v
+	}
+	return IdentitySet{Application: c(s.Application), Device: c(s.Device), User: c(s.User)}
+}
+
+// PublicErrorDetail is one entry of PublicError.Details.
+type PublicErrorDetail struct {
+	Code    string
+	Message string
+	Target  string
+}
+
+// PublicError is the unit's "error" property: why creating or enabling the
+// unit failed. A nil *PublicError is written as "error": null.
+type PublicError struct {
+	Code    string
+	Message string
+	Target  string
+	Details []PublicErrorDetail
+}
+
+// clone returns a deep copy of e.
+func (e *PublicError) clone() *PublicError {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	c.Details = append([]PublicErrorDetail(nil), e.Details...)
+	return &c
+}
+
+// Unit is a protection unit as the emulator stores it: one struct for the
+// three derived types, told apart by Kind. Site units use SiteID, SiteName
+// and SiteWebURL; drive and mailbox units use DirectoryObjectID, DisplayName
+// and Email. The emulator hands out copies; changing one does not change the
+// emulator's state (use Server.UpdateUnit for that).
+type Unit struct {
+	// Kind is the derived type. AddUnit infers KindSite when it is empty
+	// and SiteID is set; otherwise it is required.
+	Kind Kind
+	// ID is the unit's key: any non-empty string without control
+	// characters, at most 1,024 bytes. Clients percent-encode it as one
+	// path segment.
+	ID string
+	// PolicyID is the policy the unit belongs to; "" once the unit has been
+	// removed from its policy.
+	PolicyID string
+	// Status is one of the Status* constants (not StatusUnknownFutureValue).
+	Status string
+	// ProtectionSources is the flags string, e.g. "manual",
+	// "manual,dynamicRule" or "none". AddUnit defaults it to "none" when
+	// PolicyID is empty and to "manual" otherwise.
+	ProtectionSources string
+
+	// SiteID is "host,siteCollectionGuid,webGuid" (site units).
+	SiteID string
+	// SiteName is the site's display name (site units; blank for app-only callers).
+	SiteName string
+	// SiteWebURL is the site's URL (site units; blank for app-only callers).
+	SiteWebURL string
+
+	// DirectoryObjectID is the owner's Entra object ID (drive and mailbox units).
+	DirectoryObjectID string
+	// DisplayName is the owner's display name (drive and mailbox units;
+	// blank for app-only callers on mailbox units).
+	DisplayName string
+	// Email is the owner's address (drive and mailbox units; blank for
+	// app-only callers on mailbox units).
+	Email string
+
+	// CreatedBy is who created the unit.
+	CreatedBy IdentitySet
+	// LastModifiedBy is who changed the unit last; offboard and
+	// cancelOffboard set it to the caller named by the bearer token.
+	LastModifiedBy IdentitySet
+	// CreatedDateTime defaults to the emulator's clock in AddUnit.
+	CreatedDateTime time.Time
+	// LastModifiedDateTime defaults to CreatedDateTime in AddUnit.
+	LastModifiedDateTime time.Time
+	// OffboardRequestedDateTime is when offboarding was requested; the zero
+	// time (written as the sentinel 0001-01-01T00:00:00.0000000Z) means
+	// never. AddUnit sets it to the emulator's clock for a unit added in
+	// StatusOffboardRequested without one.
+	OffboardRequestedDateTime time.Time
+	// Error is the unit's error property; nil is written as null.
+	Error *PublicError
+}
+
+// clone returns a deep copy of u.
+func (u Unit) clone() Unit {
+	u.CreatedBy = u.CreatedBy.clone()
+	u.LastModifiedBy = u.LastModifiedBy.clone()
+	u.Error = u.Error.clone()
+	return u
+}
+
+// Offboardable reports whether offboard would succeed on u: the unit has
+// been removed from its policy (empty PolicyID) and is unprotected.
+func (u Unit) Offboardable() bool {
+	return u.PolicyID == "" && u.Status == StatusUnprotected
+}
+
+// maxIDLength is the longest ID the emulator accepts, in bytes.
+const maxIDLength = 1024
+
+// errInvalidID explains which IDs the emulator accepts.
+var errInvalidID = errors.New("fake: invalid unit ID: it must be non-empty, at most 1,024 bytes, not \".\" or \"..\", and free of control characters")
+
+// validID reports whether id is an acceptable unit ID.
+func validID(id string) bool {
+	if id == "" || len(id) > maxIDLength || id == "." || id == ".." || strings.TrimSpace(id) == "" {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// normalize validates u and fills in its defaults, using now for missing times.
+func (u *Unit) normalize(now time.Time) error {
+	if !validID(u.ID) {
+		return fmt.Errorf("%w: %q", errInvalidID, u.ID)
+	}
+	if u.Kind == "" && u.SiteID != "" {
+		u.Kind = KindSite
+	}
+	if !u.Kind.valid() {
+		return fmt.Errorf("fake: unit %q: unknown kind %q (want %q, %q or %q)", u.ID, u.Kind, KindSite, KindDrive, KindMailbox)
+	}
+	if u.Status == "" {
+		if u.PolicyID == "" {
+			u.Status = StatusUnprotected
+		} else {
+			u.Status = StatusProtected
+		}
+	}
+	if r := statusRank(u.Status); r < 0 || r == unknownFutureRank {
+		return fmt.Errorf("fake: unit %q: invalid status %q", u.ID, u.Status)
+	}
+	if u.ProtectionSources == "" {
+		if u.PolicyID == "" {
+			u.ProtectionSources = "none"
+		} else {
+			u.ProtectionSources = "manual"
+		}
+	}
+	if u.CreatedDateTime.IsZero() {
+		u.CreatedDateTime = now
+	}
+	if u.LastModifiedDateTime.IsZero() {
+		u.LastModifiedDateTime = u.CreatedDateTime
+	}
+	if u.Status == StatusOffboardRequested && u.OffboardRequestedDateTime.IsZero() {
+		u.OffboardRequestedDateTime = now
+	}
+	u.CreatedDateTime = u.CreatedDateTime.UTC()
+	u.LastModifiedDateTime = u.LastModifiedDateTime.UTC()
+	u.OffboardRequestedDateTime = u.OffboardRequestedDateTime.UTC()
+	if u.CreatedBy.isZero() {
+		u.CreatedBy = serviceIdentity()
+	}
+	if u.LastModifiedBy.isZero() {
+		u.LastModifiedBy = u.CreatedBy.clone()
+	}
+	return nil
+}
+
+// serviceIdentity is the identity set the service writes for changes it
+// makes on its own (timers), as in the documentation's examples.
+func serviceIdentity() IdentitySet {
+	return IdentitySet{Application: &Identity{ID: "1fec8e78-bce4-4aaf-ab1b-5451cc387264", DisplayName: "Microsoft Enhanced Restore"}}
+}
