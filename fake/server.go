@@ -261,8 +261,12 @@ func (s *Server) UpdateUnit(id string, fn func(u *Unit)) (Unit, error) {
 	e.u = u
 	if from != u.Status {
 		s.transitionLocked(e, from, u.Status, s.clock.now(), CauseUpdate, "", false)
+	} else {
+		e.gen++ // the times may have changed: re-arm
+		s.armLocked(e)
 	}
-	return u.clone(), nil
+	s.fireTimersLocked()
+	return e.u.clone(), nil
 }
 
 // notFoundError is UpdateUnit's error for an unknown ID.
