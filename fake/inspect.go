@@ -63,8 +63,8 @@ func (s *Server) AllTransitions() []Transition {
 }
 
 // RecordedRequest is what the emulator saw of one request and what it
-// answered. Items of a $batch are recorded too, after the $batch request
-// itself, with InBatch set.
+// answered. Requests are recorded when answered, so the items of a $batch
+// (recorded too, with InBatch set) come before the $batch request itself.
 type RecordedRequest struct {
 	// Time is the emulator-clock time the request arrived.
 	Time time.Time
@@ -103,7 +103,7 @@ func (s *Server) Requests() []RecordedRequest {
 	s.recMu.Lock()
 	defer s.recMu.Unlock()
 	r := s.requests
-	if max := s.opts.MaxRecordedRequests; len(r) > max {
+	if max := s.opts.MaxRecordedRequests; max >= 0 && len(r) > max {
 		r = r[len(r)-max:]
 	}
 	return append([]RecordedRequest(nil), r...)
