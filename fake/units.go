@@ -23,8 +23,13 @@ const (
 // ODataType returns the kind's "@odata.type" value, such as
 // "#microsoft.graph.siteProtectionUnit", or "" for an unknown kind.
 func (k Kind) ODataType() string {
-	if n := k.typeName(); n != "" {
-		return "#microsoft.graph." + n
+	switch k {
+	case KindSite:
+		return "#microsoft.graph.siteProtectionUnit"
+	case KindDrive:
+		return "#microsoft.graph.driveProtectionUnit"
+	case KindMailbox:
+		return "#microsoft.graph.mailboxProtectionUnit"
 	}
 	return ""
 }
