@@ -93,6 +93,7 @@ func TestListAgainstEmulator(t *testing.T) {
 	t.Run("context cancelled mid-way", func(t *testing.T) {
 		srv.ResetInspection()
 		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
 		n := 0
 		var gotErr error
 		for _, err := range c.ProtectionUnits().All(ctx, nil) {
