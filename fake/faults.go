@@ -249,8 +249,11 @@ func errConnReset() error {
 // fakeAddr is the address of the in-process "connection".
 type fakeAddr struct{}
 
+// Network implements net.Addr.
 func (fakeAddr) Network() string { return "tcp" }
-func (fakeAddr) String() string  { return "fake.emulator:443" }
+
+// String implements net.Addr.
+func (fakeAddr) String() string { return "fake.emulator:443" }
 
 // faultResponse builds the answer of a fault applied before handling.
 func faultResponse(f *Fault, ids requestIDs, now time.Time) *response {

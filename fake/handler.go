@@ -139,19 +139,19 @@ func (s *Server) handle(r *http.Request, body []byte) *response {
 	now := s.Now()
 	esc := r.URL.EscapedPath()
 	t := parseTarget(r.Method, esc)
+	if t.admin { // the control API is neither faulted nor recorded
+		resp := s.admin(r, body, ids)
+		resp.stamp(ids)
+		return resp
+	}
 	rec := RecordedRequest{
-		Time: now, Method: r.Method, Path: esc, Query: r.URL.RawQuery, Header: redactedHeader(r.Header),
+		Time: now, Method: r.Method, Path: esc, Query: r.URL.RawQuery,
 		Route: t.route, UnitID: t.id, RequestID: ids.request,
 	}
-	if s.opts.MaxRecordedRequests < 0 {
-		rec.Header = nil
+	if s.opts.MaxRecordedRequests >= 0 {
+		rec.Header = redactedHeader(r.Header)
 	}
-	var resp *response
-	if t.admin {
-		resp = s.admin(r, body, ids)
-	} else {
-		resp = s.serve(r, t, body, ids)
-	}
+	resp := s.serve(r, t, body, ids)
 	if resp.err == nil {
 		resp.stamp(ids)
 		rec.Status = resp.status

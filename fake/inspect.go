@@ -91,9 +91,9 @@ type RecordedRequest struct {
 	// Fault is the fault applied to this request (FaultNone when none;
 	// latency faults are not listed here).
 	Fault FaultKind
-	// InBatch reports whether this was an item of a $batch; BatchItemID is
-	// then the item's id.
-	InBatch     bool
+	// InBatch reports whether this was an item of a $batch.
+	InBatch bool
+	// BatchItemID is the item's id within its $batch ("" otherwise).
 	BatchItemID string
 }
 

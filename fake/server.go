@@ -202,6 +202,7 @@ func (s *Server) addLocked(u Unit) error {
 // duplicateError is AddUnit's error for an ID already in use.
 type duplicateError struct{ id string }
 
+// Error implements error.
 func (e *duplicateError) Error() string {
 	return "fake: a unit with ID " + quote(e.id) + " already exists"
 }
@@ -272,6 +273,7 @@ func (s *Server) UpdateUnit(id string, fn func(u *Unit)) (Unit, error) {
 // notFoundError is UpdateUnit's error for an unknown ID.
 type notFoundError struct{ id string }
 
+// Error implements error.
 func (e *notFoundError) Error() string { return "fake: no unit with ID " + quote(e.id) }
 
 // RemoveUnit deletes the unit with this ID and reports whether it existed.
@@ -310,6 +312,7 @@ type timer struct {
 // timerHeap is a min-heap of timers by deadline.
 type timerHeap []timer
 
+// Len, Less, Swap, Push and Pop implement heap.Interface.
 func (h timerHeap) Len() int           { return len(h) }
 func (h timerHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
 func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }

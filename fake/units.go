@@ -117,18 +117,24 @@ func Statuses() []string {
 // documentation's examples (identity is an open type); it is omitted from
 // the JSON when empty.
 type Identity struct {
-	ID          string
+	// ID is the user's, application's or device's ID.
+	ID string
+	// DisplayName is its display name.
 	DisplayName string
-	Email       string
+	// Email is the user's address (undeclared by the schema; omitted when empty).
+	Email string
 }
 
 // IdentitySet says who did something: a user, an application, a device, or
 // several of them. A nil member is omitted from the JSON; an IdentitySet with
 // no members is written as null.
 type IdentitySet struct {
+	// Application is the application that acted, if any.
 	Application *Identity
-	Device      *Identity
-	User        *Identity
+	// Device is the device that acted, if any.
+	Device *Identity
+	// User is the user that acted, if any.
+	User *Identity
 }
 
 // isZero reports whether the set has no members.
@@ -148,17 +154,24 @@ func (s IdentitySet) clone() IdentitySet {
 
 // PublicErrorDetail is one entry of PublicError.Details.
 type PublicErrorDetail struct {
-	Code    string
+	// Code is the detail's error code.
+	Code string
+	// Message describes the detail.
 	Message string
-	Target  string
+	// Target is what the detail is about.
+	Target string
 }
 
 // PublicError is the unit's "error" property: why creating or enabling the
 // unit failed. A nil *PublicError is written as "error": null.
 type PublicError struct {
-	Code    string
+	// Code is the error code, e.g. "QuotaExceeded".
+	Code string
+	// Message describes the error.
 	Message string
-	Target  string
+	// Target is what the error is about.
+	Target string
+	// Details holds more specific errors; written as [] when empty.
 	Details []PublicErrorDetail
 }
 

@@ -67,8 +67,10 @@ func main() {
 // ("36h") or as days ("90d").
 type days time.Duration
 
+// String implements flag.Value.
 func (d *days) String() string { return time.Duration(*d).String() }
 
+// Set implements flag.Value.
 func (d *days) Set(s string) error {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		f, err := strconv.ParseFloat(n, 64)
