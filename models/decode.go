@@ -109,41 +109,24 @@ func decodePage(l *jsonlex.Lexer, p *ProtectionUnitPage) error {
 	if k := l.Peek(); k != jsonlex.KindObject {
 		return notObject(k)
 	}
-	if _, err := l.ObjectStart(); err != nil {
-		return err
-	}
-	first := true
-	for {
-		key, ok, err := l.NextKey(&first)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	return l.Members(func(key []byte) error {
 		switch string(key) {
 		case "value":
-			err = decodeUnits(l, p)
+			return decodeUnits(l, p)
 		case "@odata.nextLink":
-			err = stringField(l, &p.NextLink, &p.AdditionalData, key)
+			return stringField(l, &p.NextLink, &p.AdditionalData, key)
 		case "@odata.context":
-			err = stringField(l, &p.ODataContext, &p.AdditionalData, key)
+			return stringField(l, &p.ODataContext, &p.AdditionalData, key)
 		case "@odata.count":
-			if l.Peek() == jsonlex.KindNumber {
-				var n int64
-				if n, _, err = l.Int64(); err == nil {
-					p.Count = &n
-				}
-			} else {
-				err = keep(l, &p.AdditionalData, key)
+			if l.Peek() != jsonlex.KindNumber {
+				return keep(l, &p.AdditionalData, key)
 			}
-		default:
-			err = keep(l, &p.AdditionalData, key)
-		}
-		if err != nil {
+			n, _, err := l.Int64()
+			p.Count = &n
 			return err
 		}
-	}
+		return keep(l, &p.AdditionalData, key)
+	})
 }
 
 func decodeUnits(l *jsonlex.Lexer, p *ProtectionUnitPage) error {
@@ -182,71 +165,57 @@ func decodeUnit(l *jsonlex.Lexer, u *ProtectionUnit) error {
 	if k := l.Peek(); k != jsonlex.KindObject {
 		return notObject(k)
 	}
-	if _, err := l.ObjectStart(); err != nil {
-		return err
-	}
 	ad := &u.AdditionalData
-	first := true
-	for {
-		key, ok, err := l.NextKey(&first)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	return l.Members(func(key []byte) error {
 		switch string(key) {
 		case "id":
-			err = stringField(l, &u.ID, ad, key)
+			return stringField(l, &u.ID, ad, key)
 		case "@odata.type":
-			err = stringField(l, &u.ODataType, ad, key)
+			return stringField(l, &u.ODataType, ad, key)
 		case "policyId":
-			err = stringField(l, &u.PolicyID, ad, key)
+			return stringField(l, &u.PolicyID, ad, key)
 		case "status":
-			err = statusField(l, &u.Status, ad, key)
+			return statusField(l, &u.Status, ad, key)
 		case "protectionSources":
 			var s string
-			if err = stringField(l, &s, ad, key); err == nil {
-				u.ProtectionSources = ParseProtectionSources(s)
-			}
-		case "createdBy":
-			err = identitySetField(l, &u.CreatedBy, ad, key)
-		case "lastModifiedBy":
-			err = identitySetField(l, &u.LastModifiedBy, ad, key)
-		case "createdDateTime":
-			err = timeField(l, &u.CreatedDateTime, ad, key)
-		case "lastModifiedDateTime":
-			err = timeField(l, &u.LastModifiedDateTime, ad, key)
-		case "offboardRequestedDateTime":
-			err = timeField(l, &u.OffboardRequestedDateTime, ad, key)
-		case "error":
-			if k := l.Peek(); k == jsonlex.KindObject {
-				u.Error = &PublicError{}
-				err = decodePublicError(l, u.Error)
-			} else if k == jsonlex.KindNull {
-				_, err = l.Skip()
-			} else {
-				err = keep(l, ad, key)
-			}
-		case "siteId":
-			err = stringField(l, &u.SiteID, ad, key)
-		case "siteName":
-			err = stringField(l, &u.SiteName, ad, key)
-		case "siteWebUrl":
-			err = stringField(l, &u.SiteWebURL, ad, key)
-		case "directoryObjectId":
-			err = stringField(l, &u.DirectoryObjectID, ad, key)
-		case "displayName":
-			err = stringField(l, &u.DisplayName, ad, key)
-		case "email":
-			err = stringField(l, &u.Email, ad, key)
-		default:
-			err = keep(l, ad, key)
-		}
-		if err != nil {
+			err := stringField(l, &s, ad, key)
+			u.ProtectionSources = ParseProtectionSources(s)
 			return err
+		case "createdBy":
+			return identitySetField(l, &u.CreatedBy, ad, key)
+		case "lastModifiedBy":
+			return identitySetField(l, &u.LastModifiedBy, ad, key)
+		case "createdDateTime":
+			return timeField(l, &u.CreatedDateTime, ad, key)
+		case "lastModifiedDateTime":
+			return timeField(l, &u.LastModifiedDateTime, ad, key)
+		case "offboardRequestedDateTime":
+			return timeField(l, &u.OffboardRequestedDateTime, ad, key)
+		case "error":
+			switch l.Peek() {
+			case jsonlex.KindObject:
+				u.Error = &PublicError{}
+				return decodePublicError(l, u.Error)
+			case jsonlex.KindNull:
+				_, err := l.Skip()
+				return err
+			}
+			return keep(l, ad, key)
+		case "siteId":
+			return stringField(l, &u.SiteID, ad, key)
+		case "siteName":
+			return stringField(l, &u.SiteName, ad, key)
+		case "siteWebUrl":
+			return stringField(l, &u.SiteWebURL, ad, key)
+		case "directoryObjectId":
+			return stringField(l, &u.DirectoryObjectID, ad, key)
+		case "displayName":
+			return stringField(l, &u.DisplayName, ad, key)
+		case "email":
+			return stringField(l, &u.Email, ad, key)
 		}
-	}
+		return keep(l, ad, key)
+	})
 }
 
 // keep stores the next value, decoded generically, in (*ad)[key].
@@ -259,11 +228,17 @@ func keep(l *jsonlex.Lexer, ad *map[string]any, key []byte) error {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return err
 	}
-	if *ad == nil {
-		*ad = make(map[string]any, 1)
-	}
-	(*ad)[string(key)] = v
+	setAdditional(ad, string(key), v)
 	return nil
+}
+
+// keepUnlessNull is keep, except that null is skipped.
+func keepUnlessNull(l *jsonlex.Lexer, ad *map[string]any, key []byte) error {
+	if l.Peek() == jsonlex.KindNull {
+		_, err := l.Skip()
+		return err
+	}
+	return keep(l, ad, key)
 }
 
 // stringField reads a string into dst; null leaves it empty; any other type
@@ -340,10 +315,7 @@ func timeField(l *jsonlex.Lexer, dst *time.Time, ad *map[string]any, key []byte)
 		*dst = t
 		return nil
 	}
-	if *ad == nil {
-		*ad = make(map[string]any, 1)
-	}
-	(*ad)[string(key)] = s
+	setAdditional(ad, string(key), s)
 	return nil
 }
 
@@ -410,46 +382,25 @@ func daysIn(month, year int) int {
 func identitySetField(l *jsonlex.Lexer, dst **IdentitySet, ad *map[string]any, key []byte) error {
 	switch l.Peek() {
 	case jsonlex.KindObject:
-		s := &IdentitySet{}
-		if err := decodeIdentitySet(l, s); err != nil {
-			return err
-		}
-		*dst = s
-		return nil
 	case jsonlex.KindNull:
 		_, err := l.Skip()
 		return err
+	default:
+		return keep(l, ad, key)
 	}
-	return keep(l, ad, key)
-}
-
-func decodeIdentitySet(l *jsonlex.Lexer, s *IdentitySet) error {
-	if _, err := l.ObjectStart(); err != nil {
-		return err
-	}
-	first := true
-	for {
-		key, ok, err := l.NextKey(&first)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	s := &IdentitySet{}
+	*dst = s
+	return l.Members(func(key []byte) error {
 		switch string(key) {
 		case "application":
-			err = identityField(l, &s.Application, &s.AdditionalData, key)
+			return identityField(l, &s.Application, &s.AdditionalData, key)
 		case "device":
-			err = identityField(l, &s.Device, &s.AdditionalData, key)
+			return identityField(l, &s.Device, &s.AdditionalData, key)
 		case "user":
-			err = identityField(l, &s.User, &s.AdditionalData, key)
-		default:
-			err = keep(l, &s.AdditionalData, key)
+			return identityField(l, &s.User, &s.AdditionalData, key)
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return keep(l, &s.AdditionalData, key)
+	})
 }
 
 func identityField(l *jsonlex.Lexer, dst **Identity, ad *map[string]any, key []byte) error {
@@ -462,118 +413,83 @@ func identityField(l *jsonlex.Lexer, dst **Identity, ad *map[string]any, key []b
 		return keep(l, ad, key)
 	}
 	id := &Identity{}
-	if _, err := l.ObjectStart(); err != nil {
-		return err
-	}
-	first := true
-	for {
-		key, ok, err := l.NextKey(&first)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			*dst = id
-			return nil
-		}
+	*dst = id
+	return l.Members(func(key []byte) error {
 		switch string(key) {
 		case "id":
-			err = stringField(l, &id.ID, &id.AdditionalData, key)
+			return stringField(l, &id.ID, &id.AdditionalData, key)
 		case "displayName":
-			err = stringField(l, &id.DisplayName, &id.AdditionalData, key)
+			return stringField(l, &id.DisplayName, &id.AdditionalData, key)
 		case "email":
-			err = stringField(l, &id.Email, &id.AdditionalData, key)
-		default:
-			err = keep(l, &id.AdditionalData, key)
+			return stringField(l, &id.Email, &id.AdditionalData, key)
 		}
-		if err != nil {
-			return err
+		return keep(l, &id.AdditionalData, key)
+	})
+}
+
+// errorFields are the members publicError, publicInnerError and
+// publicErrorDetail share.
+type errorFields struct {
+	code, message, target *string
+	details               *[]PublicErrorDetail // nil for a detail
+	ad                    *map[string]any
+}
+
+// decode reads one member of an error object whose lowercased key is lower;
+// handled is false for a key the caller must deal with.
+func (f errorFields) decode(l *jsonlex.Lexer, lower string, key []byte) (handled bool, err error) {
+	switch lower {
+	case "code":
+		return true, stringField(l, f.code, f.ad, key)
+	case "message":
+		return true, stringField(l, f.message, f.ad, key)
+	case "target":
+		return true, stringField(l, f.target, f.ad, key)
+	case "details":
+		if f.details != nil {
+			return true, detailsField(l, f.details, f.ad, key)
 		}
 	}
+	return false, nil
 }
 
 // decodePublicError decodes a publicError (or Graph's mainError). Keys are
 // matched case-insensitively.
 func decodePublicError(l *jsonlex.Lexer, e *PublicError) error {
-	if _, err := l.ObjectStart(); err != nil {
-		return err
-	}
-	first := true
-	for {
-		key, ok, err := l.NextKey(&first)
-		if err != nil {
+	common := errorFields{&e.Code, &e.Message, &e.Target, &e.Details, &e.AdditionalData}
+	return l.Members(func(key []byte) error {
+		lower := strings.ToLower(string(key))
+		if handled, err := common.decode(l, lower, key); handled {
 			return err
 		}
-		if !ok {
-			return nil
-		}
-		switch strings.ToLower(string(key)) {
-		case "code":
-			err = stringField(l, &e.Code, &e.AdditionalData, key)
-		case "message":
-			err = stringField(l, &e.Message, &e.AdditionalData, key)
-		case "target":
-			err = stringField(l, &e.Target, &e.AdditionalData, key)
-		case "details":
-			err = detailsField(l, &e.Details, &e.AdditionalData, key)
-		case "innererror":
-			if l.Peek() == jsonlex.KindObject {
-				e.InnerError = &PublicInnerError{}
-				err = decodeInnerError(l, e.InnerError)
-			} else {
-				err = keepUnlessNull(l, &e.AdditionalData, key)
+		if lower == "innererror" {
+			if l.Peek() != jsonlex.KindObject {
+				return keepUnlessNull(l, &e.AdditionalData, key)
 			}
-		default:
-			err = keep(l, &e.AdditionalData, key)
+			e.InnerError = &PublicInnerError{}
+			return decodeInnerError(l, e.InnerError)
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return keep(l, &e.AdditionalData, key)
+	})
 }
 
 func decodeInnerError(l *jsonlex.Lexer, e *PublicInnerError) error {
-	if _, err := l.ObjectStart(); err != nil {
-		return err
-	}
-	first := true
-	for {
-		key, ok, err := l.NextKey(&first)
-		if err != nil {
+	common := errorFields{&e.Code, &e.Message, &e.Target, &e.Details, &e.AdditionalData}
+	return l.Members(func(key []byte) error {
+		lower := strings.ToLower(string(key))
+		if handled, err := common.decode(l, lower, key); handled {
 			return err
 		}
-		if !ok {
-			return nil
-		}
-		switch strings.ToLower(string(key)) {
-		case "code":
-			err = stringField(l, &e.Code, &e.AdditionalData, key)
-		case "message":
-			err = stringField(l, &e.Message, &e.AdditionalData, key)
-		case "target":
-			err = stringField(l, &e.Target, &e.AdditionalData, key)
-		case "details":
-			err = detailsField(l, &e.Details, &e.AdditionalData, key)
+		switch lower {
 		case "request-id":
-			err = stringField(l, &e.RequestID, &e.AdditionalData, key)
+			return stringField(l, &e.RequestID, &e.AdditionalData, key)
 		case "client-request-id":
-			err = stringField(l, &e.ClientRequestID, &e.AdditionalData, key)
+			return stringField(l, &e.ClientRequestID, &e.AdditionalData, key)
 		case "date":
-			err = stringField(l, &e.Date, &e.AdditionalData, key)
-		default:
-			err = keep(l, &e.AdditionalData, key)
+			return stringField(l, &e.Date, &e.AdditionalData, key)
 		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func keepUnlessNull(l *jsonlex.Lexer, ad *map[string]any, key []byte) error {
-	if l.Peek() == jsonlex.KindNull {
-		_, err := l.Skip()
-		return err
-	}
-	return keep(l, ad, key)
+		return keep(l, &e.AdditionalData, key)
+	})
 }
 
 // detailsField decodes an array of error details. If it is not an array of
@@ -604,40 +520,18 @@ func detailsField(l *jsonlex.Lexer, dst *[]PublicErrorDetail, ad *map[string]any
 			return keep(jsonlex.New(raw), ad, key)
 		}
 		var d PublicErrorDetail
-		if err := decodeDetail(sub, &d); err != nil {
+		common := errorFields{code: &d.Code, message: &d.Message, target: &d.Target, ad: &d.AdditionalData}
+		err = sub.Members(func(key []byte) error {
+			if handled, err := common.decode(sub, strings.ToLower(string(key)), key); handled {
+				return err
+			}
+			return keep(sub, &d.AdditionalData, key)
+		})
+		if err != nil {
 			return err
 		}
 		details = append(details, d)
 	}
 	*dst = details
 	return nil
-}
-
-func decodeDetail(l *jsonlex.Lexer, d *PublicErrorDetail) error {
-	if _, err := l.ObjectStart(); err != nil {
-		return err
-	}
-	first := true
-	for {
-		key, ok, err := l.NextKey(&first)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
-		switch strings.ToLower(string(key)) {
-		case "code":
-			err = stringField(l, &d.Code, &d.AdditionalData, key)
-		case "message":
-			err = stringField(l, &d.Message, &d.AdditionalData, key)
-		case "target":
-			err = stringField(l, &d.Target, &d.AdditionalData, key)
-		default:
-			err = keep(l, &d.AdditionalData, key)
-		}
-		if err != nil {
-			return err
-		}
-	}
 }

@@ -206,6 +206,25 @@ func (l *Lexer) NextKey(first *bool) (key []byte, ok bool, err error) {
 	return key, true, nil
 }
 
+// Members reads an object, calling fn with each key while the lexer is
+// positioned at the member's value; fn must consume that value. The key
+// aliases the input (see NextKey). It stops at the first error.
+func (l *Lexer) Members(fn func(key []byte) error) error {
+	if _, err := l.ObjectStart(); err != nil {
+		return err
+	}
+	first := true
+	for {
+		key, ok, err := l.NextKey(&first)
+		if err != nil || !ok {
+			return err
+		}
+		if err := fn(key); err != nil {
+			return err
+		}
+	}
+}
+
 // NextElement advances to the next element of the current array. It returns
 // false after consuming the closing ']'. first works as in NextKey.
 func (l *Lexer) NextElement(first *bool) (bool, error) {
