@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"testing/synctest"
 
@@ -305,4 +306,30 @@ func TestBulkExactlyOnceUnderFaults(t *testing.T) {
 		t.Logf("reconciled %d, retried %d; faults hit: 429 items %d, 503 batches %d, resets %d",
 			reconciled, retried, srv.FaultHits(throttle), srv.FaultHits(unavailable), srv.FaultHits(reset))
 	})
+}
+
+// The emulator over a real loopback socket, as cmd/emulator serves it:
+// plain http to 127.0.0.1, absolute nextLinks on that origin.
+func TestEmulatorOverLoopback(t *testing.T) {
+	srv := fake.NewServer(&fake.Options{PageSize: 10})
+	srv.Seed(45)
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	c, err := NewClient(fake.NewOpaqueCredential("any-opaque-token"), &Options{BaseURL: hs.URL + "/v1.0"})
+	require.NoError(t, err)
+	n := 0
+	var offboarding string
+	for u, err := range c.ProtectionUnits().All(t.Context(), nil) {
+		require.NoError(t, err)
+		if u.Status == models.StatusOffboardRequested {
+			offboarding = u.ID
+		}
+		n++
+	}
+	require.Equal(t, 45, n)
+	u, err := c.ProtectionUnits().ByID(offboarding).CancelOffboard().Post(t.Context(), nil)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusCancelOffboardRequested, u.Status)
+	res := c.ProtectionUnits().OffboardAll(t.Context(), []string{offboarding}, nil)
+	require.ErrorIs(t, res[0].Err, ErrOperationNotAllowed)
 }
