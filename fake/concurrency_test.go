@@ -17,11 +17,15 @@ import (
 // offboard and each cancel succeeds exactly once, whatever the interleaving.
 func TestConcurrentActions(t *testing.T) {
 	e := newEnv(t, nil)
-	const units, workers = 200, 32
+	units, workers := 200, 32
+	if raceEnabled {
+		units, workers = 100, 16
+	}
 	for i := range units {
 		e.add(site(fmt.Sprintf("u%03d", i), fake.StatusUnprotected, ""))
 	}
 	var ok200, ok403 atomic.Int64
+	total := int64(workers * units * 2)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
@@ -58,7 +62,7 @@ func TestConcurrentActions(t *testing.T) {
 		}
 	})
 	wg.Wait()
-	require.Equal(t, int64(workers*units*2), ok200.Load()+ok403.Load())
+	require.Equal(t, total, ok200.Load()+ok403.Load())
 	for i := range units {
 		id := fmt.Sprintf("u%03d", i)
 		ts := e.srv.Transitions(id)
@@ -75,7 +79,10 @@ func TestScale(t *testing.T) {
 		t.Skip("scale test")
 	}
 	e := newEnv(t, nil)
-	const n = 10_000
+	n := 10_000
+	if raceEnabled {
+		n = 2_000 // the race detector makes timings meaningless; keep the correctness checks
+	}
 	for i := range n {
 		e.add(site(fmt.Sprintf("unit-%05d", i), fake.StatusUnprotected, ""))
 	}
@@ -100,14 +107,12 @@ func TestScale(t *testing.T) {
 	}
 	wg.Wait()
 	actionTime := time.Since(start)
-	t.Logf("list 10k: %v, 10k offboards: %v", listTime, actionTime)
-	limit := 5 * time.Second
-	if raceEnabled {
-		limit *= 6
-	}
-	require.Less(t, listTime, limit)
-	require.Less(t, actionTime, limit)
+	t.Logf("list %d: %v, %d offboards: %v", n, listTime, n, actionTime)
 	require.Len(t, e.srv.AllTransitions(), n)
+	if !raceEnabled {
+		require.Less(t, listTime, 5*time.Second)
+		require.Less(t, actionTime, 5*time.Second)
+	}
 }
 
 func BenchmarkGet(b *testing.B) {
