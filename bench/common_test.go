@@ -1,14 +1,19 @@
 // Package bench compares backuprestore with the floor (raw net/http +
 // encoding/json) and with msgraph-sdk-go, in one `go test -bench` run
-// against the same loopback server and payloads. It is its own module so the
-// root module never depends on msgraph-sdk-go.
+// against the same loopback servers and payloads. It is its own module so
+// the root module never depends on msgraph-sdk-go.
+//
+// The servers run in a child process (the test binary re-executed, see
+// TestMain), so the B/op, allocs/op and profiles of a benchmark are the
+// client's alone, not the server's too.
 package bench
 
 import (
 	"context"
+	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +34,11 @@ func (staticCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.
 	return azcore.AccessToken{Token: token, ExpiresOn: time.Now().Add(24 * time.Hour)}, nil
 }
 
+const (
+	seedUnitPath = "../models/testdata/cancel_offboard_200.json"
+	seed403Path  = "../models/testdata/cancel_offboard_403.json"
+)
+
 func mustRead(tb testing.TB, path string) []byte {
 	tb.Helper()
 	b, err := os.ReadFile(path)
@@ -39,26 +49,60 @@ func mustRead(tb testing.TB, path string) []byte {
 }
 
 // seedUnit is the cancelOffboard page's example 1 response body.
-func seedUnit(tb testing.TB) []byte {
-	return mustRead(tb, "../models/testdata/cancel_offboard_200.json")
-}
+func seedUnit(tb testing.TB) []byte { return mustRead(tb, seedUnitPath) }
 
 // seed403 is the cancelOffboard page's example 2 response body.
-func seed403(tb testing.TB) []byte {
-	return mustRead(tb, "../models/testdata/cancel_offboard_403.json")
+func seed403(tb testing.TB) []byte { return mustRead(tb, seed403Path) }
+
+// Bodies of the refusals checkRequest sends: a contender that does not send
+// the token or the Prefer header fails its benchmark instead of being
+// measured doing less work.
+var (
+	noTokenBody    = []byte(`{"error":{"code":"InvalidAuthenticationToken","message":"bench: missing or wrong bearer token"}}`)
+	noPreferBody   = []byte(`{"error":{"code":"BadRequest","message":"bench: Prefer: include-unknown-enum-members missing"}}`)
+	wrongRouteBody = []byte(`{"error":{"code":"ResourceNotFound","message":"bench: wrong method or path"}}`)
+)
+
+// checkRequest refuses a request without the bench token or without
+// Prefer: include-unknown-enum-members, so every contender is held to the
+// same headers. It reports whether the request may be served.
+func checkRequest(w http.ResponseWriter, r *http.Request) bool {
+	if r.Header.Get("Authorization") != "Bearer "+token {
+		writeJSON(w, http.StatusUnauthorized, noTokenBody)
+		return false
+	}
+	if !strings.Contains(strings.Join(r.Header.Values("Prefer"), ","), "include-unknown-enum-members") {
+		writeJSON(w, http.StatusBadRequest, noPreferBody)
+		return false
+	}
+	return true
 }
 
-// staticServer serves body with status for every request, on loopback.
-func staticServer(tb testing.TB, status int, body []byte) *httptest.Server {
-	tb.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("request-id", "b0b0b0b0-0000-0000-0000-000000000000")
-		w.WriteHeader(status)
-		_, _ = w.Write(body)
-	}))
-	tb.Cleanup(srv.Close)
-	return srv
+// writeJSON writes a JSON response the way Graph does.
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("request-id", "b0b0b0b0-0000-0000-0000-000000000000")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// cancelPath is the path every contender must POST to.
+const cancelPath = "/v1.0/solutions/backupRestore/protectionUnits/" + unitID + "/cancelOffboard"
+
+// staticHandler answers every well-formed POST to cancelPath with status
+// and body.
+func staticHandler(status int, body []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !checkRequest(w, r) {
+			return
+		}
+		if r.Method != http.MethodPost || r.URL.Path != cancelPath {
+			writeJSON(w, http.StatusNotFound, wrongRouteBody)
+			return
+		}
+		writeJSON(w, status, body)
+	})
 }
 
 // loopbackTransport is a tuned transport shared by every contender so they
@@ -67,4 +111,19 @@ func loopbackTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 128
 	return t
+}
+
+// safeErr formats err without trusting it: msgraph-sdk-go's
+// (*ODataError).Error dereferences the message and panics when the body had
+// none.
+func safeErr(err error) (s string) {
+	if err == nil {
+		return "<nil>"
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s = fmt.Sprintf("%T (its Error() panicked: %v)", err, r)
+		}
+	}()
+	return err.Error()
 }

@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# report.sh runs the bench/ benchmarks, summarises them with benchstat,
+# measures the cold build of a one-call program with each client, and writes
+# BENCHMARKS.md at the repository root. See BENCHMARKS.md for the method.
+#
+# Environment (all optional):
+#   COUNT=6          -count of the benchmark run
+#   BENCHTIME=1s     -benchtime of the benchmark run
+#   BENCH=<the five benchmarks of issue 7>   -bench regexp
+#   COLD_RUNS=3      cold builds per program (the median is reported) ...
+#   MSGRAPH_COLD_RUNS=1  ... except msgraph, whose cold build takes minutes
+#   SKIP_COLD=0      1: skip the cold builds (keeps the benchmark tables only)
+#   SKIP_VET=0       1: skip timing `go vet ./...` (cold and warm cache)
+#   OUT=../BENCHMARKS.md
+#   BENCHSTAT=golang.org/x/perf/cmd/benchstat@latest
+#
+# Quick run: COUNT=1 BENCHTIME=100ms SKIP_COLD=1 SKIP_VET=1 OUT=/tmp/b.md ./report.sh
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+cd "$here"
+
+COUNT=${COUNT:-6}
+BENCHTIME=${BENCHTIME:-1s}
+BENCH=${BENCH:-'^Benchmark(CancelOffboard|DecodeUnit|OperationNotAllowed|List10000|CancelOffboardParallel64)$'}
+COLD_RUNS=${COLD_RUNS:-3}
+MSGRAPH_COLD_RUNS=${MSGRAPH_COLD_RUNS:-1}
+SKIP_COLD=${SKIP_COLD:-0}
+SKIP_VET=${SKIP_VET:-0}
+OUT=${OUT:-$root/BENCHMARKS.md}
+BENCHSTAT=${BENCHSTAT:-golang.org/x/perf/cmd/benchstat@latest}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-report.XXXXXX")
+cleanup() { chmod -R u+w "$work" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+log() { printf '== %s\n' "$*" >&2; }
+
+# GNU time, for wall time and peak RSS. Installed only if missing.
+if [[ "$SKIP_COLD" != 1 || "$SKIP_VET" != 1 ]] && [[ ! -x /usr/bin/time ]]; then
+	if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+		log "installing GNU time"
+		apt-get update && apt-get install -y time
+	else
+		echo "report.sh: /usr/bin/time (GNU time) is required; install the 'time' package" >&2
+		exit 1
+	fi
+fi
+
+# timed FILE CMD...: run CMD under GNU time -v, its report in FILE.
+timed() {
+	local file=$1
+	shift
+	/usr/bin/time -v -o "$file" "$@"
+}
+# elapsed/cpu/rss FILE: fields of a GNU time -v report.
+elapsed() { awk -F': ' '/Elapsed \(wall clock\) time/ {print $NF}' "$1"; }
+cpu() { awk -F': ' '/User time \(seconds\)/ {u=$NF} /System time \(seconds\)/ {s=$NF} END {printf "%.2f", u+s}' "$1"; }
+rss() { awk -F': ' '/Maximum resident set size/ {print $NF}' "$1"; }
+
+# Downloads are not part of any figure.
+log "downloading modules"
+go mod download
+go list -deps -test ./... >/dev/null
+
+# --- Machine -------------------------------------------------------------
+cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+mem_total=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
+go_version=$(go version)
+commit=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
+msgraph_version=$(go list -m -f '{{.Version}}' github.com/microsoftgraph/msgraph-sdk-go)
+msgraph_core_version=$(go list -m -f '{{.Version}}' github.com/microsoftgraph/msgraph-sdk-go-core)
+kiota_versions=$(go list -m -f '{{.Path}} {{.Version}}' github.com/microsoft/kiota-abstractions-go github.com/microsoft/kiota-http-go \
+	github.com/microsoft/kiota-serialization-json-go github.com/microsoft/kiota-authentication-azure-go | sed 's#github.com/microsoft/##' | paste -sd, - | sed 's/,/, /g')
+azidentity_version=$(go list -m -f '{{.Version}}' github.com/Azure/azure-sdk-for-go/sdk/azidentity)
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
+load_start=$(loadavg)
+
+# --- Benchmarks ----------------------------------------------------------
+log "building the benchmark binary"
+go test -c -o "$work/bench.test" .
+log "running benchmarks: -count $COUNT -benchtime $BENCHTIME -bench '$BENCH'"
+"$work/bench.test" -test.run '^$' -test.bench "$BENCH" -test.count "$COUNT" -test.benchtime "$BENCHTIME" \
+	-test.benchmem -test.timeout 0 | tee "$work/bench.txt" >&2
+if grep -Eq '^(--- FAIL|FAIL)' "$work/bench.txt"; then
+	echo "report.sh: a benchmark failed" >&2
+	exit 1
+fi
+
+# benchstat groups by key=value sub-benchmark names: rewrite "/floor" as
+# "/impl=floor" (and the decode floor "/encoding-json" as "/impl=floor") in a
+# copy, so each contender becomes a column.
+sed -E -e 's#^(Benchmark[A-Za-z0-9_]+)/encoding-json#\1/floor#' \
+	-e 's#^(Benchmark[A-Za-z0-9_]+)/(floor|backuprestore|msgraph)#\1/impl=\2#' "$work/bench.txt" >"$work/bench.impl.txt"
+log "benchstat"
+(cd "$work" && go run "$BENCHSTAT" -row .name -col '/impl@(floor backuprestore msgraph)' bench.impl.txt) >"$work/stat.floor.txt"
+(cd "$work" && go run "$BENCHSTAT" -row .name -col '/impl@(backuprestore msgraph)' bench.impl.txt) >"$work/stat.ours.txt"
+
+load_bench=$(loadavg)
+
+# --- Cold builds ---------------------------------------------------------
+: >"$work/build.tsv"
+if [[ "$SKIP_COLD" != 1 ]]; then
+	mkdir -p "$work/bin"
+	for prog in raw kiota backuprestore msgraph; do
+		runs=$COLD_RUNS
+		[[ $prog == msgraph ]] && runs=$MSGRAPH_COLD_RUNS
+		for ((i = 1; i <= runs; i++)); do
+			cache="$work/gocache-$prog-$i"
+			mkdir -p "$cache"
+			GOCACHE="$cache" go clean -cache
+			log "cold build $prog ($i/$runs)"
+			timed "$work/time.$prog.$i" env GOCACHE="$cache" go build -o "$work/bin/$prog" "./coldbuild/$prog"
+			printf '%s\t%s\t%s\t%s\t%s\n' "$prog" "$(elapsed "$work/time.$prog.$i")" "$(cpu "$work/time.$prog.$i")" \
+				"$(rss "$work/time.$prog.$i")" "$(stat -c %s "$work/bin/$prog")" >>"$work/build.tsv"
+			chmod -R u+w "$cache" && rm -rf "$cache"
+		done
+	done
+fi
+
+load_cold=$(loadavg)
+
+# --- go vet in bench/ (what CI runs) -----------------------------------------
+vet_rows=""
+if [[ "$SKIP_VET" != 1 ]]; then
+	cache="$work/gocache-vet"
+	mkdir -p "$cache"
+	GOCACHE="$cache" go clean -cache
+	log "go vet ./... (cold cache)"
+	timed "$work/time.vet.cold" env GOCACHE="$cache" go vet ./...
+	log "go vet ./... (warm cache)"
+	timed "$work/time.vet.warm" env GOCACHE="$cache" go vet ./...
+	vet_rows="| cold (empty GOCACHE) | $(elapsed "$work/time.vet.cold") | $(cpu "$work/time.vet.cold") s | $(($(rss "$work/time.vet.cold") / 1024)) MiB |
+| warm (same GOCACHE, nothing changed) | $(elapsed "$work/time.vet.warm") | $(cpu "$work/time.vet.warm") s | $(($(rss "$work/time.vet.warm") / 1024)) MiB |"
+	chmod -R u+w "$cache" && rm -rf "$cache"
+fi
+
+load_vet=$(loadavg)
+
+# --- BENCHMARKS.md -----------------------------------------------------------
+log "writing $OUT"
+build_args=()
+[[ -s "$work/build.tsv" ]] && build_args=(-build "$work/build.tsv")
+go run ./internal/ratios -bench "$work/bench.txt" ${build_args[@]+"${build_args[@]}"} >"$work/ratios.md"
+
+{
+	cat <<EOF
+# Benchmarks
+
+Generated by [\`bench/report.sh\`](bench/report.sh) on $(date -u +%Y-%m-%d) at commit \`$commit\`. Do not edit by
+hand: run \`bench/report.sh\` (see its header for quick-run settings) and commit the result.
+
+All figures are from one shared, noisy machine. Compare the **ratios** between contenders measured in the
+same run, not the absolute numbers, and rerun on your own hardware before relying on any of them.
+
+## Method
+
+Three contenders do the same work against the same loopback servers, with the same seed payloads
+(\`models/testdata/cancel_offboard_200.json\`, \`cancel_offboard_403.json\`), in one \`go test -bench\` run.
+The servers run in a child process (the test binary re-executed by \`TestMain\`), so **B/op and allocs/op are
+the client's alone**; with an in-process \`httptest\` server, each call would also count the server's ~26
+allocations, which flatters every ratio against the floor. ns/op is a full loopback round trip, server
+included, on the same CPUs.
+
+- **floor**: raw \`net/http\` + \`encoding/json\` into a plain struct (\`bench/floor_test.go\`); timestamps stay strings.
+- **backuprestore**: this SDK, \`backuprestore.NewClient(cred, &Options{BaseURL, HTTPClient})\` with its default
+  middleware (guard, parameter-name decoding, user agent, retry, response-size cap).
+- **msgraph**: msgraph-sdk-go $msgraph_version (msgraph-sdk-go-core $msgraph_core_version), built as
+  \`NewGraphServiceClientWithCredentials\` builds it: kiota-authentication-azure-go's Azure Identity provider,
+  \`GraphRequestAdapter\`, msgraph-sdk-go-core's default middleware (telemetry, URL replace, retry, redirect,
+  compression, parameter-name decoding, user agent, headers inspection). Three changes point it at the loopback
+  server: the auth provider's allowed hosts are \`["127.0.0.1"]\` (the real Azure Identity provider, not a
+  static-token shortcut), the middleware's parent transport is the shared loopback transport, and the
+  \`http.Client\` has no \`Timeout\` like the others (msgraph's default 100 s \`Timeout\` makes Kiota wrap every
+  deadline-less call in a \`context.WithTimeout\` whose cancel is dropped; that cost is **not** measured here).
+
+Every contender gets the same \`azcore.TokenCredential\` (a fixed opaque token), a clone of
+\`http.DefaultTransport\` with \`MaxIdleConnsPerHost = 128\`, and sends \`Authorization: Bearer …\`,
+\`Accept: application/json\` and \`Prefer: include-unknown-enum-members\`. The server refuses a request without
+the token or the \`Prefer\` header, or on the wrong method/path, so a contender cannot be measured doing less;
+every iteration checks the result (unit ID and status, error code, unit count) and fails the benchmark
+otherwise. \`go test\` (without \`-bench\`) runs each contender once (\`TestContenders\`).
+
+| Benchmark | What one op is |
+|---|---|
+| \`CancelOffboard\` | one \`POST …/protectionUnits/{id}/cancelOffboard\`, 200, unit decoded |
+| \`DecodeUnit\` | decode of the 915-byte seed unit, no I/O. floor = \`json.Unmarshal\` (sub-benchmark \`encoding-json\`); backuprestore = \`models.ProtectionUnit.UnmarshalJSON\`; msgraph = Kiota \`JsonParseNode\` + \`GetObjectValue(CreateProtectionUnitBaseFromDiscriminatorValue)\`, the path its adapter takes |
+| \`OperationNotAllowed\` | the documented 403 \`OperationNotAllowed\`, including building the typed error (floor: a struct error; backuprestore: \`*Error\` matched with \`errors.Is(err, ErrOperationNotAllowed)\`; msgraph: \`*odataerrors.ODataError\` read through its getters) |
+| \`List10000\` | a full listing of 10,000 generated units (site, mailbox and drive units shaped like the documentation's examples, ~960 bytes each) in pages of 999 (\`\$top=999\`, 11 requests, ~960 KB each, sent chunked without Content-Length) with absolute \`@odata.nextLink\` and a \`\$skiptoken\`; bodies precomputed so the server only writes. backuprestore: \`All\`; msgraph: first page via the request builder, then msgraph-sdk-go-core's \`PageIterator\`. \`ns/unit\` and \`allocs/unit\` divide by 10,000 |
+| \`CancelOffboardParallel64\` | \`CancelOffboard\` from 64 goroutines sharing one client (\`RunParallel\`, parallelism ⌈64/GOMAXPROCS⌉); ns/op is wall time per call |
+
+Run: \`go test -run '^\$' -bench '$BENCH' -count $COUNT -benchtime $BENCHTIME -benchmem\`, summarised with
+\`benchstat\` ($BENCHSTAT). Ratios below use benchstat's centre, the median of the $COUNT runs.
+
+**Cold build**: each program under \`bench/coldbuild/\` makes one cancelOffboard call: \`raw\` (net/http +
+encoding/json only), \`kiota\` (Kiota abstractions, net/http adapter, JSON serialization, Azure Identity
+authentication + azidentity, no generated models: the baseline of issue 7), \`backuprestore\` (this SDK +
+azidentity) and \`msgraph\` (msgraph-sdk-go + azidentity). Each is built with \`go build\` in a private, empty
+\`GOCACHE\` (\`go clean -cache\` there first), with the module cache already filled, so the figure is compile and
+link only, standard library included. Wall time, CPU time and peak RSS come from \`/usr/bin/time -v\`; its peak
+RSS is that of the largest single process (one \`compile\` or the \`link\`), not the sum of the processes
+\`go build\` runs in parallel. Binary size is the default \`go build\` output (with symbols and DWARF).
+
+## Machine
+
+| | |
+|---|---|
+| Go | \`$go_version\` (GOFLAGS=\`$(go env GOFLAGS)\`) |
+| CPUs (\`nproc\`) | $(nproc) |
+| CPU model | ${cpu_model:-unknown} |
+| Memory | ${mem_total:-unknown} |
+| Kernel | $(uname -sr) |
+| Load average (1, 5, 15 min) | at start $load_start; after the benchmarks $load_bench; after the cold builds $load_cold; after \`go vet\` $load_vet |
+| Versions | msgraph-sdk-go $msgraph_version, msgraph-sdk-go-core $msgraph_core_version, $kiota_versions, azidentity $azidentity_version |
+
+## Results
+
+ours = backuprestore. A ratio below 1× means the first-named contender costs less. Medians of $COUNT runs
+(cold builds: medians of $COLD_RUNS builds, msgraph $MSGRAPH_COLD_RUNS).
+
+$(cat "$work/ratios.md")
+
+EOF
+	if [[ -s "$here/analysis.md" ]]; then
+		printf '## Analysis\n\nHand-written, from [`bench/analysis.md`](bench/analysis.md): check it against the figures above after a rerun.\n\n'
+		cat "$here/analysis.md"
+		printf '\n'
+	fi
+	if [[ -n "$vet_rows" ]]; then
+		cat <<EOF
+### CI: \`go vet ./...\` inside \`bench/\`
+
+CI compiles the benchmarks (and the cold-build programs) with \`go vet ./...\` in \`bench/\`, which compiles
+msgraph-sdk-go. The root module never depends on it. Wall time depends on the machine's load (see Machine);
+CPU time is the steadier figure.
+
+| Cache | Wall | CPU (user+sys) | Peak RSS |
+|---|--:|--:|--:|
+$vet_rows
+
+EOF
+	fi
+	cat <<EOF
+## benchstat
+
+Each contender is a column (the sub-benchmark name is rewritten \`/impl=<name>\` for benchstat; the decode
+floor \`encoding-json\` is the \`floor\` column).
+
+### Against the floor
+
+\`\`\`
+$(cat "$work/stat.floor.txt")
+\`\`\`
+
+### msgraph-sdk-go against backuprestore
+
+\`\`\`
+$(cat "$work/stat.ours.txt")
+\`\`\`
+
+<details><summary>Raw benchmark output</summary>
+
+\`\`\`
+$(cat "$work/bench.txt")
+\`\`\`
+
+</details>
+EOF
+	if [[ -s "$work/build.tsv" ]]; then
+		cat <<EOF
+
+<details><summary>Cold builds, one line per build (program, wall, CPU s, peak RSS KiB, bytes)</summary>
+
+\`\`\`
+$(cat "$work/build.tsv")
+\`\`\`
+
+</details>
+EOF
+	fi
+} >"$OUT"
+log "done: $OUT"
