@@ -95,9 +95,9 @@ type Client struct {
 // NewClient returns a client that authenticates with cred (any
 // azcore.TokenCredential: azidentity, fake.Credential, your own) and sends
 // requests through Kiota's HTTP adapter with the client's own middleware, in
-// this order: guard (origin, token and delegated-token checks), parameter
-// name decoding, user agent ("backuprestore-go/<Version>"), retry (with
-// per-attempt logging), response-size cap.
+// this order: guard (origin, token and delegated-token checks), wire
+// (user agent "backuprestore-go/<Version>", OData query names), retry
+// (with per-attempt logging), response-size cap.
 //
 // It fails if cred is nil, BaseURL is malformed or not https (plain http is
 // allowed to loopback only), and with ErrUnsupportedCloud for a national
@@ -157,14 +157,11 @@ func newHTTPClient(o Options, retry RetryOptions, base *url.URL, maxBytes int64)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	userAgent := khttp.NewUserAgentHandlerOptions()
-	userAgent.ProductName, userAgent.ProductVersion = userAgentProduct, Version
 	// Always an explicit, ordered list: an empty list would make Kiota
 	// install its defaults (RetryHandler included), in map order.
 	chain := []khttp.Middleware{
 		middleware.NewGuard(base, true),
-		khttp.NewParametersNameDecodingHandler(),
-		khttp.NewUserAgentHandlerWithOptions(userAgent),
+		&middleware.Wire{UserAgent: userAgentProduct + "/" + Version},
 		&middleware.Retry{Policy: middleware.RetryPolicy(retry), Logger: logger},
 		&middleware.BodyLimit{Max: maxBytes},
 	}

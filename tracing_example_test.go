@@ -30,9 +30,10 @@ func (t *throttleOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // Spans flow through OpenTelemetry: Kiota's adapter starts them from the
-// global tracer provider, and the client's retry middleware adds one
-// "backuprestore.attempt" event per HTTP attempt to the active span. Here
-// an in-memory exporter collects them.
+// global tracer provider, and when tracing is on the client's retry
+// middleware opens a "backuprestore.http <method>" span holding one
+// "backuprestore.attempt" event per HTTP attempt. Here an in-memory
+// exporter collects them.
 func Example_openTelemetry() {
 	exporter := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))

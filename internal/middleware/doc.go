@@ -13,4 +13,5 @@ var (
 	_ khttp.Middleware = (*Guard)(nil)
 	_ khttp.Middleware = (*Retry)(nil)
 	_ khttp.Middleware = (*BodyLimit)(nil)
+	_ khttp.Middleware = (*Wire)(nil)
 )

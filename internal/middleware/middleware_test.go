@@ -96,3 +96,18 @@ func TestGuard(t *testing.T) {
 	_, err := g.Intercept(ok, 0, req)
 	require.ErrorIs(t, err, errs.NoToken)
 }
+
+func TestWire(t *testing.T) {
+	ok := funcPipeline(func(r *http.Request) (*http.Response, error) { return &http.Response{StatusCode: 200, Request: r}, nil })
+	m := &Wire{UserAgent: "backuprestore-go/1.0"}
+	req, _ := http.NewRequest(http.MethodGet, "https://graph.microsoft.com/v1.0/x?%24top=5&%24filter=a%20eq%20%2724%27&name=%24x", nil)
+	resp, err := m.Intercept(ok, 0, req)
+	require.NoError(t, err)
+	require.Equal(t, "$top=5&$filter=a%20eq%20%2724%27&name=%24x", resp.Request.URL.RawQuery, "names only, not values")
+	require.Equal(t, "backuprestore-go/1.0", resp.Request.Header.Get("User-Agent"))
+
+	req, _ = http.NewRequest(http.MethodGet, "https://graph.microsoft.com/v1.0/x", nil)
+	req.Header.Set("User-Agent", "my-tool/2")
+	resp, _ = m.Intercept(ok, 0, req)
+	require.Equal(t, "my-tool/2 backuprestore-go/1.0", resp.Request.Header.Get("User-Agent"))
+}

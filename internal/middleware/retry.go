@@ -11,6 +11,7 @@ import (
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
@@ -29,6 +30,9 @@ type RetryPolicy struct {
 	// it doubles per retry, with jitter, up to MaxRetryDelay.
 	BaseDelay time.Duration
 }
+
+// tracerName names the client's OpenTelemetry tracer.
+const tracerName = "github.com/m365kit/backuprestore"
 
 // drainLimit is how much of a discarded body is read so the connection can
 // be reused; a longer body is closed unread.
@@ -55,6 +59,15 @@ type Retry struct {
 // Intercept implements khttp.Middleware.
 func (m *Retry) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	// Kiota's adapter ends the span it builds the request under before
+	// sending it, so attempts get a span of their own to carry their events
+	// (only when tracing is on: a valid span context means a real tracer).
+	if trace.SpanFromContext(ctx).SpanContext().IsValid() {
+		var span trace.Span
+		ctx, span = otel.Tracer(tracerName).Start(ctx, "backuprestore.http "+req.Method, trace.WithSpanKind(trace.SpanKindClient))
+		defer span.End()
+		req = req.WithContext(ctx)
+	}
 	if err := makeRewindable(req); err != nil {
 		return nil, err
 	}
