@@ -111,30 +111,15 @@ func BenchmarkCancelOffboard(b *testing.B) {
 	base := servers.OK + "/v1.0"
 	b.Run("floor", func(b *testing.B) {
 		hc := &http.Client{Transport: loopbackTransport()}
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := floorCancelOK(hc, base); err != nil {
-				b.Fatal(err)
-			}
-		}
+		loop(b, func() error { return floorCancelOK(hc, base) })
 	})
 	b.Run("backuprestore", func(b *testing.B) {
 		c := newSDK(b, base)
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := sdkCancelOK(b.Context(), c); err != nil {
-				b.Fatal(err)
-			}
-		}
+		loop(b, func() error { return sdkCancelOK(b.Context(), c) })
 	})
 	b.Run("msgraph", func(b *testing.B) {
 		c, _ := newMSGraph(b, base)
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := msgraphCancelOK(b.Context(), c); err != nil {
-				b.Fatal(err)
-			}
-		}
+		loop(b, func() error { return msgraphCancelOK(b.Context(), c) })
 	})
 }
 
@@ -144,30 +129,15 @@ func BenchmarkOperationNotAllowed(b *testing.B) {
 	base := servers.Forbidden + "/v1.0"
 	b.Run("floor", func(b *testing.B) {
 		hc := &http.Client{Transport: loopbackTransport()}
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := floor403OK(hc, base); err != nil {
-				b.Fatal(err)
-			}
-		}
+		loop(b, func() error { return floor403OK(hc, base) })
 	})
 	b.Run("backuprestore", func(b *testing.B) {
 		c := newSDK(b, base)
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := sdk403OK(b.Context(), c); err != nil {
-				b.Fatal(err)
-			}
-		}
+		loop(b, func() error { return sdk403OK(b.Context(), c) })
 	})
 	b.Run("msgraph", func(b *testing.B) {
 		c, _ := newMSGraph(b, base)
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := msgraph403OK(b.Context(), c); err != nil {
-				b.Fatal(err)
-			}
-		}
+		loop(b, func() error { return msgraph403OK(b.Context(), c) })
 	})
 }
 
@@ -175,32 +145,33 @@ func BenchmarkOperationNotAllowed(b *testing.B) {
 func BenchmarkDecodeUnit(b *testing.B) {
 	data := seedUnit(b)
 	b.Run("encoding-json", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loop(b, func() error {
 			var u floorUnit
-			if err := json.Unmarshal(data, &u); err != nil || u.ID != unitID || u.Status != "cancelOffboardRequested" {
-				b.Fatal(err, u.ID, u.Status)
+			if err := json.Unmarshal(data, &u); err != nil {
+				return err
 			}
-		}
+			if u.ID != unitID || u.Status != "cancelOffboardRequested" {
+				return fmt.Errorf("encoding/json: got unit %q status %q", u.ID, u.Status)
+			}
+			return nil
+		})
 	})
 	b.Run("backuprestore", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loop(b, func() error {
 			var u models.ProtectionUnit
-			if err := u.UnmarshalJSON(data); err != nil || u.ID != unitID || u.Status != models.StatusCancelOffboardRequested {
-				b.Fatal(err, u.ID, u.Status)
+			if err := u.UnmarshalJSON(data); err != nil {
+				return err
 			}
-		}
+			if u.ID != unitID || u.Status != models.StatusCancelOffboardRequested {
+				return fmt.Errorf("backuprestore: got unit %q status %q", u.ID, u.Status)
+			}
+			return nil
+		})
 	})
 	// msgraph-sdk-go decodes through Kiota's JSON parse node: the path its
 	// adapter takes for every response.
 	b.Run("msgraph", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := msgraphDecode(data); err != nil {
-				b.Fatal(err)
-			}
-		}
+		loop(b, func() error { return msgraphDecode(data) })
 	})
 }
 

@@ -127,3 +127,41 @@ func safeErr(err error) (s string) {
 	}()
 	return err.Error()
 }
+
+// cpuMeter measures the CPU time the benchmark process spends over a run.
+// The servers run in another process, so it is the client's alone: its
+// own work, its transport goroutines and its garbage collection. It is
+// steadier than ns/op, which is a full round trip on shared CPUs.
+type cpuMeter struct {
+	start time.Duration
+	ok    bool
+}
+
+func startCPU() cpuMeter {
+	d, ok := processCPU()
+	return cpuMeter{d, ok}
+}
+
+// report adds the cpu-ns/op metric for ops operations.
+func (m cpuMeter) report(b *testing.B, ops int) {
+	end, ok := processCPU()
+	if !m.ok || !ok || ops <= 0 {
+		return
+	}
+	b.ReportMetric(float64(end-m.start)/float64(ops), "cpu-ns/op")
+}
+
+// loop runs op in a b.Loop, failing the benchmark on its first error, and
+// reports allocations and cpu-ns/op.
+func loop(b *testing.B, op func() error) {
+	b.ReportAllocs()
+	cpu := startCPU()
+	n := 0
+	for b.Loop() {
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	cpu.report(b, n)
+}

@@ -253,6 +253,7 @@ func perUnit(b *testing.B, list func() error) {
 	b.ReportAllocs()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	cpu := startCPU()
 	n := 0
 	for b.Loop() {
 		if err := list(); err != nil {
@@ -260,6 +261,7 @@ func perUnit(b *testing.B, list func() error) {
 		}
 		n++
 	}
+	cpu.report(b, n)
 	runtime.ReadMemStats(&after)
 	units := float64(n * listUnits)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/units, "ns/unit")

@@ -15,6 +15,7 @@ const concurrency = 64
 func parallel64(b *testing.B, call func() error) {
 	b.ReportAllocs()
 	b.SetParallelism((concurrency + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	cpu := startCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if err := call(); err != nil {
@@ -23,6 +24,7 @@ func parallel64(b *testing.B, call func() error) {
 			}
 		}
 	})
+	cpu.report(b, b.N)
 }
 
 // BenchmarkCancelOffboardParallel64: cancelOffboard from 64 goroutines

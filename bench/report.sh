@@ -81,9 +81,14 @@ load_start=$(loadavg)
 # --- Benchmarks ----------------------------------------------------------
 log "building the benchmark binary"
 go test -c -o "$work/bench.test" .
-log "running benchmarks: -count $COUNT -benchtime $BENCHTIME -bench '$BENCH'"
-"$work/bench.test" -test.run '^$' -test.bench "$BENCH" -test.count "$COUNT" -test.benchtime "$BENCHTIME" \
-	-test.benchmem -test.timeout 0 | tee "$work/bench.txt" >&2
+# COUNT rounds of -count 1, so the contenders are interleaved in time and a
+# change in the machine's load shifts them alike instead of one of them.
+: >"$work/bench.txt"
+for ((round = 1; round <= COUNT; round++)); do
+	log "benchmarks, round $round/$COUNT: -benchtime $BENCHTIME -bench '$BENCH'"
+	"$work/bench.test" -test.run '^$' -test.bench "$BENCH" -test.count 1 -test.benchtime "$BENCHTIME" \
+		-test.benchmem -test.timeout 0 | tee -a "$work/bench.txt" >&2
+done
 if grep -Eq '^(--- FAIL|FAIL)' "$work/bench.txt"; then
 	echo "report.sh: a benchmark failed" >&2
 	exit 1
@@ -191,8 +196,15 @@ otherwise. \`go test\` (without \`-bench\`) runs each contender once (\`TestCont
 | \`List10000\` | a full listing of 10,000 generated units (site, mailbox and drive units shaped like the documentation's examples, ~960 bytes each) in pages of 999 (\`\$top=999\`, 11 requests, ~960 KB each, sent chunked without Content-Length) with absolute \`@odata.nextLink\` and a \`\$skiptoken\`; bodies precomputed so the server only writes. backuprestore: \`All\`; msgraph: first page via the request builder, then msgraph-sdk-go-core's \`PageIterator\`. \`ns/unit\` and \`allocs/unit\` divide by 10,000 |
 | \`CancelOffboardParallel64\` | \`CancelOffboard\` from 64 goroutines sharing one client (\`RunParallel\`, parallelism ⌈64/GOMAXPROCS⌉); ns/op is wall time per call |
 
-Run: \`go test -run '^\$' -bench '$BENCH' -count $COUNT -benchtime $BENCHTIME -benchmem\`, summarised with
-\`benchstat\` ($BENCHSTAT). Ratios below use benchstat's centre, the median of the $COUNT runs.
+Run: the test binary $COUNT times in a row, each \`-test.bench '$BENCH' -test.count 1 -test.benchtime $BENCHTIME
+-test.benchmem\`, so the contenders alternate in time (the same as \`-count $COUNT\`, but a change in the
+machine's load shifts every contender rather than one); summarised with \`benchstat\` ($BENCHSTAT).
+Ratios below use the median of the $COUNT runs, benchstat's centre.
+
+Besides ns/op (wall time, a full loopback round trip on shared CPUs), each benchmark reports
+**cpu-ns/op**: the CPU time (user + system, all threads) the benchmark process spent per op, from
+\`getrusage(RUSAGE_SELF)\`. The servers run in another process, so it is the client's own cost, transport
+goroutines and garbage collection included, and is steadier than ns/op on a busy machine.
 
 **Cold build**: each program under \`bench/coldbuild/\` makes one cancelOffboard call: \`raw\` (net/http +
 encoding/json only), \`kiota\` (Kiota abstractions, net/http adapter, JSON serialization, Azure Identity
