@@ -163,7 +163,7 @@ same run, not the absolute numbers, and rerun on your own hardware before relyin
 ## Method
 
 Three contenders do the same work against the same loopback servers, with the same seed payloads
-(\`models/testdata/cancel_offboard_200.json\`, \`cancel_offboard_403.json\`), in one \`go test -bench\` run.
+(\`models/testdata/cancel_offboard_200.json\`, \`cancel_offboard_403.json\`), in the same benchmark runs.
 The servers run in a child process (the test binary re-executed by \`TestMain\`), so **B/op and allocs/op are
 the client's alone**; with an in-process \`httptest\` server, each call would also count the server's ~26
 allocations, which flatters every ratio against the floor. ns/op is a full loopback round trip, server
@@ -171,7 +171,7 @@ included, on the same CPUs.
 
 - **floor**: raw \`net/http\` + \`encoding/json\` into a plain struct (\`bench/floor_test.go\`); timestamps stay strings.
 - **backuprestore**: this SDK, \`backuprestore.NewClient(cred, &Options{BaseURL, HTTPClient})\` with its default
-  middleware (guard, parameter-name decoding, user agent, retry, response-size cap).
+  pipeline, as \`NewClient\` documents it.
 - **msgraph**: msgraph-sdk-go $msgraph_version (msgraph-sdk-go-core $msgraph_core_version), built as
   \`NewGraphServiceClientWithCredentials\` builds it: kiota-authentication-azure-go's Azure Identity provider,
   \`GraphRequestAdapter\`, msgraph-sdk-go-core's default middleware (telemetry, URL replace, retry, redirect,
