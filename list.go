@@ -92,7 +92,7 @@ func (b *ProtectionUnitsRequestBuilder) Get(ctx context.Context, opts *ListOptio
 	if opts != nil {
 		o = *opts
 	}
-	return b.fetch(ctx, &o, o.NextLink)
+	return b.fetch(ctx, &o, o.NextLink, nil)
 }
 
 // ToGetRequestInformation returns the RequestInformation of the first page,
@@ -123,6 +123,7 @@ func (b *ProtectionUnitsRequestBuilder) Pages(ctx context.Context, opts *ListOpt
 	}
 	return func(yield func(*models.ProtectionUnitPage, error) bool) {
 		link := o.NextLink
+		buf := new([]byte) // one body buffer for every page of this listing
 		seen := map[string]struct{}{}
 		if link != "" {
 			seen[link] = struct{}{}
@@ -132,7 +133,7 @@ func (b *ProtectionUnitsRequestBuilder) Pages(ctx context.Context, opts *ListOpt
 				yield(nil, wrapTransportError(ctx, "list protection units", err))
 				return
 			}
-			page, err := b.fetch(ctx, &o, link)
+			page, err := b.fetch(ctx, &o, link, buf)
 			if err != nil {
 				yield(nil, err)
 				return
@@ -171,7 +172,7 @@ func (b *ProtectionUnitsRequestBuilder) All(ctx context.Context, opts *ListOptio
 }
 
 // fetch gets the first page (link == "") or the page at link.
-func (b *ProtectionUnitsRequestBuilder) fetch(ctx context.Context, o *ListOptions, link string) (*models.ProtectionUnitPage, error) {
+func (b *ProtectionUnitsRequestBuilder) fetch(ctx context.Context, o *ListOptions, link string, buf *[]byte) (*models.ProtectionUnitPage, error) {
 	var ri *abs.RequestInformation
 	var err error
 	if link == "" {
@@ -192,6 +193,7 @@ func (b *ProtectionUnitsRequestBuilder) fetch(ctx context.Context, o *ListOption
 		decode:       decodePage,
 		factory:      models.CreateProtectionUnitPageFromDiscriminatorValue,
 		fromParsable: pageFromParsable,
+		buf:          buf,
 	}
 	page, err := k.send(ctx, ri)
 	if err != nil {

@@ -33,6 +33,9 @@ type call[T any] struct {
 	// response handler returns (Kiota parse-node output) into T.
 	fromParsable func(serialization.Parsable) (T, bool)
 	factory      serialization.ParsableFactory
+	// buf, when set, is the body buffer to use (and keep growing) instead
+	// of a pooled one: a listing reuses one buffer for all its pages.
+	buf *[]byte
 	// redact: scrub the request's token from a 2xx body before decoding
 	// ($batch item errors end up in *Error values).
 	redact bool
@@ -75,8 +78,11 @@ func (k *call[T]) handle(response any, _ abs.ErrorMappings) (any, error) {
 		return nil, fmt.Errorf("backuprestore: %s: the adapter passed %T, not an *http.Response", k.op, response)
 	}
 	defer resp.Body.Close()
-	buf := getBuffer()
-	defer putBuffer(buf)
+	buf := k.buf
+	if buf == nil {
+		buf = getBuffer()
+		defer putBuffer(buf)
+	}
 	body, readErr := readBody(resp, k.c.maxBytes, buf)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, newResponseError(resp, body, readErr)

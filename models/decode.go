@@ -134,9 +134,12 @@ func decodeUnits(l *jsonlex.Lexer, p *ProtectionUnitPage) error {
 	if err != nil || isNull {
 		return err
 	}
-	// Units are decoded into one backing slice and handed out as pointers
-	// into it: one allocation per page instead of one per unit.
-	slab := make([]ProtectionUnit, 0, 16)
+	// Units are decoded into chunks of 64 and handed out as pointers into
+	// them: one allocation per 64 units instead of one per unit, and no
+	// copying as the page grows (a doubling slice would copy every unit).
+	const chunkSize = 64
+	var chunk []ProtectionUnit
+	var units []*ProtectionUnit
 	first := true
 	for {
 		ok, err := l.NextElement(&first)
@@ -147,17 +150,22 @@ func decodeUnits(l *jsonlex.Lexer, p *ProtectionUnitPage) error {
 			break
 		}
 		if k := l.Peek(); k != jsonlex.KindObject {
-			return fmt.Errorf("value[%d]: %w", len(slab), notObject(k))
+			return fmt.Errorf("value[%d]: %w", len(units), notObject(k))
 		}
-		slab = append(slab, ProtectionUnit{})
-		if err := decodeUnit(l, &slab[len(slab)-1]); err != nil {
-			return fmt.Errorf("value[%d]: %w", len(slab)-1, err)
+		if len(chunk) == cap(chunk) {
+			chunk = make([]ProtectionUnit, 0, chunkSize)
 		}
+		chunk = append(chunk, ProtectionUnit{})
+		u := &chunk[len(chunk)-1]
+		if err := decodeUnit(l, u); err != nil {
+			return fmt.Errorf("value[%d]: %w", len(units), err)
+		}
+		units = append(units, u)
 	}
-	p.Value = make([]*ProtectionUnit, len(slab))
-	for i := range slab {
-		p.Value[i] = &slab[i]
+	if units == nil {
+		units = []*ProtectionUnit{}
 	}
+	p.Value = units
 	return nil
 }
 
