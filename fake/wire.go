@@ -3,7 +3,8 @@ package fake
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/m365kit/backuprestore/internal/jsonlex"
 )
 
 // The emulator writes JSON by hand: keys in the documentation's order, no
@@ -253,49 +254,9 @@ func appendPublicError(b []byte, e *PublicError) []byte {
 	return append(b, `],"innerError":null}`...)
 }
 
-// appendString writes s as a JSON string, escaping what JSON requires and
-// replacing invalid UTF-8 with U+FFFD.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// appendString writes s as a JSON string (the module's shared encoder:
+// escapes what JSON requires, replaces invalid UTF-8 with U+FFFD).
+func appendString(b []byte, s string) []byte { return jsonlex.AppendString(b, s) }
 
 // quote returns s as a JSON string, for messages.
 func quote(s string) string { return string(appendString(nil, s)) }
