@@ -75,11 +75,17 @@ func TestBadInputTable(t *testing.T) {
 			ok(func(t *testing.T, u *models.ProtectionUnit) {
 				require.Equal(t, float64(7), u.AdditionalData["policyId"])
 			})},
-		{"null everywhere", "x", oneResponse{200, js, `{"id":null,"status":null,"createdBy":null,"lastModifiedBy":{"user":null},"error":null,"createdDateTime":null}`, nil}, nil,
+		{"null everywhere", "x", oneResponse{200, js, `{"id":"x","status":null,"createdBy":null,"lastModifiedBy":{"user":null},"error":null,"createdDateTime":null}`, nil}, nil,
 			ok(func(t *testing.T, u *models.ProtectionUnit) {
-				require.Empty(t, u.ID)
+				require.Equal(t, "x", u.ID)
+				require.Empty(t, u.Status)
 				require.Nil(t, u.LastModifiedBy.User)
+				require.True(t, u.CreatedDateTime.IsZero())
 			})},
+		{"null id: not a unit", "x", oneResponse{200, js, `{"id":null,"status":"protected"}`, nil}, nil,
+			wantErr(ErrUnexpectedResponse)},
+		{"null body: not a unit", "x", oneResponse{200, js, `null`, nil}, nil,
+			wantErr(ErrUnexpectedResponse)},
 		{"10 MB string", "x", oneResponse{200, js, `{"id":"x","siteName":"` + tenMB + `"}`, nil}, nil,
 			ok(func(t *testing.T, u *models.ProtectionUnit) { require.Len(t, u.SiteName, 10<<20) })},
 		{"10 MB string over a 1 MiB cap", "x", oneResponse{200, js, `{"id":"x","siteName":"` + tenMB + `"}`, nil}, &Options{MaxResponseBytes: 1 << 20},

@@ -153,6 +153,10 @@ func TestUnexpected2xx(t *testing.T) {
 		{"truncated", "application/json", `{"id":"x","status":"off`, 200},
 		{"array", "application/json", `[]`, 200},
 		{"string", "application/json", `"ok"`, 200},
+		{"null", "application/json", `null`, 200},
+		{"empty object", "application/json", `{}`, 200},
+		{"object without an id", "application/json", `{"status":"protected","error":null}`, 200},
+		{"empty id", "application/json", `{"id":"","status":"protected"}`, 200},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

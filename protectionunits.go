@@ -1,6 +1,7 @@
 package backuprestore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -127,17 +128,33 @@ func (c *Client) sendUnit(ctx context.Context, ri *abs.RequestInformation, op st
 	return k.send(ctx, ri)
 }
 
+// decodeUnit decodes the body of a 2xx that must be a protection unit. JSON
+// null, or an object without an id (`{}`, `{"error":null}`), is not the
+// documented body: reporting it as a blank unit with a nil error would hide
+// a broken proxy or service, and would make an ambiguous action look settled.
 func decodeUnit(body []byte) (*models.ProtectionUnit, error) {
+	if isJSONNull(body) {
+		return nil, errors.New("null, want a protection unit")
+	}
 	u := &models.ProtectionUnit{}
 	if err := u.UnmarshalJSON(body); err != nil {
 		return nil, err
 	}
+	if u.ID == "" {
+		return nil, errors.New("a JSON object without an id, want a protection unit")
+	}
 	return u, nil
+}
+
+// isJSONNull reports whether body is the JSON literal null, give or take
+// white space.
+func isJSONNull(body []byte) bool {
+	return string(bytes.TrimSpace(body)) == "null"
 }
 
 func unitFromParsable(p serialization.Parsable) (*models.ProtectionUnit, bool) {
 	u, ok := p.(*models.ProtectionUnit)
-	return u, ok && u != nil
+	return u, ok && u != nil && u.ID != ""
 }
 
 // actionBuilder is the shared implementation of the two bound actions.

@@ -197,6 +197,8 @@ func TestSingleActionReconciliation(t *testing.T) {
 	}{
 		{"reset after the action was applied", []step{{err: syscall.ECONNRESET}, {status: 200, body: okUnit}}, nil,
 			[]string{"POST", "GET"}, nil},
+		{"200 with an empty object, applied", []step{{status: 200, body: `{}`}, {status: 200, body: okUnit}}, nil,
+			[]string{"POST", "GET"}, nil},
 		{"504, applied", []step{{status: 504}, {status: 200, body: okUnit}}, nil, []string{"POST", "GET"}, nil},
 		{"500, not applied, resent once", []step{{status: 500}, {status: 200, body: unprotected}, {status: 200, body: okUnit}}, nil,
 			[]string{"POST", "GET", "POST"}, nil},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,18 @@ import (
 
 	"github.com/m365kit/backuprestore/fake"
 )
+
+// childEnv, when set to 1, makes the test binary run the emulator's main
+// instead of the tests, so a test can start it as a real process and signal it.
+const childEnv = "BACKUPRESTORE_EMULATOR_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // started runs the emulator with args and returns its base URL and a stop
 // function that cancels it and returns run's error.

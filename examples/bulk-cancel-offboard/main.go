@@ -28,10 +28,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/m365kit/backuprestore"
+	"github.com/m365kit/backuprestore/examples/internal/signin"
 	"github.com/m365kit/backuprestore/fake"
 )
 
@@ -46,8 +46,7 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer, in io.Reader) error {
 	fs := flag.NewFlagSet("bulk-cancel-offboard", flag.ContinueOnError)
-	tenant := fs.String("tenant", os.Getenv("AZURE_TENANT_ID"), "Entra tenant ID: call real Microsoft Graph (default: the embedded emulator)")
-	clientID := fs.String("client-id", os.Getenv("AZURE_CLIENT_ID"), "public client application ID for the device-code sign-in")
+	sign := signin.Register(fs)
 	idsFile := fs.String("ids", "", "file with one unit ID per line (default: stdin), with -tenant")
 	units := fs.Int("units", 1000, "units to seed the emulator with")
 	faults := fs.Float64("faults", 0.05, "share of emulator requests that fail (throttling, resets), 0 to 1")
@@ -56,11 +55,14 @@ func run(ctx context.Context, args []string, out io.Writer, in io.Reader) error 
 		return err
 	}
 
+	graph, err := sign.Graph()
+	if err != nil {
+		return err
+	}
 	var c *backuprestore.Client
 	var ids []string
-	var err error
-	if *tenant != "" || *clientID != "" {
-		c, ids, err = realGraph(out, in, *tenant, *clientID, *idsFile)
+	if graph {
+		c, ids, err = realGraph(out, in, sign, *idsFile)
 	} else {
 		c, ids, err = emulator(out, *units, *faults)
 	}
@@ -183,10 +185,7 @@ func emulator(out io.Writer, n int, faults float64) (*backuprestore.Client, []st
 	return c, ids, nil
 }
 
-func realGraph(out io.Writer, in io.Reader, tenant, clientID, idsFile string) (*backuprestore.Client, []string, error) {
-	if tenant == "" || clientID == "" {
-		return nil, nil, errors.New("-tenant and -client-id go together")
-	}
+func realGraph(out io.Writer, in io.Reader, sign *signin.Flags, idsFile string) (*backuprestore.Client, []string, error) {
 	if idsFile != "" {
 		f, err := os.Open(idsFile)
 		if err != nil {
@@ -205,13 +204,7 @@ func realGraph(out io.Writer, in io.Reader, tenant, clientID, idsFile string) (*
 	if err := sc.Err(); err != nil {
 		return nil, nil, err
 	}
-	cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
-		TenantID: tenant, ClientID: clientID,
-		UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
-			fmt.Fprintln(out, m.Message)
-			return nil
-		},
-	})
+	cred, err := sign.Credential(out)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,8 +7,8 @@
 //
 //	go run ./examples/cancel-offboard
 //
-// With -tenant and -client-id (or AZURE_TENANT_ID and AZURE_CLIENT_ID) it
-// calls real Microsoft Graph with a device-code sign-in; the signed-in user
+// With -tenant and -client-id (or AZURE_TENANT_ID and AZURE_CLIENT_ID both
+// set; -emulator overrides them) it calls real Microsoft Graph with a device-code sign-in; the signed-in user
 // needs the delegated permission BackupRestore-Configuration.ReadWrite.All:
 //
 //	go run ./examples/cancel-offboard -tenant <tenant-id> -client-id <app-id> -id <unit-id>
@@ -26,9 +26,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
 	"github.com/m365kit/backuprestore"
+	"github.com/m365kit/backuprestore/examples/internal/signin"
 	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
 )
@@ -44,32 +43,28 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("cancel-offboard", flag.ContinueOnError)
-	tenant := fs.String("tenant", os.Getenv("AZURE_TENANT_ID"), "Entra tenant ID: call real Microsoft Graph (default: the embedded emulator)")
-	clientID := fs.String("client-id", os.Getenv("AZURE_CLIENT_ID"), "public client application ID for the device-code sign-in")
+	sign := signin.Register(fs)
 	id := fs.String("id", "", "protection unit ID to cancel the offboarding of (required with -tenant)")
 	units := fs.Int("units", 25, "units to seed the emulator with")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *tenant != "" || *clientID != "" {
-		return realGraph(ctx, out, *tenant, *clientID, *id)
+	graph, err := sign.Graph()
+	if err != nil {
+		return err
+	}
+	if graph {
+		return realGraph(ctx, out, sign, *id)
 	}
 	return emulator(ctx, out, *units)
 }
 
 // realGraph cancels the offboarding of one unit in a real tenant.
-func realGraph(ctx context.Context, out io.Writer, tenant, clientID, id string) error {
-	if tenant == "" || clientID == "" || id == "" {
-		return errors.New("-tenant, -client-id and -id are all required to call Microsoft Graph")
+func realGraph(ctx context.Context, out io.Writer, sign *signin.Flags, id string) error {
+	if id == "" {
+		return errors.New("-id is required to call Microsoft Graph (pass -emulator to use the embedded emulator)")
 	}
-	cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
-		TenantID: tenant,
-		ClientID: clientID,
-		UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
-			fmt.Fprintln(out, m.Message)
-			return nil
-		},
-	})
+	cred, err := sign.Credential(out)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,9 +18,8 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
 	"github.com/m365kit/backuprestore"
+	"github.com/m365kit/backuprestore/examples/internal/signin"
 	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
 )
@@ -37,15 +35,14 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	tenant := fs.String("tenant", os.Getenv("AZURE_TENANT_ID"), "Entra tenant ID: call real Microsoft Graph (default: the embedded emulator)")
-	clientID := fs.String("client-id", os.Getenv("AZURE_CLIENT_ID"), "public client application ID for the device-code sign-in")
+	sign := signin.Register(fs)
 	filter := fs.String("filter", "", "OData $filter, e.g. \"status eq 'offboardRequested'\"")
 	kind := fs.String("kind", "", "only one kind: site, drive or mailbox")
 	units := fs.Int("units", 40, "units to seed the emulator with")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c, err := newClient(*tenant, *clientID, *units, out)
+	c, err := newClient(sign, *units, out)
 	if err != nil {
 		return err
 	}
@@ -98,18 +95,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func newClient(tenant, clientID string, units int, out io.Writer) (*backuprestore.Client, error) {
-	if tenant != "" || clientID != "" {
-		if tenant == "" || clientID == "" {
-			return nil, errors.New("-tenant and -client-id go together")
-		}
-		cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
-			TenantID: tenant, ClientID: clientID,
-			UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
-				fmt.Fprintln(out, m.Message)
-				return nil
-			},
-		})
+// newClient returns a client for Microsoft Graph or, by default, for the
+// embedded emulator seeded with units units.
+func newClient(sign *signin.Flags, units int, out io.Writer) (*backuprestore.Client, error) {
+	graph, err := sign.Graph()
+	if err != nil {
+		return nil, err
+	}
+	if graph {
+		cred, err := sign.Credential(out)
 		if err != nil {
 			return nil, err
 		}

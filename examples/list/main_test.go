@@ -2,10 +2,19 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
+
+// TestMain clears the sign-in variables, so a developer machine set up for
+// Azure does not send these tests to Microsoft Graph.
+func TestMain(m *testing.M) {
+	os.Unsetenv("AZURE_TENANT_ID")
+	os.Unsetenv("AZURE_CLIENT_ID")
+	os.Exit(m.Run())
+}
 
 // The example runs against the embedded emulator with no flags.
 func TestRunAgainstEmulator(t *testing.T) {

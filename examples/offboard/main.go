@@ -17,9 +17,8 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
 	"github.com/m365kit/backuprestore"
+	"github.com/m365kit/backuprestore/examples/internal/signin"
 	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
 )
@@ -35,31 +34,30 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("offboard", flag.ContinueOnError)
-	tenant := fs.String("tenant", os.Getenv("AZURE_TENANT_ID"), "Entra tenant ID: call real Microsoft Graph (default: the embedded emulator)")
-	clientID := fs.String("client-id", os.Getenv("AZURE_CLIENT_ID"), "public client application ID for the device-code sign-in")
+	sign := signin.Register(fs)
 	id := fs.String("id", "", "unit to offboard and restore (required with -tenant)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	graph, err := sign.Graph()
+	if err != nil {
 		return err
 	}
 
 	var c *backuprestore.Client
 	var srv *fake.Server
-	var err error
-	if *tenant != "" || *clientID != "" {
-		if *tenant == "" || *clientID == "" || *id == "" {
-			return errors.New("-tenant, -client-id and -id are all required to call Microsoft Graph")
+	if graph {
+		if *id == "" {
+			return errors.New("-id is required to call Microsoft Graph (pass -emulator to use the embedded emulator)")
 		}
-		cred, cerr := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
-			TenantID: *tenant, ClientID: *clientID,
-			UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
-				fmt.Fprintln(out, m.Message)
-				return nil
-			},
-		})
+		cred, cerr := sign.Credential(out)
 		if cerr != nil {
 			return cerr
 		}
 		c, err = backuprestore.NewClient(cred, nil)
+		if err == nil {
+			fmt.Fprintf(out, "backuprestore %s: offboard, then cancel, against Microsoft Graph\n\n", backuprestore.Version)
+		}
 	} else {
 		srv = fake.NewServer(nil)
 		srv.Seed(30)
@@ -68,6 +66,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		})
 		if err == nil {
 			*id, err = firstRemovedUnit(ctx, c)
+		}
+		if err == nil {
+			fmt.Fprintf(out, "backuprestore %s: offboard a unit removed from its policy, then cancel, against the embedded emulator\n\n", backuprestore.Version)
 		}
 	}
 	if err != nil {
@@ -88,10 +89,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	show(out, "offboard", after)
 
 	// Offboarding it again is not allowed: it is already offboarding.
-	if _, err := units.ByID(*id).Offboard().Post(ctx, nil); errors.Is(err, backuprestore.ErrOperationNotAllowed) {
-		var e *backuprestore.Error
-		errors.As(err, &e)
-		fmt.Fprintf(out, "%-16s %d %s: %s\n", "offboard again", e.StatusCode, e.Code, e.Message)
+	_, err = units.ByID(*id).Offboard().Post(ctx, nil)
+	var e *backuprestore.Error
+	switch {
+	case err == nil:
+		fmt.Fprintf(out, "%-16s accepted (unexpected: the unit was already offboarding)\n", "offboard again")
+	case errors.As(err, &e):
+		fmt.Fprintf(out, "%-16s refused, %d %s: %s (errors.Is ErrOperationNotAllowed: %t)\n",
+			"offboard again", e.StatusCode, e.Code, e.Message, errors.Is(err, backuprestore.ErrOperationNotAllowed))
+	default:
+		return fmt.Errorf("offboard again: %w", err)
 	}
 
 	restored, err := units.ByID(*id).CancelOffboard().Post(ctx, nil)
@@ -123,10 +130,15 @@ func firstRemovedUnit(ctx context.Context, c *backuprestore.Client) (string, err
 	return "", errors.New("no unit removed from its policy")
 }
 
+// show prints one step: the unit and its state, with the offboarding
+// request time while the unit is (or was just) offboarding.
 func show(out io.Writer, step string, u *models.ProtectionUnit) {
-	when := "-"
-	if u.OffboardRequested() {
-		when = u.OffboardRequestedDateTime.Format(time.RFC3339)
+	when := ""
+	switch u.Status {
+	case models.StatusOffboardRequested, models.StatusOffboarded, models.StatusCancelOffboardRequested:
+		if u.OffboardRequested() {
+			when = ", offboard requested " + u.OffboardRequestedDateTime.Format(time.RFC3339)
+		}
 	}
-	fmt.Fprintf(out, "%-16s %s %s (%s): status %s, offboard requested %s\n", step, u.Kind(), u.ID, u.Name(), u.Status, when)
+	fmt.Fprintf(out, "%-16s %s %s (%s): status %s%s\n", step, u.Kind(), u.ID, u.Name(), u.Status, when)
 }
