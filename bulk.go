@@ -131,7 +131,13 @@ type bulkItem struct {
 	id        string
 	attempts  int // actions sent
 	reads     int // read-backs sent
+	// ambiguous: an earlier action attempt may have been applied (its
+	// outcome was unknown). It stays set after a read-back shows the action
+	// not applied, since the service may still apply it late: a later 403
+	// OperationNotAllowed is then read back once (refuted403) before it is
+	// reported.
 	ambiguous bool
+	refuted403 bool
 	// needsRead: the next request for this item is a read-back.
 	needsRead bool
 	notBefore time.Time
@@ -384,10 +390,11 @@ func (r *bulkRun) onActionResponse(it *bulkItem, resp batchResponse) {
 		r.ambiguous(it, newErrorFromParts(s, resp.header, resp.body, nil, method, url))
 	default:
 		e := newErrorFromParts(s, resp.header, resp.body, nil, method, url)
-		if it.ambiguous && errors.Is(e, ErrOperationNotAllowed) {
-			// A previous attempt may have been applied after all: that
-			// would explain the state, so read the unit back rather than
-			// report a false failure.
+		if it.ambiguous && !it.refuted403 && errors.Is(e, ErrOperationNotAllowed) {
+			// A previous attempt may have been applied after all (late):
+			// that would explain the state, so read the unit back rather
+			// than report a false failure.
+			it.refuted403 = true
 			r.ambiguous(it, e)
 			return
 		}
@@ -410,9 +417,10 @@ func (r *bulkRun) onReadResponse(it *bulkItem, resp batchResponse) {
 			return
 		}
 		// Not applied: the earlier attempt did nothing, so sending the
-		// action again cannot apply it twice.
-		it.ambiguous, it.needsRead = false, false
-		if it.attempts >= r.opts.MaxAttempts {
+		// action again cannot apply it twice. After a 403, though, the unit
+		// is in neither state: the 403 stands.
+		it.needsRead = false
+		if it.refuted403 || it.attempts >= r.opts.MaxAttempts {
 			r.finish(it, nil, it.lastErr)
 			return
 		}

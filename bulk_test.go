@@ -296,6 +296,61 @@ func TestBulkResendsWhenReadBackShowsNotApplied(t *testing.T) {
 	})
 }
 
+// The service may apply an action after answering 504: the read-back shows
+// it not applied, the resend earns a 403, and a second read-back finds it
+// applied. That is a success, not a false OperationNotAllowed; a 403 the
+// read-back does not explain stands.
+func TestBulkActionAppliedLate(t *testing.T) {
+	cases := []struct {
+		name       string
+		finalState string // what the unit becomes after the first 504
+		wantErr    error
+	}{
+		{"applied late", "cancelOffboardRequested", nil},
+		{"changed by someone else", "protected", ErrOperationNotAllowed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				state := newUnitState([]string{"a"}, "offboardRequested")
+				posts := 0
+				tr := &batchTransport{decide: func(method, url string) batchItemReply {
+					if method == http.MethodPost {
+						posts++
+						switch posts {
+						case 1:
+							return batchItemReply{status: 504} // not applied yet
+						case 2:
+							// Applied late (or changed by someone else) before
+							// the resend arrived.
+							state.mu.Lock()
+							state.status["a"] = tc.finalState
+							state.mu.Unlock()
+						}
+					}
+					return state.handle(method, url)
+				}}
+				c := bulkClient(t, tr)
+				res := c.ProtectionUnits().CancelOffboardAll(t.Context(), []string{"a"}, nil)
+				var kinds []string
+				for _, b := range tr.log() {
+					kinds = append(kinds, strings.Fields(b[0])[0])
+				}
+				require.Equal(t, []string{"POST", "GET", "POST", "GET"}, kinds)
+				require.Equal(t, 2, res[0].Attempts)
+				if tc.wantErr != nil {
+					require.ErrorIs(t, res[0].Err, tc.wantErr)
+					require.False(t, res[0].Reconciled)
+					return
+				}
+				require.NoError(t, res[0].Err)
+				require.True(t, res[0].Reconciled)
+				require.Equal(t, models.StatusCancelOffboardRequested, res[0].Unit.Status)
+			})
+		})
+	}
+}
+
 func TestBulkContextCancellation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ids := make([]string, 100)

@@ -181,7 +181,9 @@ func (b *actionBuilder) toRequest(ctx context.Context, cfg *RequestConfiguration
 // that is the result; if not, the action is sent again (up to
 // RetryOptions.MaxRetries times), which cannot apply it twice. A blind
 // resend would get a false 403 OperationNotAllowed for an action that had
-// in fact succeeded.
+// in fact succeeded. Should a resend still earn a 403 (the service applied
+// the first attempt late), the unit is read back once more: applied is a
+// success, anything else returns the 403.
 func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
 	act := offboardAction
 	if b.action == cancelOffboardAction.name {
@@ -194,9 +196,13 @@ func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*m
 			return nil, err
 		}
 		unit, err := c.sendUnit(ctx, withURI(ri, u), b.action+" protection unit "+b.item.id)
-		if err == nil || !isAmbiguous(err) || ctx.Err() != nil {
+		lateCheck := resend > 0 && errors.Is(err, ErrOperationNotAllowed)
+		if err == nil || ctx.Err() != nil || (!isAmbiguous(err) && !lateCheck) {
 			return unit, err
 		}
+		// Read the unit back. After a resend's 403 this tells an attempt
+		// the service applied late (success) from a unit someone else
+		// moved (the 403 stands).
 		got, readErr := b.item.Get(ctx, nil)
 		if readErr != nil {
 			return nil, fmt.Errorf("%w: %w (reading the unit back failed: %v)", ErrOutcomeUnknown, err, readErr)
@@ -204,7 +210,7 @@ func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*m
 		if act.isApplied(got) {
 			return got, nil
 		}
-		if resend >= c.retry.MaxRetries {
+		if lateCheck || resend >= c.retry.MaxRetries {
 			return nil, err
 		}
 	}
