@@ -127,16 +127,16 @@ func (a bulkAction) isApplied(u *models.ProtectionUnit) bool {
 
 // bulkItem is the scheduler's state for one unit.
 type bulkItem struct {
-	idx       int // in the results
-	id        string
-	attempts  int // actions sent
-	reads     int // read-backs sent
+	idx      int // in the results
+	id       string
+	attempts int // actions sent
+	reads    int // read-backs sent
 	// ambiguous: an earlier action attempt may have been applied (its
 	// outcome was unknown). It stays set after a read-back shows the action
 	// not applied, since the service may still apply it late: a later 403
 	// OperationNotAllowed is then read back once (refuted403) before it is
 	// reported.
-	ambiguous bool
+	ambiguous  bool
 	refuted403 bool
 	// needsRead: the next request for this item is a read-back.
 	needsRead bool
