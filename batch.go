@@ -40,8 +40,9 @@ type batchResult map[int]batchResponse
 // delegatedOnly marks a batch of offboard/cancelOffboard actions, which the
 // guard refuses to send with an app-only token. It fails like any call: a
 // non-2xx $batch response is *Error; a failure without a response wraps its
-// cause.
-func (c *Client) sendBatch(ctx context.Context, reqs []batchRequest, delegatedOnly string) (batchResult, error) {
+// cause. attempts, when not nil, learns the statuses of $batch responses the
+// retry middleware discarded before the one returned.
+func (c *Client) sendBatch(ctx context.Context, reqs []batchRequest, delegatedOnly string, attempts *middleware.AttemptLog) (batchResult, error) {
 	if c.initErr != nil {
 		return nil, c.initErr
 	}
@@ -53,6 +54,9 @@ func (c *Client) sendBatch(ctx context.Context, reqs []batchRequest, delegatedOn
 	ri.SetStreamContentAndContentType(encodeBatch(reqs), "application/json")
 	if delegatedOnly != "" {
 		ri.AddRequestOptions([]abs.RequestOption{&middleware.DelegatedOnly{Operation: delegatedOnly, Permission: permissionReadWrite}})
+	}
+	if attempts != nil {
+		ri.AddRequestOptions([]abs.RequestOption{attempts})
 	}
 	u := *base
 	u.Path = base.Path + "/$batch"

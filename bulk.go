@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/m365kit/backuprestore/internal/errs"
+	"github.com/m365kit/backuprestore/internal/middleware"
 	"github.com/m365kit/backuprestore/models"
 )
 
@@ -39,6 +40,7 @@ type BulkOptions struct {
 
 // BulkResult is the outcome for one distinct unit ID.
 type BulkResult struct {
+	// ID is the unit ID as given (the first of any duplicates).
 	ID string
 	// Unit is the unit as the service returned it after the action (or as
 	// read back during reconciliation); nil on failure.
@@ -46,7 +48,10 @@ type BulkResult struct {
 	// Err is nil on success. Per-unit failures are the same *Error and
 	// sentinels as single calls (errors.Is(err, ErrOperationNotAllowed) for
 	// a unit in the wrong state); a malformed ID is ErrInvalidProtectionUnitID
-	// and was never sent; a cancelled context is the context's error.
+	// and was never sent; a cancelled context is the context's error
+	// (wrapped). ErrOutcomeUnknown means an attempt may have been applied
+	// and reading the unit back did not settle it (ctx ended, or the
+	// read-back kept failing): read it yourself before acting again.
 	Err error
 	// Attempts is how many times the action was sent for this unit.
 	Attempts int
@@ -88,7 +93,8 @@ func (r BulkResults) Err() error {
 // There is no bulk endpoint: each unit gets its own offboard action.
 //
 // It returns one BulkResult per distinct ID, in input order; it never
-// returns early with work unreported. Duplicates are acted on once; an
+// returns early with work unreported. Duplicates (byte-for-byte equal IDs:
+// IDs are opaque, so "ABC" and "abc" are two units) are acted on once; an
 // empty list returns at once. Items throttled inside a batch are retried in
 // a later batch after their own Retry-After. An ambiguous failure is
 // reconciled by reading the unit back: if it already shows the target state
@@ -153,6 +159,11 @@ type bulkJobDone struct {
 	job  bulkJob
 	resp batchResult
 	err  error
+	// resent is how many times the pipeline resent this $batch (after a
+	// 429 or 503); resent503, that one of them followed a 503, so its items
+	// may have been acted on before the response that came back.
+	resent    int
+	resent503 bool
 }
 
 // bulkRun is one OffboardAll/CancelOffboardAll call. Only the calling
@@ -214,6 +225,9 @@ func (r *bulkRun) loop(ctx context.Context) {
 	inflight := 0
 	stopped := false // ctx ended: launch nothing more
 	for {
+		if ctx.Err() != nil {
+			stopped = true // also when OnProgress or a caller cancelled between selects
+		}
 		r.promote(time.Now())
 		for !stopped && inflight < r.opts.Concurrency {
 			job, ok := r.nextJob()
@@ -252,7 +266,17 @@ func (r *bulkRun) loop(ctx context.Context) {
 	if stopped || ctx.Err() != nil {
 		cause := context.Cause(ctx)
 		for _, it := range append(r.ready, r.delayed...) {
-			r.finish(it, nil, fmt.Errorf("backuprestore: %s %s not sent: %w", r.action.name, it.id, cause))
+			switch {
+			case it.needsRead:
+				// An earlier attempt may have been applied; it was not
+				// read back, so nobody knows.
+				r.finish(it, nil, fmt.Errorf("%w: %s %s: an attempt may have been applied and was not read back: %w",
+					ErrOutcomeUnknown, r.action.name, it.id, cause))
+			case it.attempts > 0:
+				r.finish(it, nil, fmt.Errorf("backuprestore: %s %s not sent again: %w", r.action.name, it.id, cause))
+			default:
+				r.finish(it, nil, fmt.Errorf("backuprestore: %s %s not sent: %w", r.action.name, it.id, cause))
+			}
 		}
 		r.ready, r.delayed = nil, nil
 		r.progress()
@@ -316,8 +340,13 @@ func (r *bulkRun) run(ctx context.Context, job bulkJob) bulkJobDone {
 			delegated = r.action.name
 		}
 	}
-	resp, err := r.c.sendBatch(ctx, reqs, delegated)
-	return bulkJobDone{job: job, resp: resp, err: err}
+	var attempts middleware.AttemptLog
+	resp, err := r.c.sendBatch(ctx, reqs, delegated, &attempts)
+	// A $batch the pipeline resent after a 503 may have been acted on the
+	// first time (a gateway can fail after the service applied the items).
+	retried := attempts.Retried()
+	return bulkJobDone{job: job, resp: resp, err: err, resent: len(retried),
+		resent503: slices.Contains(retried, http.StatusServiceUnavailable)}
 }
 
 // process applies a finished batch to the items' states.
@@ -329,7 +358,10 @@ func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
 			continue
 		}
 		if !d.job.read {
-			it.attempts++
+			it.attempts += 1 + d.resent
+			if d.resent503 {
+				it.ambiguous = true // a later 403 is read back before it is reported
+			}
 			r.results[it.idx].Attempts = it.attempts
 		} else {
 			it.reads++
@@ -354,11 +386,15 @@ func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
 // onBatchFailure handles a $batch request that failed as a whole.
 func (r *bulkRun) onBatchFailure(ctx context.Context, it *bulkItem, read bool, err error) {
 	if ctx.Err() != nil {
-		r.finish(it, nil, err)
+		// The request was on the wire when ctx ended: the actions may
+		// have been applied (or, for a read-back, are still in doubt).
+		r.finish(it, nil, fmt.Errorf("%w: %s %s: %w", ErrOutcomeUnknown, r.action.name, it.id, err))
 		return
 	}
 	e, isResp := asError(err)
 	switch {
+	case isResp && (e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable) && read:
+		r.readLater(it, e.RetryAfter, err)
 	case isResp && (e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable):
 		// The service did not act on the batch: send it again later.
 		r.retryLater(it, e.RetryAfter, err)
@@ -447,7 +483,7 @@ func (r *bulkRun) readAgain(it *bulkItem, err error) {
 }
 
 func (r *bulkRun) readLater(it *bulkItem, after time.Duration, err error) {
-	if it.reads >= r.opts.MaxAttempts {
+	if it.reads >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay {
 		r.finish(it, nil, fmt.Errorf("%w: %s %s: %w", ErrOutcomeUnknown, r.action.name, it.id, err))
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,11 +30,14 @@ type batchItemReply struct {
 // batchTransport answers $batch requests item by item through decide, and
 // keeps a log. whole, when set, can fail the $batch request as a whole.
 type batchTransport struct {
-	mu      sync.Mutex
-	decide  func(method, url string) batchItemReply
-	whole   func(n int) (status int, err error)
-	batches [][]string // "METHOD url" per item, per batch
-	times   []time.Time
+	mu     sync.Mutex
+	decide func(method, url string) batchItemReply
+	whole  func(n int) (status int, err error)
+	// actThenFail: a status from whole comes after the items were decided
+	// (a gateway failing after the service acted).
+	actThenFail bool
+	batches     [][]string // "METHOD url" per item, per batch
+	times       []time.Time
 }
 
 func (b *batchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -65,6 +69,11 @@ func (b *batchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 					b.decide(r.Method, r.URL)
 				}
 				return nil, err
+			}
+			if b.actThenFail {
+				for _, r := range in.Requests {
+					b.decide(r.Method, r.URL)
+				}
 			}
 			return &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {"1"}}, Body: http.NoBody, Request: req}, nil
 		}
@@ -212,6 +221,7 @@ func TestBulkReconcilesAmbiguousFailures(t *testing.T) {
 	cases := []struct {
 		name           string
 		whole          func(n int) (int, error)
+		actThenFail    bool
 		itemFault      func(url string, first bool) *batchItemReply
 		wantReconciled bool
 		wantAttempts   int
@@ -234,7 +244,15 @@ func TestBulkReconcilesAmbiguousFailures(t *testing.T) {
 		{
 			name:           "whole batch 503, retried by the pipeline",
 			whole:          func(n int) (int, error) { return map[bool]int{true: 503}[n == 0], nil },
-			wantReconciled: false, wantAttempts: 1,
+			wantReconciled: false, wantAttempts: 2,
+		},
+		{
+			// The pipeline's resend earns a 403 per item: read back, they
+			// show the action applied, so they succeeded.
+			name:           "whole batch 503 after the service acted",
+			whole:          func(n int) (int, error) { return map[bool]int{true: 503}[n == 0], nil },
+			actThenFail:    true,
+			wantReconciled: true, wantAttempts: 2,
 		},
 	}
 	for _, tc := range cases {
@@ -244,7 +262,7 @@ func TestBulkReconcilesAmbiguousFailures(t *testing.T) {
 				state := newUnitState(ids, "offboardRequested")
 				seen := map[string]bool{}
 				var mu sync.Mutex
-				tr := &batchTransport{whole: tc.whole, decide: func(method, url string) batchItemReply {
+				tr := &batchTransport{whole: tc.whole, actThenFail: tc.actThenFail, decide: func(method, url string) batchItemReply {
 					rep := state.handle(method, url)
 					if tc.itemFault != nil && method == http.MethodPost {
 						mu.Lock()
@@ -351,6 +369,41 @@ func TestBulkActionAppliedLate(t *testing.T) {
 	}
 }
 
+// Item URLs inside $batch are built by the client, relative to the
+// version root, with the ID as one escaped segment: an ID that looks like
+// an absolute URL, a scheme-relative one or a path climb cannot point an
+// item at another host or another route.
+func TestBulkItemURLsStayRelative(t *testing.T) {
+	ids := []string{"https://evil.example/x", "//evil.example/y", "../../../$batch", "a/b?c#d", "u1"}
+	var mu sync.Mutex
+	var seen []string
+	tr := &batchTransport{decide: func(method, itemURL string) batchItemReply {
+		mu.Lock()
+		seen = append(seen, itemURL)
+		mu.Unlock()
+		rest, ok := strings.CutPrefix(itemURL, "/solutions/backupRestore/protectionUnits/")
+		segment, action, _ := strings.Cut(rest, "/")
+		id, err := url.PathUnescape(segment)
+		if !ok || action != "cancelOffboard" || err != nil {
+			return batchItemReply{status: 400, body: `{"error":{"code":"BadRequest","message":"unexpected item URL"}}`}
+		}
+		return batchItemReply{status: 200, body: fmt.Sprintf(`{"id":%q,"status":"cancelOffboardRequested"}`, id),
+			headers: map[string]string{"Content-Type": "application/json"}}
+	}}
+	c := bulkClient(t, tr)
+	res := c.ProtectionUnits().CancelOffboardAll(t.Context(), ids, nil)
+	require.NoError(t, res.Err())
+	for i, r := range res {
+		require.Equal(t, ids[i], r.Unit.ID, "the ID made the round trip as one segment")
+	}
+	require.Len(t, seen, len(ids))
+	for _, u := range seen {
+		require.True(t, strings.HasPrefix(u, "/solutions/backupRestore/protectionUnits/"), u)
+		require.NotContains(t, u, "://")
+		require.Equal(t, 5, strings.Count(u, "/"), "one segment for the ID: %s", u)
+	}
+}
+
 func TestBulkContextCancellation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ids := make([]string, 100)
@@ -383,6 +436,98 @@ func TestBulkContextCancellation(t *testing.T) {
 		require.Equal(t, 100, ok+cancelled, "every unit has an outcome")
 		require.Equal(t, 20, ok, "the batch in flight finished; no new batch started")
 		require.Len(t, tr.log(), 1)
+	})
+}
+
+// Cancelling ctx stops new batches at once, whoever cancels (before the
+// call, or OnProgress between batches), and a unit whose outcome is in
+// doubt when ctx ends is reported as ErrOutcomeUnknown, not "not sent".
+func TestBulkContextCancellationStopsNewBatches(t *testing.T) {
+	ids := []string{"a", "b", "c", "d", "e", "f"}
+	cases := []struct {
+		name        string
+		precancel   bool
+		cancelAfter int // OnProgress calls (the first is the initial 0/n)
+		fault500    string
+		wantBatches int
+		check       func(t *testing.T, res BulkResults)
+	}{
+		{name: "cancelled before the call", precancel: true, wantBatches: 0,
+			check: func(t *testing.T, res BulkResults) {
+				for _, r := range res {
+					require.ErrorIs(t, r.Err, context.Canceled, r.ID)
+					require.ErrorContains(t, r.Err, "not sent")
+					require.Zero(t, r.Attempts, r.ID)
+				}
+			}},
+		{name: "cancelled by OnProgress after the first batch", cancelAfter: 2, wantBatches: 1,
+			check: func(t *testing.T, res BulkResults) {
+				require.NoError(t, res[0].Err)
+				require.NoError(t, res[1].Err)
+				for _, r := range res[2:] {
+					require.ErrorIs(t, r.Err, context.Canceled, r.ID)
+					require.Zero(t, r.Attempts, r.ID)
+				}
+			}},
+		{name: "a unit in doubt when ctx ends", cancelAfter: 2, fault500: "a", wantBatches: 1,
+			check: func(t *testing.T, res BulkResults) {
+				require.ErrorIs(t, res[0].Err, ErrOutcomeUnknown)
+				require.ErrorIs(t, res[0].Err, context.Canceled)
+				require.Equal(t, 1, res[0].Attempts)
+				require.NoError(t, res[1].Err)
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				state := newUnitState(ids, "offboardRequested")
+				tr := &batchTransport{decide: func(method, url string) batchItemReply {
+					rep := state.handle(method, url)
+					if tc.fault500 != "" && method == http.MethodPost && strings.Contains(url, "/"+tc.fault500+"/") {
+						return batchItemReply{status: 500} // applied, answer lost
+					}
+					return rep
+				}}
+				ctx, cancel := context.WithCancel(t.Context())
+				if tc.precancel {
+					cancel()
+				}
+				calls := 0
+				opts := &BulkOptions{BatchSize: 2, Concurrency: 1, OnProgress: func(done, total, failed int) {
+					if calls++; calls == tc.cancelAfter {
+						cancel()
+					}
+				}}
+				res := bulkClient(t, tr).ProtectionUnits().CancelOffboardAll(ctx, ids, opts)
+				cancel()
+				require.Len(t, res, len(ids))
+				require.Len(t, tr.log(), tc.wantBatches, "no batch after ctx ended")
+				tc.check(t, res)
+			})
+		})
+	}
+}
+
+// A read-back $batch throttled past MaxRetryDelay leaves the unit in
+// doubt: ErrOutcomeUnknown, not the 429 as if nothing had been sent.
+func TestBulkThrottledReadBackIsOutcomeUnknown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state := newUnitState([]string{"a"}, "offboardRequested")
+		tr := &batchTransport{
+			whole: func(n int) (int, error) { return map[bool]int{true: 429}[n == 1], nil },
+			decide: func(method, url string) batchItemReply {
+				rep := state.handle(method, url)
+				if method == http.MethodPost {
+					return batchItemReply{status: 500} // applied, answer lost
+				}
+				return rep
+			},
+		}
+		c := scriptedClient(t, tr, &Options{Retry: RetryOptions{MaxRetryDelay: 500 * time.Millisecond}})
+		res := c.ProtectionUnits().CancelOffboardAll(t.Context(), []string{"a"}, nil)
+		require.ErrorIs(t, res[0].Err, ErrOutcomeUnknown)
+		require.ErrorIs(t, res[0].Err, ErrThrottled)
+		require.Len(t, tr.log(), 2, "the action, then one read-back")
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,21 +24,65 @@ import (
 	"github.com/m365kit/backuprestore/models"
 )
 
-// captureHandler is a slog.Handler that keeps every record.
+// captureHandler is a slog.Handler that keeps every record, with the
+// attributes and groups of handlers derived from it (Logger.With), so a
+// token logged through either way is caught.
 type captureHandler struct {
 	mu      sync.Mutex
 	records []slog.Record
+
+	root  *captureHandler // the handler holding records; nil for the root itself
+	attrs []slog.Attr     // from WithAttrs, outermost first
+	group string          // from WithGroup: the record's own attributes go under it
+}
+
+func (h *captureHandler) sink() *captureHandler {
+	if h.root != nil {
+		return h.root
+	}
+	return h
 }
 
 func (h *captureHandler) Enabled(context.Context, slog.Level) bool { return true }
 func (h *captureHandler) Handle(_ context.Context, r slog.Record) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.records = append(h.records, r.Clone())
+	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	out.AddAttrs(h.attrs...)
+	var own []any
+	r.Attrs(func(a slog.Attr) bool {
+		own = append(own, a)
+		return true
+	})
+	if h.group != "" {
+		out.AddAttrs(slog.Group(h.group, own...))
+	} else {
+		r.Attrs(func(a slog.Attr) bool {
+			out.AddAttrs(a)
+			return true
+		})
+	}
+	s := h.sink()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.records = append(s.records, out)
 	return nil
 }
-func (h *captureHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *captureHandler) WithGroup(string) slog.Handler      { return h }
+func (h *captureHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &captureHandler{root: h.sink(), attrs: append(slices.Clone(h.attrs), attrs...), group: h.group}
+}
+func (h *captureHandler) WithGroup(name string) slog.Handler {
+	return &captureHandler{root: h.sink(), attrs: slices.Clone(h.attrs), group: name}
+}
+
+// The capture handler sees attributes added through Logger.With and
+// WithGroup, so TestTokenSafety would catch a token logged that way.
+func TestCaptureHandlerKeepsDerivedAttributes(t *testing.T) {
+	h := &captureHandler{}
+	slog.New(h).With("auth", "tok-1").WithGroup("g").Info("m", "k", "tok-2")
+	require.Len(t, h.records, 1)
+	attrs := recordAttrs(h.records[0])
+	require.Equal(t, "tok-1", attrs["auth"])
+	require.Contains(t, attrs["g"], "tok-2")
+}
 
 func recordAttrs(r slog.Record) map[string]string {
 	m := map[string]string{"msg": r.Message}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
@@ -183,7 +184,8 @@ func (b *actionBuilder) toRequest(ctx context.Context, cfg *RequestConfiguration
 // resend would get a false 403 OperationNotAllowed for an action that had
 // in fact succeeded. Should a resend still earn a 403 (the service applied
 // the first attempt late), the unit is read back once more: applied is a
-// success, anything else returns the 403.
+// success, anything else returns the 403. The same holds for a 403 that
+// follows a 503 the pipeline retried.
 func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
 	act := offboardAction
 	if b.action == cancelOffboardAction.name {
@@ -195,9 +197,18 @@ func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*m
 		if err != nil {
 			return nil, err
 		}
+		var attempts middleware.AttemptLog
+		ri.AddRequestOptions([]abs.RequestOption{&attempts})
 		unit, err := c.sendUnit(ctx, withURI(ri, u), b.action+" protection unit "+b.item.id)
-		lateCheck := resend > 0 && errors.Is(err, ErrOperationNotAllowed)
-		if err == nil || ctx.Err() != nil || (!isAmbiguous(err) && !lateCheck) {
+		// A 403 after an earlier attempt that may have been applied (an
+		// ambiguous failure here, or a 503 the pipeline retried: a gateway
+		// can fail after the service acted) may be our own late success.
+		lateCheck := errors.Is(err, ErrOperationNotAllowed) &&
+			(resend > 0 || slices.Contains(attempts.Retried(), http.StatusServiceUnavailable))
+		// With the caller's ctx still alive, a deadline that ended the call
+		// was the client's own (http.Client.Timeout): a timeout, ambiguous.
+		timedOut := errors.Is(err, context.DeadlineExceeded)
+		if err == nil || ctx.Err() != nil || (!isAmbiguous(err) && !timedOut && !lateCheck) {
 			return unit, err
 		}
 		// Read the unit back. After a resend's 403 this tells an attempt

@@ -16,7 +16,9 @@ import (
 // and Kiota request options (for example a middleware's per-request
 // options). A nil *RequestConfiguration means none.
 type RequestConfiguration struct {
+	// Headers are added to the request; nil adds none.
 	Headers *abs.RequestHeaders
+	// Options are Kiota request options handed to the middleware.
 	Options []abs.RequestOption
 }
 

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 func TestRetryHonoursRetryAfter(t *testing.T) {
@@ -199,6 +202,8 @@ func TestSingleActionReconciliation(t *testing.T) {
 			[]string{"POST", "GET"}, nil},
 		{"200 with an empty object, applied", []step{{status: 200, body: `{}`}, {status: 200, body: okUnit}}, nil,
 			[]string{"POST", "GET"}, nil},
+		{"the client's own timeout, applied", []step{{err: context.DeadlineExceeded}, {status: 200, body: okUnit}}, nil,
+			[]string{"POST", "GET"}, nil},
 		{"504, applied", []step{{status: 504}, {status: 200, body: okUnit}}, nil, []string{"POST", "GET"}, nil},
 		{"500, not applied, resent once", []step{{status: 500}, {status: 200, body: unprotected}, {status: 200, body: okUnit}}, nil,
 			[]string{"POST", "GET", "POST"}, nil},
@@ -210,6 +215,12 @@ func TestSingleActionReconciliation(t *testing.T) {
 		{"500, then moved by someone else: the 403 stands", []step{{status: 500}, {status: 200, body: unprotected},
 			{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}, {status: 200, body: `{"id":"u1","status":"protected","policyId":"p"}`}}, nil,
 			[]string{"POST", "GET", "POST", "GET"}, ErrOperationNotAllowed},
+		{"503 after the service acted: the pipeline's resend earns a 403, read back", []step{{status: 503, headers: map[string]string{"Retry-After": "1"}},
+			{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}, {status: 200, body: okUnit}}, nil,
+			[]string{"POST", "POST", "GET"}, nil},
+		{"429, then a 403: the 403 stands (a 429 is never acted on)", []step{{status: 429, headers: map[string]string{"Retry-After": "1"}},
+			{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}}, nil,
+			[]string{"POST", "POST"}, ErrOperationNotAllowed},
 		{"read-back fails", []step{{status: 504}, {status: 404, body: `{"error":{"code":"itemNotFound"}}`}}, nil,
 			[]string{"POST", "GET"}, ErrOutcomeUnknown},
 		{"a definite 403 is not reconciled", []step{{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}}, nil,
@@ -236,4 +247,36 @@ func TestSingleActionReconciliation(t *testing.T) {
 			})
 		})
 	}
+}
+
+// http.Client.Timeout ends a cancelOffboard the service applied: the call
+// reads the unit back and reports the success, instead of an error the
+// caller would retry into a false 403.
+func TestSingleActionClientTimeoutIsReconciled(t *testing.T) {
+	var mu sync.Mutex
+	status := "offboardRequested"
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if r.Method == http.MethodPost {
+			status = "cancelOffboardRequested" // applied...
+			mu.Unlock()
+			select { // ...but the answer comes too late
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
+		s := status
+		mu.Unlock()
+		reply(w, 200, `{"id":"u1","status":"`+s+`"}`)
+	})
+	c := ts.client(t, delegatedCred(), &Options{HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}})
+	unit, err := c.ProtectionUnits().ByID("u1").CancelOffboard().Post(t.Context(), nil)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusCancelOffboardRequested, unit.Status)
+	var methods []string
+	for _, r := range ts.seen() {
+		methods = append(methods, r.Method)
+	}
+	require.Equal(t, []string{"POST", "GET"}, methods)
 }

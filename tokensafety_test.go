@@ -45,11 +45,19 @@ func TestTokenSafety(t *testing.T) {
 	c := ts.client(t, &testCred{token: secret}, &Options{Logger: slog.New(logs), Retry: RetryOptions{MaxRetries: 1, BaseDelay: time.Millisecond}})
 	appOnly := ts.client(t, &testCred{token: appOnlyToken}, nil)
 
+	marker := strings.SplitN(secret, ".", 3)[1] // the claims part is unique to this token
 	var errs []error
 	collect := func(err error) {
 		require.Error(t, err)
 		errs = append(errs, err)
 	}
+	// No call panics; were one to, its value must not hold the token either.
+	defer func() {
+		if p := recover(); p != nil {
+			require.NotContains(t, fmt.Sprint(p), marker, "a panic value holds the token")
+			t.Fatalf("a call panicked: %v", p)
+		}
+	}()
 	for _, m := range []string{"401", "echo", "redirect"} {
 		setMode(m)
 		_, err := c.ProtectionUnits().ByID("u1").CancelOffboard().Post(t.Context(), nil)
@@ -73,7 +81,6 @@ func TestTokenSafety(t *testing.T) {
 	collect(res.Err())
 
 	require.Empty(t, other.seen(), "nothing, token or not, reached the other host")
-	marker := strings.SplitN(secret, ".", 3)[1] // the claims part is unique to this token
 	for i, err := range errs {
 		for _, text := range []string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
 			if strings.Contains(text, marker) {

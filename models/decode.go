@@ -15,9 +15,12 @@ import (
 type DecodeError struct {
 	// What names the value being decoded, e.g. "protection unit".
 	What string
-	Err  error
+	// Err is the syntax error, with its byte offset.
+	Err error
 }
 
+// Error describes what failed to decode and why; it never panics on a
+// DecodeError built by this package.
 func (e *DecodeError) Error() string { return "decoding " + e.What + ": " + e.Err.Error() }
 
 // Unwrap returns the underlying syntax error.

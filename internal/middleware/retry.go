@@ -91,6 +91,13 @@ func (m *Retry) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Res
 		if !retry {
 			return resp, err
 		}
+		if log, ok := ctx.Value(attemptLogKey).(*AttemptLog); ok {
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode
+			}
+			log.add(status)
+		}
 		if resp != nil {
 			drain(resp.Body)
 		}
