@@ -1,12 +1,15 @@
 package backuprestore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 
+	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/models"
@@ -190,4 +193,121 @@ func TestCastFillsKindWhenTypeIsMissing(t *testing.T) {
 	page, err = c.ProtectionUnits().Get(t.Context(), nil)
 	require.NoError(t, err)
 	require.Equal(t, models.KindUnknown, page.Value[0].Kind(), "without a cast, a drive/mailbox unit with no type stays unknown")
+}
+
+// testOption is a Kiota request option a test looks for in the request's
+// context, where Kiota's adapter puts request options for the middleware.
+type testOption struct{ value string }
+
+var testOptionKey = abs.RequestOptionKey{Key: "backuprestore.test"}
+
+func (*testOption) GetKey() abs.RequestOptionKey { return testOptionKey }
+
+// transportFunc adapts a function to http.RoundTripper.
+type transportFunc func(*http.Request) (*http.Response, error)
+
+func (f transportFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// ListOptions.Headers and .Options reach every request of a listing, the
+// first page's and those that follow nextLinks, as they do with a resumed
+// NextLink.
+func TestListOptionsHeadersAndOptionsReachEveryPage(t *testing.T) {
+	ts, _ := pagedServer(t, func(page int, self string) string {
+		if page < 3 {
+			return fmt.Sprintf("%s/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=%d", self, page)
+		}
+		return ""
+	})
+	var mu sync.Mutex
+	var seenOptions []string
+	base := ts.Server.Client().Transport
+	hc := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
+		opt, _ := r.Context().Value(testOptionKey).(*testOption)
+		mu.Lock()
+		if opt != nil {
+			seenOptions = append(seenOptions, opt.value)
+		} else {
+			seenOptions = append(seenOptions, "")
+		}
+		mu.Unlock()
+		return base.RoundTrip(r)
+	})}
+	c := ts.client(t, delegatedCred(), &Options{HTTPClient: hc})
+	headers := abs.NewRequestHeaders()
+	headers.Add("ConsistencyLevel", "eventual")
+	opts := &ListOptions{Headers: headers, Options: []abs.RequestOption{&testOption{"on"}}}
+	n := 0
+	for _, err := range c.ProtectionUnits().All(t.Context(), opts) {
+		require.NoError(t, err)
+		n++
+	}
+	require.Equal(t, 6, n)
+	reqs := ts.seen()
+	require.Len(t, reqs, 3)
+	for i, r := range reqs {
+		require.Equal(t, "eventual", r.Header.Get("ConsistencyLevel"), "request %d", i)
+		require.Equal(t, "include-unknown-enum-members", r.Header.Get("Prefer"), "request %d", i)
+	}
+	require.Equal(t, []string{"on", "on", "on"}, seenOptions)
+
+	// Resuming from a saved link carries them too.
+	page, err := c.ProtectionUnits().Get(t.Context(), &ListOptions{NextLink: ts.URL + "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=2",
+		Headers: headers, Options: opts.Options})
+	require.NoError(t, err)
+	require.Len(t, page.Value, 2)
+	reqs = ts.seen()
+	require.Equal(t, "eventual", reqs[len(reqs)-1].Header.Get("ConsistencyLevel"))
+	require.Equal(t, "on", seenOptions[len(seenOptions)-1])
+}
+
+// A saved NextLink on another origin is refused before any request or
+// token: the same rule as a nextLink in a response.
+func TestForeignSavedNextLinkIsRefused(t *testing.T) {
+	ts, served := pagedServer(t, func(int, string) string { return "" })
+	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{"value":[]}`) })
+	cred := delegatedCred()
+	c := ts.client(t, cred, nil)
+	for _, link := range []string{
+		other.URL + "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x",
+		"https://evil.example/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x",
+	} {
+		_, err := c.ProtectionUnits().Get(t.Context(), &ListOptions{NextLink: link})
+		require.ErrorIs(t, err, ErrForeignHost, link)
+		for _, err := range c.ProtectionUnits().All(t.Context(), &ListOptions{NextLink: link}) {
+			require.ErrorIs(t, err, ErrForeignHost, link)
+		}
+	}
+	require.Zero(t, served.Load())
+	require.Empty(t, other.seen())
+	require.Zero(t, cred.calls.Load(), "no token was fetched")
+}
+
+// Cancelling ctx while a page request is in flight ends the iteration
+// with the context's error, and nothing more is fetched.
+func TestListContextCancelledDuringAPage(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var served atomic.Int32
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if served.Add(1) == 2 {
+			cancel() // the second page is being fetched
+			<-r.Context().Done()
+			return
+		}
+		reply(w, 200, `{"value":[{"id":"a"}],"@odata.nextLink":"http://`+r.Host+`/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=n`+fmt.Sprint(served.Load())+`"}`)
+	})
+	c := ts.client(t, delegatedCred(), nil)
+	var ids []string
+	var errs []error
+	for u, err := range c.ProtectionUnits().All(ctx, nil) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ids = append(ids, u.ID)
+	}
+	require.Equal(t, []string{"a"}, ids)
+	require.Len(t, errs, 1, "one error, then the iteration stops")
+	require.ErrorIs(t, errs[0], context.Canceled)
+	require.Equal(t, int32(2), served.Load())
 }

@@ -76,14 +76,30 @@ func run(ctx context.Context, args []string, out io.Writer, in io.Reader) error 
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(50*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
+		progressbar.OptionOnCompletion(func() { fmt.Fprint(progressOut(out, *quiet), "\n\n") }),
 	)
 	start := time.Now()
 	results := c.ProtectionUnits().CancelOffboardAll(ctx, ids, &backuprestore.BulkOptions{
 		OnProgress: func(done, total, failed int) { _ = bar.Set(done) },
 	})
-	_ = bar.Finish()
+	_ = bar.Finish() // renders 100% (or where it stopped) and keeps it on screen
 	summarize(out, results, time.Since(start))
+
+	// The exit status tells a script what happened.
+	unknown := 0
+	for _, r := range results {
+		if errors.Is(r.Err, backuprestore.ErrOutcomeUnknown) {
+			unknown++
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	case unknown > 0:
+		return fmt.Errorf("%d units in doubt: read them back before acting on them again", unknown)
+	case graph && len(results.Failed()) > 0:
+		return fmt.Errorf("%d of %d units failed", len(results.Failed()), len(results))
+	}
 	return nil
 }
 
