@@ -7,6 +7,14 @@
 #   COUNT=6          -count of the benchmark run
 #   BENCHTIME=1s     -benchtime of the benchmark run
 #   BENCH=<the five benchmarks of issue 7>   -bench regexp
+#   EMU_BENCH='^Benchmark(ListEmulator10000|BulkCancel)$'  -bench regexp of the
+#                    emulator listing and bulk cancel (issues 4 and 5), run in the
+#                    same rounds right after BENCH; empty: skip their section.
+#                    One round takes ~10 s: bulk runs one op (10,000 cancels,
+#                    ~3 s, over any -benchtime up to that), the loop of single
+#                    calls ~BENCHTIME of 20 ms calls, the listing ~1 s per page size
+#   EMU_COUNT=$COUNT     rounds that also run EMU_BENCH (at most COUNT)
+#   EMU_BENCHTIME=$BENCHTIME  -benchtime of EMU_BENCH
 #   COLD_RUNS=3      cold builds per program (the median is reported) ...
 #   MSGRAPH_COLD_RUNS=1  ... except msgraph, whose cold build takes minutes
 #   SKIP_COLD=0      1: skip the cold builds (keeps the benchmark tables only)
@@ -24,6 +32,11 @@ cd "$here"
 COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-1s}
 BENCH=${BENCH:-'^Benchmark(CancelOffboard|DecodeUnit|OperationNotAllowed|List10000|CancelOffboardParallel64)$'}
+EMU_BENCH=${EMU_BENCH-'^Benchmark(ListEmulator10000|BulkCancel)$'}
+EMU_COUNT=${EMU_COUNT:-$COUNT}
+EMU_BENCHTIME=${EMU_BENCHTIME:-$BENCHTIME}
+(( EMU_COUNT > COUNT )) && EMU_COUNT=$COUNT
+[[ -z "$EMU_BENCH" ]] && EMU_COUNT=0
 COLD_RUNS=${COLD_RUNS:-3}
 MSGRAPH_COLD_RUNS=${MSGRAPH_COLD_RUNS:-1}
 SKIP_COLD=${SKIP_COLD:-0}
@@ -84,12 +97,18 @@ go test -c -o "$work/bench.test" .
 # COUNT rounds of -count 1, so the contenders are interleaved in time and a
 # change in the machine's load shifts them alike instead of one of them.
 : >"$work/bench.txt"
+: >"$work/emu.txt"
 for ((round = 1; round <= COUNT; round++)); do
 	log "benchmarks, round $round/$COUNT: -benchtime $BENCHTIME -bench '$BENCH'"
 	"$work/bench.test" -test.run '^$' -test.bench "$BENCH" -test.count 1 -test.benchtime "$BENCHTIME" \
 		-test.benchmem -test.timeout 0 | tee -a "$work/bench.txt" >&2
+	if ((round <= EMU_COUNT)); then
+		log "emulator listing and bulk cancel, round $round/$EMU_COUNT: -benchtime $EMU_BENCHTIME -bench '$EMU_BENCH'"
+		"$work/bench.test" -test.run '^$' -test.bench "$EMU_BENCH" -test.count 1 -test.benchtime "$EMU_BENCHTIME" \
+			-test.benchmem -test.timeout 0 | tee -a "$work/emu.txt" >&2
+	fi
 done
-if grep -Eq '^(--- FAIL|FAIL)' "$work/bench.txt"; then
+if grep -Eq '^(--- FAIL|FAIL)' "$work/bench.txt" "$work/emu.txt"; then
 	echo "report.sh: a benchmark failed" >&2
 	exit 1
 fi
@@ -102,6 +121,17 @@ sed -E -e 's#^(Benchmark[A-Za-z0-9_]+)/encoding-json#\1/floor#' \
 log "benchstat"
 (cd "$work" && go run "$BENCHSTAT" -row .name -col '/impl@(floor backuprestore msgraph)' bench.impl.txt) >"$work/stat.floor.txt"
 (cd "$work" && go run "$BENCHSTAT" -row .name -col '/impl@(backuprestore msgraph)' bench.impl.txt) >"$work/stat.ours.txt"
+if ((EMU_COUNT > 0)); then
+	# The same for the emulator listing ("/page100/floor" becomes
+	# "/page=100/impl=floor") and bulk cancel ("/bulk" becomes "/impl=bulk"),
+	# each in its own file so each gets its own columns.
+	grep -v '^BenchmarkBulkCancel/' "$work/emu.txt" |
+		sed -E 's#^(BenchmarkListEmulator10000)/page([0-9]+)/(floor|backuprestore)#\1/page=\2/impl=\3#' >"$work/emu.list.txt"
+	grep -v '^BenchmarkListEmulator10000/' "$work/emu.txt" |
+		sed -E 's#^(BenchmarkBulkCancel)/(bulk|single-loop)#\1/impl=\2#' >"$work/emu.bulk.txt"
+	(cd "$work" && go run "$BENCHSTAT" -row '.name /page' -col '/impl@(floor backuprestore)' emu.list.txt) >"$work/stat.emu.list.txt"
+	(cd "$work" && go run "$BENCHSTAT" -row .name -col '/impl@(single-loop bulk)' emu.bulk.txt) >"$work/stat.emu.bulk.txt"
+fi
 
 load_bench=$(loadavg)
 
@@ -149,6 +179,67 @@ log "writing $OUT"
 build_args=()
 [[ -s "$work/build.tsv" ]] && build_args=(-build "$work/build.tsv")
 go run ./internal/ratios -bench "$work/bench.txt" ${build_args[@]+"${build_args[@]}"} >"$work/ratios.md"
+if ((EMU_COUNT > 0)); then
+	go run ./internal/ratios -emulator "$work/emu.txt" >"$work/ratios.emu.md"
+fi
+
+# The emulator listing and bulk cancel (issues 4 and 5): their method,
+# results, benchstat and raw output, empty when EMU_BENCH is.
+emu_method="" emu_results="" emu_stat="" emu_raw=""
+if ((EMU_COUNT > 0)); then
+	emu_method=$(
+		cat <<EOF
+
+
+**Emulator listing and bulk cancel (issues 4 and 5)**: two more benchmarks, against the SDK's own emulator
+(\`fake.NewServer\`) instead of the fixed-body servers above, with two contenders each (no msgraph-sdk-go). They
+run in the first $EMU_COUNT of the rounds above, right after the issue-7 benchmarks, each \`-test.bench
+'$EMU_BENCH' -test.count 1 -test.benchtime $EMU_BENCHTIME -test.benchmem\`; the figures are medians of those
+$EMU_COUNT runs.
+
+| Benchmark | What one op is |
+|---|---|
+| \`ListEmulator10000/page<N>/…\` | a full listing of 10,000 emulator units (\`Seed(10000)\`, \`Options.Seed\` 1) over loopback (\`httptest\`), in pages of N (\`Options.PageSize\`, 100 and 999), following \`@odata.nextLink\`. floor: the raw \`net/http\` + \`encoding/json\` paging loop of \`List10000\`; backuprestore: \`ProtectionUnits().All\`. Both check the unit count. \`ns/unit\` and \`allocs/unit\` divide by 10,000. The emulator runs **in the benchmark's process**, so its work (filtering and encoding each page) is in both contenders' ns/unit, cpu-ns/op, B/op and allocs/unit: the ratios are of client + emulator, nearer 1× than client-only ratios would be. Target: ours ≤ 1.3× the floor's ns/unit at every page size |
+| \`BulkCancel/bulk\`, \`BulkCancel/single-loop\` | cancelling offboardings in an emulator holding offboarding site units, reached through its in-process transport (\`Server.Transport\`, no socket), with a 20 ms latency fault on every HTTP request (a \`\$batch\` counts once). bulk: one \`CancelOffboardAll\` of 10,000 units with its defaults (20 actions per \`\$batch\`, 4 batches in flight), so one op is 10,000 cancels (~3 s, run once per round; building the emulator is outside the timer); single-loop: one \`ByID(id).CancelOffboard().Post\` per op, one after another. \`ns/cancel\` is the time per cancel; the throughput ratio is the loop's ns/cancel over bulk's. With 4 batches of 20 in flight and nothing but the latency costing anything, it would be 80×. B/op and allocs/op include the emulator's. Target: bulk ≥ 25× the loop's throughput |
+EOF
+	)
+	emu_results=$(
+		cat <<EOF
+### Listing from the emulator and bulk cancel (issues 4 and 5)
+
+ours = backuprestore, floor = raw \`net/http\` + \`encoding/json\` (emulator in process: see Method). Medians of
+$EMU_COUNT runs.
+
+$(cat "$work/ratios.emu.md")
+EOF
+	)
+	emu_stat=$(
+		cat <<EOF
+### Emulator listing: backuprestore against the floor
+
+\`\`\`
+$(cat "$work/stat.emu.list.txt")
+\`\`\`
+
+### Bulk cancel: bulk against the loop of single calls
+
+\`\`\`
+$(cat "$work/stat.emu.bulk.txt")
+\`\`\`
+EOF
+	)
+	emu_raw=$(
+		cat <<EOF
+<details><summary>Raw benchmark output, emulator listing and bulk cancel</summary>
+
+\`\`\`
+$(cat "$work/emu.txt")
+\`\`\`
+
+</details>
+EOF
+	)
+fi
 
 {
 	cat <<EOF
@@ -213,7 +304,7 @@ azidentity) and \`msgraph\` (msgraph-sdk-go + azidentity). Each is built with \`
 \`GOCACHE\` (\`go clean -cache\` there first), with the module cache already filled, so the figure is compile and
 link only, standard library included. Wall time, CPU time and peak RSS come from \`/usr/bin/time -v\`; its peak
 RSS is that of the largest single process (one \`compile\` or the \`link\`), not the sum of the processes
-\`go build\` runs in parallel. Binary size is the default \`go build\` output (with symbols and DWARF).
+\`go build\` runs in parallel. Binary size is the default \`go build\` output (with symbols and DWARF).$emu_method
 
 ## Machine
 
@@ -235,6 +326,9 @@ ours = backuprestore. A ratio below 1× means the first-named contender costs le
 $(cat "$work/ratios.md")
 
 EOF
+	if [[ -n "$emu_results" ]]; then
+		printf '%s\n\n' "$emu_results"
+	fi
 	if [[ -s "$here/analysis.md" ]]; then
 		printf '## Analysis\n\nHand-written, from [`bench/analysis.md`](bench/analysis.md): check it against the figures above after a rerun.\n\n'
 		cat "$here/analysis.md"
@@ -272,6 +366,11 @@ $(cat "$work/stat.floor.txt")
 $(cat "$work/stat.ours.txt")
 \`\`\`
 
+EOF
+	if [[ -n "$emu_stat" ]]; then
+		printf '%s\n\n' "$emu_stat"
+	fi
+	cat <<EOF
 <details><summary>Raw benchmark output</summary>
 
 \`\`\`
@@ -280,6 +379,9 @@ $(cat "$work/bench.txt")
 
 </details>
 EOF
+	if [[ -n "$emu_raw" ]]; then
+		printf '\n%s\n' "$emu_raw"
+	fi
 	if [[ -s "$work/build.tsv" ]]; then
 		cat <<EOF
 

@@ -1,11 +1,14 @@
 // Command ratios turns the raw output of the bench benchmarks and the cold
 // build measurements of report.sh into the Markdown ratio tables of
 // BENCHMARKS.md: medians per contender, ours/floor, msgraph/ours, and the
-// targets of issue 7.
+// targets of issue 7; and, from a separate run, the emulator listing and
+// bulk cancel tables with the targets of issues 4 and 5.
 //
 //	go run ./internal/ratios -bench bench.txt [-build build.tsv]
+//	go run ./internal/ratios -emulator emu.txt
 //
-// bench.txt is `go test -bench` output (any -count). build.tsv has one line
+// bench.txt is `go test -bench` output (any -count). emu.txt is the same
+// for BenchmarkListEmulator10000 and BenchmarkBulkCancel. build.tsv has one line
 // per build: program, elapsed time as GNU time prints it ([h:]m:ss[.cc]),
 // CPU seconds (user + system), peak RSS in KiB and binary size in bytes,
 // tab-separated; several lines for one program are summarised by their
@@ -55,15 +58,30 @@ const (
 	minMsgraphOverOurs = 7
 )
 
+// Targets of the emulator listing (ours ≤ 1.3× the floor's ns/unit, at
+// every page size) and of bulk cancel (≥ 25× the throughput of a loop of
+// single calls).
+const (
+	maxEmulatorListOverFloor = 1.3
+	minBulkOverLoop          = 25
+)
+
 func main() {
 	benchFile := flag.String("bench", "", "raw `go test -bench` output")
 	buildFile := flag.String("build", "", "cold build measurements (TSV)")
+	emuFile := flag.String("emulator", "", "raw `go test -bench` output of BenchmarkListEmulator10000 and BenchmarkBulkCancel")
 	flag.Parse()
-	if *benchFile == "" {
-		fmt.Fprintln(os.Stderr, "usage: ratios -bench bench.txt [-build build.tsv]")
+	if (*benchFile == "") == (*emuFile == "") || (*emuFile != "" && *buildFile != "") {
+		fmt.Fprintln(os.Stderr, "usage: ratios -bench bench.txt [-build build.tsv] | ratios -emulator emu.txt")
 		os.Exit(2)
 	}
-	if err := run(os.Stdout, *benchFile, *buildFile); err != nil {
+	var err error
+	if *emuFile != "" {
+		err = runEmulator(os.Stdout, *emuFile)
+	} else {
+		err = run(os.Stdout, *benchFile, *buildFile)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "ratios:", err)
 		os.Exit(1)
 	}
