@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,12 +18,7 @@ const (
 )
 
 func runEmulator(w io.Writer, emuFile string) error {
-	f, err := os.Open(emuFile)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	res, err := parseBench(f)
+	res, err := parseBenchFile(emuFile)
 	if err != nil {
 		return err
 	}

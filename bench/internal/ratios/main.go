@@ -88,12 +88,7 @@ func main() {
 }
 
 func run(w io.Writer, benchFile, buildFile string) error {
-	f, err := os.Open(benchFile)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	res, err := parseBench(f)
+	res, err := parseBenchFile(benchFile)
 	if err != nil {
 		return err
 	}
@@ -118,6 +113,16 @@ func run(w io.Writer, benchFile, buildFile string) error {
 type results map[string]map[string]map[string][]float64
 
 var benchLine = regexp.MustCompile(`^Benchmark([^/\s]+)/([^\s]+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+
+// parseBenchFile is parseBench on the file at path.
+func parseBenchFile(path string) (results, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return parseBench(f)
+}
 
 func parseBench(r io.Reader) (results, error) {
 	res := results{}
