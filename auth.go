@@ -113,7 +113,7 @@ func isLoopback(host string) bool {
 // ignores the port and silently sends no token to other hosts; the client's
 // guard middleware adds the port check and fails loudly.
 func newAuthProvider(cred azcore.TokenCredential, scopes []string, base *url.URL) (absauth.AuthenticationProvider, error) {
-	provider, err := kauth.NewAzureIdentityAccessTokenProviderWithScopesAndValidHosts(cred, scopes, []string{base.Hostname()})
+	provider, err := kauth.NewAzureIdentityAccessTokenProviderWithScopesAndValidHosts(&credentialGuard{cred: cred}, scopes, []string{base.Hostname()})
 	if err != nil {
 		return nil, fmt.Errorf("backuprestore: configuring authentication: %w", err)
 	}

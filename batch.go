@@ -40,36 +40,37 @@ type batchResult map[int]batchResponse
 // delegatedOnly marks a batch of offboard/cancelOffboard actions, which the
 // guard refuses to send with an app-only token. It fails like any call: a
 // non-2xx $batch response is *Error; a failure without a response wraps its
-// cause. attempts, when not nil, learns the statuses of $batch responses the
-// retry middleware discarded before the one returned.
-func (c *Client) sendBatch(ctx context.Context, reqs []batchRequest, delegatedOnly string, attempts *middleware.AttemptLog) (batchResult, error) {
+// cause. attempts, when not nil, records every HTTP attempt of the $batch
+// (the pipeline's resends included). The Response is the metadata of the
+// $batch response.
+func (c *Client) sendBatch(ctx context.Context, reqs []batchRequest, delegatedOnly string, attempts *middleware.AttemptLog) (batchResult, Response, error) {
 	if c.initErr != nil {
-		return nil, c.initErr
+		return nil, Response{}, c.initErr
 	}
 	base, err := c.baseURL()
 	if err != nil {
-		return nil, err
+		return nil, Response{}, err
 	}
 	ri := newRequestInformation(abs.POST, "{+baseurl}/$batch", map[string]string{"baseurl": base.String()}, nil, nil)
 	ri.SetStreamContentAndContentType(encodeBatch(reqs), "application/json")
 	if delegatedOnly != "" {
 		ri.AddRequestOptions([]abs.RequestOption{&middleware.DelegatedOnly{Operation: delegatedOnly, Permission: permissionReadWrite}})
 	}
-	if attempts != nil {
-		ri.AddRequestOptions([]abs.RequestOption{attempts})
-	}
+
 	u := *base
 	u.Path = base.Path + "/$batch"
 	u.RawPath = ""
 	k := &call[batchResult]{
 		c:            c,
 		op:           "$batch",
+		log:          attempts,
 		redact:       true,
 		decode:       decodeBatch,
 		factory:      func(serialization.ParseNode) (serialization.Parsable, error) { return nil, nil },
 		fromParsable: func(serialization.Parsable) (batchResult, bool) { return nil, false },
 	}
-	return k.send(ctx, withURI(ri, &u))
+	res, err := k.send(ctx, withURI(ri, &u))
+	return res, k.meta, err
 }
 
 // encodeBatch writes {"requests":[…]} with each item's Accept and Prefer

@@ -103,18 +103,22 @@ func (b *batchTransport) log() [][]string {
 	return append([][]string(nil), b.batches...)
 }
 
-// unitState is a minimal state table for bulk tests: id -> status.
+// unitState is a minimal state table for bulk tests: id -> status, and
+// when each unit last changed (lastModifiedDateTime, as the service stamps
+// it; set a day before the test starts).
 type unitState struct {
-	mu     sync.Mutex
-	status map[string]string
+	mu       sync.Mutex
+	status   map[string]string
+	modified map[string]time.Time
 	// applied counts actions applied per unit.
 	applied map[string]int
 }
 
 func newUnitState(ids []string, status string) *unitState {
-	s := &unitState{status: map[string]string{}, applied: map[string]int{}}
+	s := &unitState{status: map[string]string{}, modified: map[string]time.Time{}, applied: map[string]int{}}
 	for _, id := range ids {
 		s.status[id] = status
+		s.modified[id] = time.Now().Add(-24 * time.Hour)
 	}
 	return s
 }
@@ -134,10 +138,12 @@ func (s *unitState) handle(method, url string) batchItemReply {
 			return batchItemReply{status: 403, body: `{"error":{"code":"OperationNotAllowed","message":"Offboarding cannot be cancelled as it is not in a valid state.","details":[]}}`}
 		}
 		s.status[id] = "cancelOffboardRequested"
+		s.modified[id] = time.Now()
 		s.applied[id]++
 		st = s.status[id]
 	}
-	return batchItemReply{status: 200, body: fmt.Sprintf(`{"id":%q,"status":%q}`, id, st), headers: map[string]string{"Content-Type": "application/json"}}
+	return batchItemReply{status: 200, body: fmt.Sprintf(`{"id":%q,"status":%q,"lastModifiedDateTime":%q}`, id, st,
+		s.modified[id].UTC().Format(time.RFC3339Nano)), headers: map[string]string{"Content-Type": "application/json"}}
 }
 
 func bulkClient(t *testing.T, tr http.RoundTripper) *Client {
@@ -343,6 +349,7 @@ func TestBulkActionAppliedLate(t *testing.T) {
 							// the resend arrived.
 							state.mu.Lock()
 							state.status["a"] = tc.finalState
+							state.modified["a"] = time.Now()
 							state.mu.Unlock()
 						}
 					}
@@ -420,7 +427,7 @@ func TestBulkContextCancellation(t *testing.T) {
 			return rep
 		}}
 		c := bulkClient(t, tr)
-		res := c.ProtectionUnits().CancelOffboardAll(ctx, ids, &BulkOptions{Concurrency: 1})
+		res := c.ProtectionUnits().CancelOffboardAll(ctx, ids, &BulkOptions{MaxConcurrency: 1})
 		require.Len(t, res, 100)
 		ok, cancelled := 0, 0
 		for _, r := range res {
@@ -493,7 +500,7 @@ func TestBulkContextCancellationStopsNewBatches(t *testing.T) {
 					cancel()
 				}
 				calls := 0
-				opts := &BulkOptions{BatchSize: 2, Concurrency: 1, OnProgress: func(done, total, failed int) {
+				opts := &BulkOptions{BatchSize: 2, MaxConcurrency: 1, OnProgress: func(done, total, failed int) {
 					if calls++; calls == tc.cancelAfter {
 						cancel()
 					}

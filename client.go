@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,8 +54,12 @@ type Options struct {
 }
 
 // RetryOptions configures the retry policy. GETs are retried on 429, 503,
-// 504 and transport errors; offboard, cancelOffboard and $batch (POSTs) only
-// on 429 and 503, which mean the service did not act.
+// 504, transport errors, stalls and 2xx bodies cut short; offboard,
+// cancelOffboard and $batch (POSTs) only on 429 and 503, which mean the
+// service did not act, and on failures before the request was written
+// (a refused or unreachable connection). An unknown host or a certificate
+// that does not verify is never retried. How an action whose answer was
+// lost is settled is described on its Post method.
 type RetryOptions struct {
 	// MaxRetries is the number of retries after the first attempt, default
 	// 3. A negative value disables retries.
@@ -66,6 +71,28 @@ type RetryOptions struct {
 	// BaseDelay is the first backoff delay when the response carries no
 	// Retry-After, default 500 ms; it doubles per retry, with jitter.
 	BaseDelay time.Duration
+	// StallTimeout abandons an HTTP attempt when neither its response
+	// headers nor any byte of its body arrive for this long, default 30 s;
+	// negative turns it off. A stalled GET is sent again; a stalled action
+	// is settled by reading the unit back. It guards calls whose context
+	// has no deadline against a connection that hangs.
+	StallTimeout time.Duration
+}
+
+// backoff is BaseDelay·2^(attempt-1), capped at MaxRetryDelay, with "equal
+// jitter" (half fixed, half random).
+func (r RetryOptions) backoff(attempt int) time.Duration {
+	d := r.BaseDelay
+	for range max(attempt-1, 0) {
+		if d *= 2; d >= r.MaxRetryDelay {
+			d = r.MaxRetryDelay
+			break
+		}
+	}
+	if d <= 0 {
+		return 0
+	}
+	return d/2 + rand.N(d/2+1)
 }
 
 // The documented defaults.
@@ -73,6 +100,7 @@ const (
 	DefaultMaxRetries       = 3
 	DefaultMaxRetryDelay    = 60 * time.Second
 	DefaultBaseDelay        = 500 * time.Millisecond
+	DefaultStallTimeout     = 30 * time.Second
 	DefaultMaxResponseBytes = 16 << 20
 )
 
@@ -97,13 +125,16 @@ type Client struct {
 // requests through Kiota's HTTP adapter with the client's own middleware, in
 // this order: guard (origin, token and delegated-token checks), wire
 // (user agent "backuprestore-go/<Version>", OData query names), retry
-// (with per-attempt logging), response-size cap.
+// (with per-attempt logging), response-size cap, wire tracker (whether each
+// attempt reached the wire; the stall watchdog). Concurrent token requests
+// to cred are coalesced into one, and a failing credential fails the call
+// at once with ErrCredential.
 //
-// It fails if cred is nil, BaseURL is malformed or not https (plain http is
+// It fails if cred is nil (a typed nil pointer included), BaseURL is malformed or not https (plain http is
 // allowed to loopback only), and with ErrUnsupportedCloud for a national
 // cloud.
 func NewClient(cred azcore.TokenCredential, opts *Options) (*Client, error) {
-	if cred == nil {
+	if isNil(cred) {
 		return nil, errors.New("backuprestore: NewClient: credential is nil")
 	}
 	var o Options
@@ -162,8 +193,9 @@ func newHTTPClient(o Options, retry RetryOptions, base *url.URL, maxBytes int64)
 	chain := []khttp.Middleware{
 		middleware.NewGuard(base, true),
 		&middleware.Wire{UserAgent: userAgentProduct + "/" + Version},
-		&middleware.Retry{Policy: middleware.RetryPolicy(retry), Logger: logger},
+		&middleware.Retry{Policy: middleware.RetryPolicy{MaxRetries: retry.MaxRetries, MaxRetryDelay: retry.MaxRetryDelay, BaseDelay: retry.BaseDelay}, Logger: logger},
 		&middleware.BodyLimit{Max: maxBytes},
+		&middleware.WireTracker{Stall: retry.StallTimeout},
 	}
 	return &http.Client{
 		Transport:     khttp.NewCustomTransportWithParentTransport(transport, chain...),
@@ -185,6 +217,12 @@ func resolveRetry(r RetryOptions) RetryOptions {
 	}
 	if r.BaseDelay <= 0 {
 		r.BaseDelay = DefaultBaseDelay
+	}
+	switch {
+	case r.StallTimeout == 0:
+		r.StallTimeout = DefaultStallTimeout
+	case r.StallTimeout < 0:
+		r.StallTimeout = 0
 	}
 	return r
 }

@@ -62,7 +62,64 @@ var (
 	// would go to another scheme, host or port than Options.BaseURL's. No
 	// request is made and no token leaves.
 	ErrForeignHost error = errs.ForeignHost
+	// ErrNotSent matches a call, or a bulk item, whose request never
+	// reached the wire: getting a token failed, the host's name did not
+	// resolve, the connection was refused or unreachable, the TLS handshake
+	// failed, the client's own guard refused it, or the context ended before
+	// the request was written. The service cannot have acted on it. The
+	// error wraps the cause as well.
+	ErrNotSent error = errs.New("backuprestore: not sent")
+	// ErrCredential matches a failure of the credential to produce a token
+	// (an azidentity error, a credential of your own). It wraps the
+	// credential's error, so errors.As still reaches, say,
+	// *azidentity.AuthenticationFailedError. Nothing was sent; a bulk call
+	// stops at once.
+	ErrCredential error = errs.New("backuprestore: the credential could not get a token")
+	// ErrOutcomeUnknown matches an action (single or bulk) whose request
+	// was written to the wire but whose answer was lost (a reset, a timeout,
+	// a stall, a 5xx from a gateway, the context ending mid-flight), and
+	// reading the unit back could not settle whether the service applied
+	// it. The error also wraps the last failure and, when the service
+	// answered a later resend (its 403, its 404), that answer, so errors.Is
+	// with their sentinels still works. Read the unit before acting again.
+	ErrOutcomeUnknown error = errs.New("backuprestore: outcome unknown: the action may have been applied")
 )
+
+// opError is an error with the package prefix once, however deeply the
+// errors it wraps carry their own: "backuprestore: <msg>: <err>: <err>".
+type opError struct {
+	msg  string
+	errs []error
+}
+
+// wrapErr returns an error reading "backuprestore: msg: e1: e2…" that
+// wraps every non-nil e (errors.Is and errors.As see all of them).
+func wrapErr(msg string, errs ...error) error {
+	e := &opError{msg: msg, errs: make([]error, 0, len(errs))}
+	for _, err := range errs {
+		if err != nil {
+			e.errs = append(e.errs, err)
+		}
+	}
+	return e
+}
+
+// Error implements error.
+func (e *opError) Error() string {
+	var b strings.Builder
+	b.WriteString(errPrefix)
+	b.WriteString(e.msg)
+	for _, err := range e.errs {
+		b.WriteString(": ")
+		b.WriteString(strings.TrimPrefix(err.Error(), errPrefix))
+	}
+	return b.String()
+}
+
+// Unwrap returns the wrapped errors.
+func (e *opError) Unwrap() []error { return e.errs }
+
+const errPrefix = "backuprestore: "
 
 // Graph error codes the sentinels match.
 const (
@@ -105,7 +162,9 @@ type Error struct {
 	RetryAfter time.Duration
 	// Header holds the response headers.
 	Header http.Header
-	// Method and URL identify the request.
+	// Method and URL identify the request; URL is absolute and keeps its
+	// query (a 400 on a $filter names the filter). Bearer tokens never
+	// travel in URLs, so none appears here.
 	Method, URL string
 	// RawBody is the start of the response body (at most 4 KiB), kept for
 	// diagnosis when it was not a Graph error envelope.
@@ -249,7 +308,7 @@ func newErrorFromParts(status int, header http.Header, body []byte, readErr erro
 		Header:     header,
 		Err:        readErr,
 		Method:     method,
-		URL:        redactURL(rawURL),
+		URL:        rawURL,
 	}
 	e.fillFromHeaders(header)
 	if len(body) > 0 {
@@ -318,15 +377,6 @@ func parseInnerDate(s string) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-// redactURL drops query values from a URL kept in an error: $skiptoken and
-// $filter values can be long and may name users.
-func redactURL(s string) string {
-	if i := strings.IndexByte(s, '?'); i >= 0 {
-		return s[:i] + "?…"
-	}
-	return s
 }
 
 // invalidID returns the error for a malformed protection-unit ID.

@@ -272,7 +272,7 @@ func (b *ProtectionUnitsRequestBuilder) nextLinkRequest(o *ListOptions, link str
 	}
 	u, err := url.Parse(link)
 	if err != nil || !u.IsAbs() || u.Host == "" {
-		return nil, fmt.Errorf("%w: @odata.nextLink %q is not an absolute URL", ErrUnexpectedResponse, redactURL(link))
+		return nil, fmt.Errorf("%w: @odata.nextLink %q is not an absolute URL", ErrUnexpectedResponse, link)
 	}
 	if !middleware.SameOrigin(u, base) {
 		return nil, fmt.Errorf("%w: @odata.nextLink goes to %s://%s, not %s://%s; not followed", ErrForeignHost, u.Scheme, u.Host, base.Scheme, base.Host)

@@ -4,16 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"net/url"
-	"slices"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 
-	"github.com/m365kit/backuprestore/internal/errs"
-	"github.com/m365kit/backuprestore/internal/middleware"
 	"github.com/m365kit/backuprestore/models"
 )
 
@@ -119,14 +114,18 @@ func (b *ProtectionUnitItemRequestBuilder) request(_ context.Context, method abs
 }
 
 func (c *Client) sendUnit(ctx context.Context, ri *abs.RequestInformation, op string) (*models.ProtectionUnit, error) {
-	k := &call[*models.ProtectionUnit]{
+	return newUnitCall(c, op).send(ctx, ri)
+}
+
+// newUnitCall returns a call that decodes a protection unit.
+func newUnitCall(c *Client, op string) *call[*models.ProtectionUnit] {
+	return &call[*models.ProtectionUnit]{
 		c:            c,
 		op:           op,
 		decode:       decodeUnit,
 		factory:      models.CreateProtectionUnitFromDiscriminatorValue,
 		fromParsable: unitFromParsable,
 	}
-	return k.send(ctx, ri)
 }
 
 // decodeUnit decodes the body of a 2xx that must be a protection unit. JSON
@@ -156,101 +155,6 @@ func isJSONNull(body []byte) bool {
 func unitFromParsable(p serialization.Parsable) (*models.ProtectionUnit, bool) {
 	u, ok := p.(*models.ProtectionUnit)
 	return u, ok && u != nil && u.ID != ""
-}
-
-// actionBuilder is the shared implementation of the two bound actions.
-type actionBuilder struct {
-	item     *ProtectionUnitItemRequestBuilder
-	action   string
-	template string
-}
-
-func (b *actionBuilder) toRequest(ctx context.Context, cfg *RequestConfiguration) (*abs.RequestInformation, *url.URL, error) {
-	ri, u, err := b.item.request(ctx, abs.POST, b.template, "/"+b.action, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	// The service accepts these only with a delegated token; the guard
-	// middleware refuses an app-only one before sending.
-	ri.AddRequestOptions([]abs.RequestOption{&middleware.DelegatedOnly{Operation: b.action, Permission: permissionReadWrite}})
-	return ri, u, nil
-}
-
-// post sends the action. After an ambiguous failure (a reset connection, a
-// timeout, a 500/502/504: the service may have acted) it reads the unit
-// back instead of resending blindly: if the unit shows the action applied,
-// that is the result; if not, the action is sent again (up to
-// RetryOptions.MaxRetries times), which cannot apply it twice. A blind
-// resend would get a false 403 OperationNotAllowed for an action that had
-// in fact succeeded. Should a resend still earn a 403 (the service applied
-// the first attempt late), the unit is read back once more: applied is a
-// success, anything else returns the 403. The same holds for a 403 that
-// follows a 503 the pipeline retried.
-func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
-	act := offboardAction
-	if b.action == cancelOffboardAction.name {
-		act = cancelOffboardAction
-	}
-	c := b.item.c
-	for resend := 0; ; resend++ {
-		ri, u, err := b.toRequest(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		var attempts middleware.AttemptLog
-		ri.AddRequestOptions([]abs.RequestOption{&attempts})
-		unit, err := c.sendUnit(ctx, withURI(ri, u), b.action+" protection unit "+b.item.id)
-		// A 403 after an earlier attempt that may have been applied (an
-		// ambiguous failure here, or a 503 the pipeline retried: a gateway
-		// can fail after the service acted) may be our own late success.
-		lateCheck := errors.Is(err, ErrOperationNotAllowed) &&
-			(resend > 0 || slices.Contains(attempts.Retried(), http.StatusServiceUnavailable))
-		// With the caller's ctx still alive, a deadline that ended the call
-		// was the client's own (http.Client.Timeout): a timeout, ambiguous.
-		timedOut := errors.Is(err, context.DeadlineExceeded)
-		if err == nil || ctx.Err() != nil || (!isAmbiguous(err) && !timedOut && !lateCheck) {
-			return unit, err
-		}
-		// Read the unit back. After a resend's 403 this tells an attempt
-		// the service applied late (success) from a unit someone else
-		// moved (the 403 stands).
-		got, readErr := b.item.Get(ctx, nil)
-		if readErr != nil {
-			return nil, fmt.Errorf("%w: %w (reading the unit back failed: %v)", ErrOutcomeUnknown, err, readErr)
-		}
-		if act.isApplied(got) {
-			return got, nil
-		}
-		if lateCheck || resend >= c.retry.MaxRetries {
-			return nil, err
-		}
-	}
-}
-
-// isAmbiguous reports whether a failed action may have been applied: no
-// response at all (other than a request refused before sending or a
-// context that ended), a 408, 500, 502 or 504, or a 2xx whose body was
-// unusable.
-func isAmbiguous(err error) bool {
-	if e, ok := asError(err); ok {
-		switch e.StatusCode {
-		case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-			return true
-		}
-		return e.unexpected
-	}
-	return !refusedBeforeSending(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
-
-// refusedBeforeSending reports whether err is one of the client's own
-// refusals, raised before anything went on the wire.
-func refusedBeforeSending(err error) bool {
-	for _, e := range []error{ErrInvalidProtectionUnitID, ErrDelegatedAuthRequired, ErrForeignHost, errs.NoToken} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
 }
 
 // OffboardRequestBuilder builds POST /solutions/backupRestore/protectionUnits/{id}/offboard.

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
+
+	"github.com/m365kit/backuprestore/internal/middleware"
 )
 
 // RequestConfiguration carries per-call extras: headers to add (a Prefer
@@ -110,18 +112,22 @@ func withURI(ri *abs.RequestInformation, u *url.URL) *abs.RequestInformation {
 }
 
 // wrapTransportError gives a failure without a response its context: the
-// operation, and the context's error when the context ended (some transport
-// errors don't wrap it). *Error passes through unchanged.
+// operation; ErrNotSent when the request never reached the wire; the
+// context's error when the context ended (some transport errors don't wrap
+// it). *Error passes through unchanged.
 func wrapTransportError(ctx context.Context, op string, err error) error {
 	if _, ok := asError(err); ok {
 		return err
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
+	if errors.Is(err, ErrNotSent) {
+		return err // already says so
+	}
+	parts := make([]error, 0, 3)
+	if state, _ := wireStateOf(err); state == middleware.NotSent {
+		parts = append(parts, ErrNotSent)
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-		err = fmt.Errorf("%w: %w", ctxErr, err)
+		parts = append(parts, ctxErr)
 	}
-	return fmt.Errorf("backuprestore: %s: %w", op, err)
+	return wrapErr(op, append(parts, err)...)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
@@ -40,35 +41,80 @@ type call[T any] struct {
 	// ($batch item errors end up in *Error values).
 	redact bool
 
+	// log records every HTTP attempt of the call (the wire tracker fills
+	// it); send creates it when nil.
+	log *middleware.AttemptLog
+	// meta is the metadata of the last response handled.
+	meta Response
+
+	options []abs.RequestOption
 	result  T
 	handled bool
 }
 
 // send runs the call: Options.HTTPClient.Timeout as a deadline, the request
 // through the adapter, and the failure contract (*Error for responses,
-// wrapped causes for everything else).
+// wrapped causes for everything else). A GET whose 2xx body is cut short,
+// stalls or does not decode is sent again (reads are safe to repeat) within
+// RetryOptions.MaxRetries attempts in all. A context already ended fails
+// with ErrNotSent and the context's cause before anything is sent.
 func (k *call[T]) send(ctx context.Context, ri *abs.RequestInformation) (T, error) {
 	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, wrapErr(k.op, ErrNotSent, context.Cause(ctx))
+	}
+	capture := capturedResponse(ctx)
 	if k.c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, k.c.timeout)
 		defer cancel()
 	}
+	if k.log == nil {
+		k.log = &middleware.AttemptLog{}
+	}
 	handler := abs.NewRequestHandlerOption()
 	handler.SetResponseHandler(k.handle)
-	ri.AddRequestOptions([]abs.RequestOption{handler})
-	res, err := k.c.adapter.Send(ctx, ri, k.factory, graphErrorMappings)
-	if err != nil {
-		return zero, k.c.convertError(ctx, k.op, err)
+	ri.AddRequestOptions([]abs.RequestOption{handler, k.log})
+	k.options = ri.GetRequestOptions()
+	v, err := k.sendResending(ctx, ri)
+	if capture != nil {
+		*capture = k.meta
+		capture.Attempts = k.log.Len()
 	}
-	if k.handled {
-		return k.result, nil
-	}
-	if v, ok := k.fromParsable(res); ok {
-		return v, nil
-	}
-	return zero, &Error{StatusCode: http.StatusOK, unexpected: true, Message: "the adapter returned no body", Method: ri.Method.String()}
+	return v, err
 }
+
+func (k *call[T]) sendResending(ctx context.Context, ri *abs.RequestInformation) (T, error) {
+	var zero T
+	for resend := 1; ; resend++ {
+		k.handled = false
+		res, err := k.c.adapter.Send(ctx, ri, k.factory, graphErrorMappings)
+		var cut *cutRead
+		if errors.As(err, &cut) {
+			if k.log.Len() <= k.c.retry.MaxRetries && ctx.Err() == nil && sleepCtx(ctx, k.c.retry.backoff(resend)) {
+				continue
+			}
+			return zero, cut.e
+		}
+		if err != nil {
+			return zero, k.c.convertError(ctx, k.op, err)
+		}
+		if k.handled {
+			return k.result, nil
+		}
+		if v, ok := k.fromParsable(res); ok {
+			return v, nil
+		}
+		return zero, &Error{StatusCode: http.StatusOK, unexpected: true, Message: "the adapter returned no body", Method: ri.Method.String()}
+	}
+}
+
+// cutRead is a GET's 2xx whose body could not be read or decoded: the
+// request is safe to send again.
+type cutRead struct{ e *Error }
+
+func (c *cutRead) Error() string { return c.e.Error() }
+func (c *cutRead) Unwrap() error { return c.e }
 
 // handle is the Kiota response handler.
 func (k *call[T]) handle(response any, _ abs.ErrorMappings) (any, error) {
@@ -78,6 +124,8 @@ func (k *call[T]) handle(response any, _ abs.ErrorMappings) (any, error) {
 		return nil, fmt.Errorf("backuprestore: %s: the adapter passed %T, not an *http.Response", k.op, response)
 	}
 	defer resp.Body.Close()
+	k.meta = responseFrom(resp)
+	inspectHeaders(k.options, resp)
 	buf := k.buf
 	if buf == nil {
 		buf = getBuffer()
@@ -87,8 +135,13 @@ func (k *call[T]) handle(response any, _ abs.ErrorMappings) (any, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, newResponseError(resp, body, readErr)
 	}
+	get := resp.Request != nil && resp.Request.Method == http.MethodGet
 	if readErr != nil {
-		return nil, newUnexpectedResponse(resp, body, readErr)
+		e := newUnexpectedResponse(resp, body, readErr)
+		if get && !errors.Is(readErr, ErrResponseTooLarge) {
+			return nil, &cutRead{e}
+		}
+		return nil, e
 	}
 	if len(body) == 0 {
 		return nil, newUnexpectedResponse(resp, body, errors.New("empty body, want a JSON object"))
@@ -103,7 +156,11 @@ func (k *call[T]) handle(response any, _ abs.ErrorMappings) (any, error) {
 	}
 	v, err := k.decode(body)
 	if err != nil {
-		return nil, newUnexpectedResponse(resp, body, err)
+		e := newUnexpectedResponse(resp, body, err)
+		if get {
+			return nil, &cutRead{e}
+		}
+		return nil, e
 	}
 	k.result = v
 	return nil, nil
@@ -187,6 +244,22 @@ func (c *Client) convertError(ctx context.Context, op string, err error) error {
 		return e
 	}
 	return wrapTransportError(ctx, op, err)
+}
+
+// sleepCtx waits d, or until ctx ends; it reports whether the wait ran its
+// course.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // graphErrorMappings map every failed status to graphErrorBody, for

@@ -3,7 +3,9 @@ package backuprestore
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"os"
 	"sync"
 	"syscall"
 	"testing"
@@ -188,65 +190,110 @@ func TestRetriesDisabled(t *testing.T) {
 }
 
 // After an ambiguous failure, a single action reads the unit back instead
-// of resending blindly (which would earn a false 403 if it had been applied).
+// of resending blindly (which would earn a false 403 if it had been
+// applied), and takes only evidence of its own action as a success.
 func TestSingleActionReconciliation(t *testing.T) {
 	unprotected := `{"id":"u1","status":"unprotected","policyId":""}`
+	notAllowed := step{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}
+	// Offboarding since 2025: in the target state, but not by this call.
+	offboardingLongAgo := `{"id":"u1","status":"offboardRequested","offboardRequestedDateTime":"1999-06-01T00:00:00Z"}`
+	// Offboarded just now, by someone else.
+	offboardedBySomeoneElse := `{"id":"u1","status":"offboardRequested","offboardRequestedDateTime":"{{now}}",` +
+		`"lastModifiedBy":{"user":{"id":"someone-else"}}}`
+	offboardedByUs := `{"id":"u1","status":"offboardRequested","offboardRequestedDateTime":"{{now}}",` +
+		`"lastModifiedBy":{"user":{"id":"u1"}}}`
 	cases := []struct {
 		name    string
 		script  []step
 		opts    *Options
 		methods []string
-		wantErr error
+		wantErr []error
+		notErr  error
 	}{
-		{"reset after the action was applied", []step{{err: syscall.ECONNRESET}, {status: 200, body: okUnit}}, nil,
-			[]string{"POST", "GET"}, nil},
-		{"200 with an empty object, applied", []step{{status: 200, body: `{}`}, {status: 200, body: okUnit}}, nil,
-			[]string{"POST", "GET"}, nil},
-		{"the client's own timeout, applied", []step{{err: context.DeadlineExceeded}, {status: 200, body: okUnit}}, nil,
-			[]string{"POST", "GET"}, nil},
-		{"504, applied", []step{{status: 504}, {status: 200, body: okUnit}}, nil, []string{"POST", "GET"}, nil},
+		{"reset after the action was applied", []step{{err: syscall.ECONNRESET}, {status: 200, body: appliedUnit}}, nil,
+			[]string{"POST", "GET"}, nil, nil},
+		{"applied, lastModifiedBy is the caller", []step{{err: syscall.ECONNRESET}, {status: 200, body: offboardedByUs}}, nil,
+			[]string{"POST", "GET"}, nil, nil},
+		{"200 with an empty object: the 2xx is the evidence", []step{{status: 200, body: `{}`}, {status: 200, body: okUnit}}, nil,
+			[]string{"POST", "GET"}, nil, nil},
+		{"the client's own timeout, applied", []step{{err: context.DeadlineExceeded}, {status: 200, body: appliedUnit}}, nil,
+			[]string{"POST", "GET"}, nil, nil},
+		{"504, applied", []step{{status: 504}, {status: 200, body: appliedUnit}}, nil, []string{"POST", "GET"}, nil, nil},
 		{"500, not applied, resent once", []step{{status: 500}, {status: 200, body: unprotected}, {status: 200, body: okUnit}}, nil,
-			[]string{"POST", "GET", "POST"}, nil},
+			[]string{"POST", "GET", "POST"}, nil, nil},
 		{"502 not applied, retries disabled", []step{{status: 502}, {status: 200, body: unprotected}}, &Options{Retry: RetryOptions{MaxRetries: -1}},
-			[]string{"POST", "GET"}, ErrServer},
+			[]string{"POST", "GET"}, []error{ErrOutcomeUnknown, ErrServer}, nil},
 		{"500, applied late: the resend's 403 is read back", []step{{status: 500}, {status: 200, body: unprotected},
-			{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}, {status: 200, body: okUnit}}, nil,
-			[]string{"POST", "GET", "POST", "GET"}, nil},
+			notAllowed, {status: 200, body: appliedUnit}}, nil,
+			[]string{"POST", "GET", "POST", "GET"}, nil, nil},
 		{"500, then moved by someone else: the 403 stands", []step{{status: 500}, {status: 200, body: unprotected},
-			{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}, {status: 200, body: `{"id":"u1","status":"protected","policyId":"p"}`}}, nil,
-			[]string{"POST", "GET", "POST", "GET"}, ErrOperationNotAllowed},
+			notAllowed, {status: 200, body: `{"id":"u1","status":"protected","policyId":"p"}`}}, nil,
+			[]string{"POST", "GET", "POST", "GET"}, []error{ErrOperationNotAllowed}, ErrOutcomeUnknown},
 		{"503 after the service acted: the pipeline's resend earns a 403, read back", []step{{status: 503, headers: map[string]string{"Retry-After": "1"}},
-			{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}, {status: 200, body: okUnit}}, nil,
-			[]string{"POST", "POST", "GET"}, nil},
+			notAllowed, {status: 200, body: appliedUnit}}, nil,
+			[]string{"POST", "POST", "GET"}, nil, nil},
 		{"429, then a 403: the 403 stands (a 429 is never acted on)", []step{{status: 429, headers: map[string]string{"Retry-After": "1"}},
-			{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}}, nil,
-			[]string{"POST", "POST"}, ErrOperationNotAllowed},
-		{"read-back fails", []step{{status: 504}, {status: 404, body: `{"error":{"code":"itemNotFound"}}`}}, nil,
-			[]string{"POST", "GET"}, ErrOutcomeUnknown},
-		{"a definite 403 is not reconciled", []step{{status: 403, body: `{"error":{"code":"OperationNotAllowed"}}`}}, nil,
-			[]string{"POST"}, ErrOperationNotAllowed},
+			notAllowed}, nil,
+			[]string{"POST", "POST"}, []error{ErrOperationNotAllowed}, ErrOutcomeUnknown},
+		// Issue 12, point 1: a unit already in the target state is no success of this call.
+		// The resend's 403 could be the first attempt applied late, so it
+		// is read back once more before it stands.
+		{"already offboarding before the call: the 403 behind the reset is reported", []step{{err: syscall.ECONNRESET},
+			{status: 200, body: offboardingLongAgo}, notAllowed, {status: 200, body: offboardingLongAgo}}, nil,
+			[]string{"POST", "GET", "POST", "GET"}, []error{ErrOperationNotAllowed}, ErrOutcomeUnknown},
+		{"changed by someone else just now: not ours", []step{{err: syscall.ECONNRESET},
+			{status: 200, body: offboardedBySomeoneElse}, notAllowed, {status: 200, body: offboardedBySomeoneElse}}, nil,
+			[]string{"POST", "GET", "POST", "GET"}, []error{ErrOperationNotAllowed}, ErrOutcomeUnknown},
+		// Issue 12, point 4: the read-back's 404 is the service's answer.
+		{"unknown unit: the read-back's 404 is reported", []step{{status: 504}, {status: 404, body: `{"error":{"code":"ProtectionUnitNotFound"}}`}}, nil,
+			[]string{"POST", "GET"}, []error{ErrNotFound}, ErrOutcomeUnknown},
+		{"read-back fails", []step{{status: 504}, {status: 400, body: `{"error":{"code":"BadRequest"}}`}}, nil,
+			[]string{"POST", "GET"}, []error{ErrOutcomeUnknown, ErrServiceUnavailable, ErrBadRequest}, nil},
+		{"a definite 403 is not reconciled", []step{notAllowed}, nil,
+			[]string{"POST"}, []error{ErrOperationNotAllowed}, ErrOutcomeUnknown},
+		{"refused connection: not sent, resent by the pipeline", []step{{err: dialRefused()}, {status: 200, body: okUnit}}, nil,
+			[]string{"POST", "POST"}, nil, nil},
+		{"refused every time: not sent, never outcome unknown", []step{{err: dialRefused()}}, nil,
+			[]string{"POST", "POST", "POST", "POST"}, []error{ErrNotSent, syscall.ECONNREFUSED}, ErrOutcomeUnknown},
+		{"unknown host: not sent, not retried", []step{{err: &net.DNSError{Err: "no such host", Name: "graph.example", IsNotFound: true}}}, nil,
+			[]string{"POST"}, []error{ErrNotSent}, ErrOutcomeUnknown},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				tr := &scriptedTransport{script: tc.script}
 				c := scriptedClient(t, tr, tc.opts)
-				unit, err := c.ProtectionUnits().ByID("u1").Offboard().Post(t.Context(), nil)
+				var meta Response
+				unit, err := c.ProtectionUnits().ByID("u1").Offboard().Post(WithCaptureResponse(t.Context(), &meta), nil)
 				var methods []string
 				for _, r := range tr.requests {
 					methods = append(methods, r.Method)
 				}
 				require.Equal(t, tc.methods, methods)
+				require.Equal(t, len(tc.methods), meta.Attempts, "Response.Attempts counts every request")
 				if tc.wantErr != nil {
-					require.ErrorIs(t, err, tc.wantErr)
+					for _, want := range tc.wantErr {
+						require.ErrorIs(t, err, want)
+					}
+					if tc.notErr != nil {
+						require.NotErrorIs(t, err, tc.notErr)
+					}
+					require.Nil(t, unit)
 					return
 				}
 				require.NoError(t, err)
 				require.Equal(t, "offboardRequested", string(unit.Status))
+				require.Equal(t, 200, meta.StatusCode)
+				require.NotEmpty(t, meta.RequestID)
 				tr.allClosed(t)
 			})
 		})
 	}
+}
+
+// dialRefused is the error net/http returns when nothing listens.
+func dialRefused() error {
+	return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 }
 
 // http.Client.Timeout ends a cancelOffboard the service applied: the call
@@ -255,10 +302,12 @@ func TestSingleActionReconciliation(t *testing.T) {
 func TestSingleActionClientTimeoutIsReconciled(t *testing.T) {
 	var mu sync.Mutex
 	status := "offboardRequested"
+	modified := time.Now().Add(-time.Hour).UTC()
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		if r.Method == http.MethodPost {
 			status = "cancelOffboardRequested" // applied...
+			modified = time.Now().UTC()
 			mu.Unlock()
 			select { // ...but the answer comes too late
 			case <-r.Context().Done():
@@ -268,7 +317,7 @@ func TestSingleActionClientTimeoutIsReconciled(t *testing.T) {
 		}
 		s := status
 		mu.Unlock()
-		reply(w, 200, `{"id":"u1","status":"`+s+`"}`)
+		reply(w, 200, `{"id":"u1","status":"`+s+`","lastModifiedDateTime":"`+modified.Format(time.RFC3339Nano)+`"}`)
 	})
 	c := ts.client(t, delegatedCred(), &Options{HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}})
 	unit, err := c.ProtectionUnits().ByID("u1").CancelOffboard().Post(t.Context(), nil)

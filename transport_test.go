@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,7 +54,9 @@ func (s *scriptedTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	if st.err != nil {
 		return nil, st.err
 	}
-	body := &trackedBody{r: bytes.NewReader([]byte(st.body))}
+	// "{{now}}" in a scripted body is the time of the answer: a timestamp
+	// this call's own action would leave.
+	body := &trackedBody{r: bytes.NewReader([]byte(strings.ReplaceAll(st.body, "{{now}}", time.Now().UTC().Format(time.RFC3339Nano))))}
 	s.bodies = append(s.bodies, body)
 	h := http.Header{"Content-Type": {"application/json"}, "Request-Id": {"req-" + strconv.Itoa(s.next)}}
 	for k, v := range st.headers {
@@ -123,3 +126,7 @@ func scriptedClient(t *testing.T, tr http.RoundTripper, opts *Options) *Client {
 }
 
 const okUnit = `{"id":"u1","status":"offboardRequested"}`
+
+// appliedUnit is okUnit read back right after this call's offboard: its
+// offboardRequestedDateTime is the time of the answer.
+const appliedUnit = `{"id":"u1","status":"offboardRequested","offboardRequestedDateTime":"{{now}}"}`

@@ -154,6 +154,10 @@ func (s *Server) handle(r *http.Request, body []byte) *response {
 	resp := s.serve(r, t, body, ids)
 	if resp.err == nil {
 		resp.stamp(ids)
+		// The Date header reads the emulator's clock, the one its
+		// timestamps come from, as the service's Date and timestamps share
+		// one clock: clients estimate the service's clock from it.
+		resp.header.Set("Date", s.Now().Format(http.TimeFormat))
 		rec.Status = resp.status
 	}
 	rec.Fault = resp.fault

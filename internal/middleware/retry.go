@@ -3,6 +3,7 @@ package middleware
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -45,8 +46,11 @@ const drainLimit = 64 << 10
 // acted.
 //
 // Rules: GET (and HEAD) is retried on 429, 503 and 504 and on transport
-// errors; any other method only on 429 and 503, the statuses that mean the
-// server did not act. The delay is Retry-After (seconds, fractional, or an
+// errors (a stalled response included); any other method only on 429 and
+// 503, the statuses that mean the server did not act, and on a transport
+// error that the wire tracker shows happened before the request was
+// written. An unknown host or a certificate that does not verify is never
+// retried. The delay is Retry-After (seconds, fractional, or an
 // HTTP date) or exponential backoff with jitter; a delay over MaxRetryDelay,
 // or one that would outlast the context's deadline, ends the retries and
 // returns the last response. Every discarded body is drained and closed.
@@ -89,14 +93,10 @@ func (m *Retry) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Res
 		delay, retry := m.decide(ctx, attempt, idempotent, resp, err)
 		m.record(ctx, r, attempt, resp, err, delay, retry, time.Since(start))
 		if !retry {
-			return resp, err
-		}
-		if log, ok := ctx.Value(attemptLogKey).(*AttemptLog); ok {
-			status := 0
-			if resp != nil {
-				status = resp.StatusCode
+			if se, ok := err.(*SendError); ok {
+				se.Attempts = attempt
 			}
-			log.add(status)
+			return resp, err
 		}
 		if resp != nil {
 			drain(resp.Body)
@@ -105,7 +105,9 @@ func (m *Retry) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Res
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, fmt.Errorf("waiting %v to retry: %w", delay, context.Cause(ctx))
+			// Nothing is in flight: the attempts so far were answered
+			// with "not acted on" (429, 503) or never reached the wire.
+			return nil, &SendError{Err: fmt.Errorf("waiting %v to retry: %w", delay, context.Cause(ctx)), State: NotSent, Attempts: attempt}
 		case <-timer.C:
 		}
 	}
@@ -119,7 +121,14 @@ func (m *Retry) decide(ctx context.Context, attempt int, idempotent bool, resp *
 	var delay time.Duration
 	switch {
 	case err != nil:
-		if !idempotent {
+		var se *SendError
+		isSend := errors.As(err, &se)
+		switch {
+		case isSend && se.Permanent:
+			return 0, false // an unknown host or a bad certificate stays so
+		case isSend && se.State == NotSent:
+			// Nothing was written: resending cannot apply anything twice.
+		case !idempotent:
 			return 0, false // the server may have acted: never resend a POST
 		}
 		delay = m.backoff(attempt)

@@ -16,6 +16,9 @@ type Claims struct {
 	Roles []string `json:"roles"`
 	// IdTyp is the optional "idtyp" claim ("app" or "user").
 	IdTyp string `json:"idtyp"`
+	// Oid is the "oid" claim: the object ID of the user (or the app's
+	// service principal) the token stands for.
+	Oid string `json:"oid"`
 	// HasScp reports whether the scp claim was present at all.
 	HasScp bool `json:"-"`
 }
@@ -46,11 +49,12 @@ func Parse(tok string) (c Claims, isJWT bool) {
 		Scp   *string  `json:"scp"`
 		Roles []string `json:"roles"`
 		IdTyp string   `json:"idtyp"`
+		Oid   string   `json:"oid"`
 	}
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return Claims{}, false
 	}
-	c = Claims{Roles: raw.Roles, IdTyp: raw.IdTyp}
+	c = Claims{Roles: raw.Roles, IdTyp: raw.IdTyp, Oid: raw.Oid}
 	if raw.Scp != nil {
 		c.Scp, c.HasScp = *raw.Scp, true
 	}

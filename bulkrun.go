@@ -1,0 +1,530 @@
+package backuprestore
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/m365kit/backuprestore/internal/middleware"
+	"github.com/m365kit/backuprestore/models"
+)
+
+// bulkItem is the scheduler's state for one unit.
+type bulkItem struct {
+	idx int // in the results
+	id  string
+	// attempts counts actions written to the wire, tries every action
+	// send (also those refused before the wire), reads the read-backs.
+	attempts, tries, reads int
+	// ev is what is known about attempts that may have been acted on.
+	ev attemptEvidence
+	// needsRead: the next request for this item is a read-back.
+	needsRead bool
+	// after403 is a 403 OperationNotAllowed that followed an attempt that
+	// may have been acted on: the read-back decides between that late
+	// success and the 403.
+	after403 *Error
+	// undecided: a read-back found the unit consistent with this call's
+	// action but could not prove it (verdict cannotTell).
+	undecided bool
+	notBefore time.Time
+	// lastErr is the last failure of any kind; answer the service's last
+	// own answer for this unit (kept when a later read-back fails).
+	lastErr error
+	answer  *Error
+}
+
+// inDoubt reports whether an attempt may have been acted on without the
+// outcome being settled.
+func (it *bulkItem) inDoubt() bool { return it.needsRead || it.undecided || it.after403 != nil }
+
+type bulkJob struct {
+	read  bool
+	items []*bulkItem
+}
+
+type bulkJobDone struct {
+	job  bulkJob
+	resp batchResult
+	err  error
+	log  *middleware.AttemptLog
+	meta Response
+	// sent is when the $batch was handed to the pipeline.
+	sent time.Time
+}
+
+// bulkRun is one OffboardAll/CancelOffboardAll call. Only the calling
+// goroutine touches it; batches run on worker goroutines and report back
+// over a channel.
+type bulkRun struct {
+	c       *Client
+	action  unitAction
+	opts    BulkOptions
+	base    string // BaseURL, for absolute URLs in errors
+	results BulkResults
+	items   []*bulkItem
+	ready   []*bulkItem // send as soon as a slot is free
+	delayed []*bulkItem // wait until notBefore
+	done    int
+	failed  int
+	// answered: a $batch has come back, so more may be in flight at once.
+	answered bool
+	// abort is the cause that stopped the run (a credential that fails,
+	// an unknown host, the guard); nil while it runs.
+	abort error
+}
+
+func (b *ProtectionUnitsRequestBuilder) runBulk(ctx context.Context, ids []string, opts *BulkOptions, action unitAction) BulkResults {
+	o, optErr := opts.resolve()
+	r := &bulkRun{c: b.c, action: action, opts: o}
+	if base, err := b.c.baseURL(); err == nil {
+		r.base = base.String()
+	}
+	index := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		if _, dup := index[id]; dup {
+			continue
+		}
+		index[id] = struct{}{}
+		r.results = append(r.results, BulkResult{ID: id})
+		it := &bulkItem{idx: len(r.results) - 1, id: id}
+		r.items = append(r.items, it)
+		switch err := validateID(id); {
+		case optErr != nil:
+			r.finish(it, nil, wrapErr(action.name+" "+quoteID(id), ErrNotSent, optErr))
+		case err != nil:
+			r.finish(it, nil, wrapErr(action.name+" "+quoteID(id), ErrNotSent, err))
+		default:
+			r.ready = append(r.ready, it)
+		}
+	}
+	if len(r.results) == 0 {
+		return r.results
+	}
+	r.progress()
+	r.loop(ctx)
+	return r.results
+}
+
+// concurrency is how many batches may be in flight: one until the first
+// answer (so a failing credential or an unknown host costs one request),
+// then MaxConcurrency.
+func (r *bulkRun) concurrency() int {
+	if !r.answered {
+		return 1
+	}
+	return r.opts.MaxConcurrency
+}
+
+func (r *bulkRun) loop(ctx context.Context) {
+	doneCh := make(chan bulkJobDone)
+	inflight := 0
+	stopped := false // ctx ended or the run was aborted: launch nothing more
+	for {
+		if ctx.Err() != nil || r.abort != nil {
+			stopped = true // also when OnProgress or a caller cancelled between selects
+		}
+		r.promote(time.Now())
+		for !stopped && inflight < r.concurrency() {
+			job, ok := r.nextJob()
+			if !ok {
+				break
+			}
+			inflight++
+			go func() { doneCh <- r.run(ctx, job) }()
+		}
+		if inflight == 0 && (stopped || len(r.ready)+len(r.delayed) == 0) {
+			break
+		}
+		var wake <-chan time.Time
+		var timer *time.Timer
+		if !stopped && len(r.ready) == 0 && len(r.delayed) > 0 {
+			timer = time.NewTimer(time.Until(r.earliest()))
+			wake = timer.C
+		}
+		var ctxDone <-chan struct{}
+		if !stopped {
+			ctxDone = ctx.Done()
+		}
+		select {
+		case d := <-doneCh:
+			inflight--
+			r.process(ctx, d)
+			r.progress()
+		case <-wake:
+		case <-ctxDone:
+			stopped = true
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+	cause := r.abort
+	if cause == nil && ctx.Err() != nil {
+		cause = context.Cause(ctx)
+	}
+	if cause != nil {
+		for _, it := range append(r.ready, r.delayed...) {
+			r.finishUnsettled(it, cause)
+		}
+		r.ready, r.delayed = nil, nil
+		r.progress()
+	}
+}
+
+// finishUnsettled reports an item the run could not finish: unknown when
+// an attempt may have been acted on, else not sent.
+func (r *bulkRun) finishUnsettled(it *bulkItem, cause error) {
+	op := r.action.name + " " + quoteID(it.id)
+	if it.inDoubt() || it.ev.any() {
+		r.finish(it, nil, wrapErr(op+": an attempt may have been applied and was not settled", ErrOutcomeUnknown, cause, answerOrNil(it.answer)))
+		return
+	}
+	r.finish(it, nil, wrapErr(op, ErrNotSent, cause, answerOrNil(it.answer)))
+}
+
+// answerOrNil returns e as an error, or a nil error for a nil *Error.
+func answerOrNil(e *Error) error {
+	if e == nil {
+		return nil
+	}
+	return e
+}
+
+// promote moves delayed items whose time has come to ready.
+func (r *bulkRun) promote(now time.Time) {
+	kept := r.delayed[:0]
+	for _, it := range r.delayed {
+		if !it.notBefore.After(now) {
+			r.ready = append(r.ready, it)
+		} else {
+			kept = append(kept, it)
+		}
+	}
+	r.delayed = kept
+}
+
+func (r *bulkRun) earliest() time.Time {
+	t := r.delayed[0].notBefore
+	for _, it := range r.delayed[1:] {
+		if it.notBefore.Before(t) {
+			t = it.notBefore
+		}
+	}
+	return t
+}
+
+// nextJob takes up to BatchSize ready items of one kind, read-backs first
+// (they settle outcomes that are already in doubt).
+func (r *bulkRun) nextJob() (bulkJob, bool) {
+	if len(r.ready) == 0 {
+		return bulkJob{}, false
+	}
+	read := slices.ContainsFunc(r.ready, func(it *bulkItem) bool { return it.needsRead })
+	job := bulkJob{read: read}
+	kept := r.ready[:0]
+	for _, it := range r.ready {
+		if it.needsRead == read && len(job.items) < r.opts.BatchSize {
+			job.items = append(job.items, it)
+		} else {
+			kept = append(kept, it)
+		}
+	}
+	r.ready = kept
+	return job, true
+}
+
+// itemPath is the URL of an item's request, relative to the version root.
+func (r *bulkRun) itemPath(id string, read bool) string {
+	p := pathProtectionUnits + "/" + escapeSegment(id)
+	if !read {
+		p += "/" + r.action.name
+	}
+	return p
+}
+
+// run sends one batch; it runs on a worker goroutine and touches no shared
+// state.
+func (r *bulkRun) run(ctx context.Context, job bulkJob) bulkJobDone {
+	reqs := make([]batchRequest, len(job.items))
+	delegated := ""
+	for i, it := range job.items {
+		if job.read {
+			reqs[i] = batchRequest{method: http.MethodGet, url: r.itemPath(it.id, true)}
+		} else {
+			reqs[i] = batchRequest{method: http.MethodPost, url: r.itemPath(it.id, false)}
+			delegated = r.action.name
+		}
+	}
+	log := &middleware.AttemptLog{}
+	sent := time.Now()
+	resp, meta, err := r.c.sendBatch(withoutCapture(ctx), reqs, delegated, log)
+	return bulkJobDone{job: job, resp: resp, err: err, log: log, meta: meta, sent: sent}
+}
+
+// process applies a finished batch to the items' states.
+func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
+	wired := 0 // attempts of this $batch that reached the wire
+	for _, a := range d.log.Attempts() {
+		if a.State != middleware.NotSent {
+			wired++
+		}
+		if a.State == middleware.Answered {
+			r.answered = true
+		}
+	}
+	date, recv := serviceClock(d.log)
+	for pos, it := range d.job.items {
+		if d.job.read {
+			it.reads++
+		} else {
+			it.tries++
+			it.attempts += wired
+			it.ev.note(d.log)
+			r.results[it.idx].Attempts = it.attempts
+		}
+		if d.err != nil {
+			r.onBatchFailure(ctx, it, d.job.read, d.err)
+			continue
+		}
+		resp, ok := d.resp[pos]
+		if !ok {
+			// The $batch came back without this item: its fate is unknown.
+			e := &Error{StatusCode: d.meta.StatusCode, unexpected: true, Method: http.MethodPost, URL: d.meta.URL,
+				Message: "the $batch response has no item for " + it.id, RequestID: d.meta.RequestID}
+			if d.job.read {
+				r.readLater(it, 0, e)
+			} else {
+				it.ev.maybeActed(d.sent)
+				r.inDoubt(it, e)
+			}
+			continue
+		}
+		r.results[it.idx].RequestID = cmpOr(resp.header.Get("request-id"), d.meta.RequestID)
+		if d.job.read {
+			r.onReadResponse(it, resp, date, recv)
+		} else {
+			r.onActionResponse(it, resp, d.sent)
+		}
+	}
+}
+
+// onBatchFailure handles a $batch request that failed as a whole.
+func (r *bulkRun) onBatchFailure(ctx context.Context, it *bulkItem, read bool, err error) {
+	state, permanent := wireStateOf(err)
+	if !read {
+		it.lastErr = err
+	}
+	switch state {
+	case middleware.NotSent:
+		switch {
+		case permanent:
+			// A credential that fails, an unknown host, the guard: no
+			// later batch can do better. Stop the run at once.
+			if r.abort == nil {
+				r.abort = err
+			}
+			r.keep(it)
+		case ctx.Err() != nil:
+			r.keep(it) // reported when the run ends
+		case read:
+			r.readLater(it, 0, err)
+		default:
+			r.retryLater(it, 0, err)
+		}
+		return
+	case middleware.Answered:
+		e, _ := asError(err)
+		switch s := e.StatusCode; {
+		case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable:
+			if read {
+				r.readLater(it, e.RetryAfter, e)
+			} else {
+				r.retryLater(it, e.RetryAfter, e)
+			}
+		case maybeActedStatus(s) && !read:
+			r.inDoubt(it, e) // a gateway's failure after the service may have acted
+		case maybeActedStatus(s):
+			r.readLater(it, e.RetryAfter, e)
+		case read:
+			// A read-back the service refused as a whole (401, 403, …)
+			// leaves the action's outcome open.
+			r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": reading the unit back failed", ErrOutcomeUnknown, e, answerOrNil(it.answer)))
+		default:
+			r.settleWithAnswer(it, e) // the service refused the batch: it did not act
+		}
+		return
+	}
+	// Written, no usable answer.
+	if ctx.Err() != nil {
+		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id), ErrOutcomeUnknown, context.Cause(ctx), err, answerOrNil(it.answer)))
+		return
+	}
+	if read {
+		r.readLater(it, 0, err)
+		return
+	}
+	r.inDoubt(it, err)
+}
+
+// settleWithAnswer finishes an item with the service's answer, or with
+// ErrOutcomeUnknown wrapping it when an earlier attempt is still in doubt.
+func (r *bulkRun) settleWithAnswer(it *bulkItem, e *Error) {
+	it.answer = e
+	if it.undecided {
+		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": an earlier attempt may have been applied", ErrOutcomeUnknown, e))
+		return
+	}
+	r.finish(it, nil, e)
+}
+
+func (r *bulkRun) onActionResponse(it *bulkItem, resp batchResponse, sent time.Time) {
+	url := r.base + r.itemPath(it.id, false)
+	s := resp.status
+	if s >= 200 && s <= 299 {
+		u, err := decodeUnit(resp.body)
+		if err == nil {
+			r.finish(it, u, nil)
+			return
+		}
+		// Applied, but the body is unusable: read the unit back.
+		it.ev.acked = true
+		r.inDoubt(it, newErrorFromParts(s, resp.header, resp.body, err, http.MethodPost, url))
+		return
+	}
+	e := newErrorFromParts(s, resp.header, resp.body, nil, http.MethodPost, url)
+	switch {
+	case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable || s == http.StatusFailedDependency:
+		if s == http.StatusServiceUnavailable {
+			it.ev.maybeActed(sent) // a gateway may fail after the service acted
+		}
+		it.answer = e
+		r.retryLater(it, e.RetryAfter, e)
+	case maybeActedStatus(s):
+		it.ev.maybeActed(sent)
+		r.inDoubt(it, e)
+	case errors.Is(e, ErrOperationNotAllowed) && it.ev.any() && it.after403 == nil:
+		// An earlier attempt may have been applied late: that would
+		// explain the state, so read the unit back rather than report a
+		// false failure.
+		it.answer, it.after403 = e, e
+		r.inDoubt(it, e)
+	default:
+		r.settleWithAnswer(it, e)
+	}
+}
+
+func (r *bulkRun) onReadResponse(it *bulkItem, resp batchResponse, date, recv time.Time) {
+	url := r.base + r.itemPath(it.id, true)
+	s := resp.status
+	switch {
+	case s >= 200 && s <= 299:
+		u, err := decodeUnit(resp.body)
+		if err != nil {
+			r.readLater(it, 0, newErrorFromParts(s, resp.header, resp.body, err, http.MethodGet, url))
+			return
+		}
+		switch r.action.judge(u, it.ev, date, recv) {
+		case applied:
+			r.results[it.idx].Reconciled = true
+			r.finish(it, u, nil)
+			return
+		case cannotTell:
+			it.undecided = true
+		}
+		// Not applied by this call: sending the action again cannot apply
+		// it twice. After a 403, though, the 403 stands.
+		it.needsRead = false
+		if it.after403 != nil {
+			e := it.after403
+			it.after403 = nil
+			r.settleWithAnswer(it, e)
+			return
+		}
+		if it.tries >= r.opts.MaxAttempts {
+			r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": no attempt's answer came back", ErrOutcomeUnknown, it.lastErr, answerOrNil(it.answer)))
+			return
+		}
+		r.ready = append(r.ready, it)
+	case s == http.StatusNotFound:
+		// The service's answer: no such unit, so nothing was applied.
+		it.needsRead, it.after403 = false, nil
+		r.finish(it, nil, newErrorFromParts(s, resp.header, resp.body, nil, http.MethodGet, url))
+	default:
+		e := newErrorFromParts(s, resp.header, resp.body, nil, http.MethodGet, url)
+		r.readLater(it, e.RetryAfter, e)
+	}
+}
+
+// inDoubt schedules a read-back of an item whose action may have been applied.
+func (r *bulkRun) inDoubt(it *bulkItem, err error) {
+	it.needsRead, it.lastErr = true, err
+	r.ready = append(r.ready, it)
+}
+
+// keep puts an item back to wait, untouched (the run is ending).
+func (r *bulkRun) keep(it *bulkItem) { r.ready = append(r.ready, it) }
+
+// readLater reads an item back again after the delay asked for (or a
+// backoff), up to MaxAttempts read-backs; then its outcome is unknown. The
+// service's last own answer (a 403) stays wrapped in that error.
+func (r *bulkRun) readLater(it *bulkItem, after time.Duration, err error) {
+	if it.reads >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay {
+		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": reading the unit back failed", ErrOutcomeUnknown, err, answerOrNil(it.answer)))
+		return
+	}
+	it.needsRead = true
+	r.delay(it, after, max(it.reads, 1))
+}
+
+// retryLater sends again an action the service did not act on, after the
+// delay it asked for (or a backoff), up to MaxAttempts tries.
+func (r *bulkRun) retryLater(it *bulkItem, after time.Duration, err error) {
+	it.lastErr = err
+	if it.tries >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay {
+		if e, ok := asError(err); ok {
+			r.settleWithAnswer(it, e)
+			return
+		}
+		if it.ev.any() || it.undecided {
+			r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": an earlier attempt may have been applied", ErrOutcomeUnknown, err))
+			return
+		}
+		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id), ErrNotSent, err))
+		return
+	}
+	r.delay(it, after, it.tries)
+}
+
+func (r *bulkRun) delay(it *bulkItem, after time.Duration, attempt int) {
+	if after <= 0 {
+		after = r.c.retry.backoff(attempt)
+	}
+	it.notBefore = time.Now().Add(after)
+	r.delayed = append(r.delayed, it)
+}
+
+func (r *bulkRun) finish(it *bulkItem, u *models.ProtectionUnit, err error) {
+	res := &r.results[it.idx]
+	res.Unit, res.Err = u, err
+	r.done++
+	if err != nil {
+		r.failed++
+	}
+}
+
+func (r *bulkRun) progress() {
+	if r.opts.OnProgress != nil {
+		r.opts.OnProgress(r.done, len(r.results), r.failed)
+	}
+}
+
+// quoteID shortens and quotes an ID for an error message.
+func quoteID(id string) string {
+	if len(id) > 64 {
+		id = id[:64] + "…"
+	}
+	return `"` + id + `"`
+}
