@@ -30,10 +30,23 @@
 //
 // HTTP/1.x only, no TLS, no CONNECT or protocol upgrades. Informational
 // (1xx) upstream responses are dropped; "Expect: 100-continue" is answered
-// by the proxy itself. Requests and responses are re-serialized by net/http
-// (header order and the case of header names may change; bodies, chunked
-// framing of the request, and header values do not). A proxy reports a
-// broken upstream (dial refused, connection lost before a full response) by
-// resetting the client connection, the closest thing to what the client
-// would have seen without the proxy, never by inventing a 502.
+// by the proxy itself. Requests and responses are re-serialized by net/http:
+// header order, the case of header names and chunk sizes may change;
+// bodies, header values, the Host header and the choice of chunked versus
+// Content-Length framing do not (except that a response held by Stall or
+// cut by TruncateBody is sent with a Content-Length). One upstream
+// connection serves each client connection, so keep-alive on one side is
+// keep-alive on the other. The proxy reports a broken upstream (dial
+// refused, connection lost before a full response) by resetting the client
+// connection, the closest thing to what the client would have seen without
+// the proxy, never by inventing a 502.
+//
+// # What the client does with a fault
+//
+// net/http's Transport silently retries a request that failed on a reused
+// keep-alive connection before any response byte arrived, when the request
+// is idempotent (GET, HEAD, OPTIONS, TRACE, or one with an Idempotency-Key
+// or X-Idempotency-Key header) and its body can be replayed; so a faulted
+// GET on a pooled connection may succeed on a second attempt the upstream
+// also served. The event log shows both attempts.
 package faultproxy

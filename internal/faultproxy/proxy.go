@@ -118,11 +118,11 @@ func (p *Proxy) acceptLoop(ctx context.Context, ln net.Listener) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
+				return // Down or Close
 			}
-			return // closed by Down or Close; other errors are not recoverable
+			time.Sleep(5 * time.Millisecond) // EMFILE and the like: try again
+			continue
 		}
 		p.mu.Lock()
 		if ctx.Err() != nil { // Down raced with Accept
@@ -168,10 +168,11 @@ func (p *Proxy) IsDown() bool {
 }
 
 // Down simulates an outage: it closes the listener, so new dials fail with
-// ECONNREFUSED, and every open client and upstream connection (in-flight
-// requests end as the kernel reports a close mid-exchange), and returns once
-// every connection's goroutine has finished and logged its event. Down on a
-// proxy already down does nothing; after Close it returns ErrClosed.
+// ECONNREFUSED, and closes (FIN) every open client and upstream connection,
+// so in-flight requests fail and idle pooled connections are dead (a
+// client reusing one before noticing sees EOF instead of ECONNREFUSED). It
+// returns once every connection's goroutine has finished. Down on a proxy
+// already down does nothing; after Close it returns ErrClosed.
 func (p *Proxy) Down() error {
 	p.life.Lock()
 	defer p.life.Unlock()
