@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/m365kit/backuprestore"
+	"github.com/m365kit/backuprestore/bench/benchserver"
+	"github.com/m365kit/backuprestore/bench/measure"
 	"github.com/m365kit/backuprestore/fake"
 )
 
@@ -18,30 +20,30 @@ import (
 func BenchmarkListEmulator10000(b *testing.B) {
 	for _, pageSize := range []int{100, 999} {
 		srv := fake.NewServer(&fake.Options{PageSize: pageSize, MaxRecordedRequests: -1, Seed: 1})
-		srv.Seed(listUnits)
+		srv.Seed(benchserver.ListUnits)
 		hs := httptest.NewServer(srv)
 		base := hs.URL + "/v1.0"
 		b.Run(fmt.Sprintf("page%d/floor", pageSize), func(b *testing.B) {
-			hc := &http.Client{Transport: loopbackTransport()}
-			perUnit(b, func() error {
+			hc := &http.Client{Transport: benchserver.LoopbackTransport()}
+			measure.PerUnit(b, benchserver.ListUnits, func() error {
 				n := 0
 				if err := floorList(hc, base+"/solutions/backupRestore/protectionUnits", func(*floorUnit) { n++ }); err != nil {
 					return err
 				}
-				if n != listUnits {
+				if n != benchserver.ListUnits {
 					return fmt.Errorf("floor listed %d units", n)
 				}
 				return nil
 			})
 		})
 		b.Run(fmt.Sprintf("page%d/backuprestore", pageSize), func(b *testing.B) {
-			c, err := backuprestore.NewClient(staticCred{}, &backuprestore.Options{
-				BaseURL: base, HTTPClient: &http.Client{Transport: loopbackTransport()},
+			c, err := backuprestore.NewClient(benchserver.StaticCred{}, &backuprestore.Options{
+				BaseURL: base, HTTPClient: &http.Client{Transport: benchserver.LoopbackTransport()},
 			})
 			if err != nil {
 				b.Fatal(err)
 			}
-			perUnit(b, func() error {
+			measure.PerUnit(b, benchserver.ListUnits, func() error {
 				n := 0
 				for _, err := range c.ProtectionUnits().All(b.Context(), nil) {
 					if err != nil {
@@ -49,7 +51,7 @@ func BenchmarkListEmulator10000(b *testing.B) {
 					}
 					n++
 				}
-				if n != listUnits {
+				if n != benchserver.ListUnits {
 					return fmt.Errorf("listed %d units", n)
 				}
 				return nil

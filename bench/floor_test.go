@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/m365kit/backuprestore/bench/benchserver"
 )
 
 // floorUnit is what a hand-written client would decode into.
@@ -64,7 +66,7 @@ func floorCancel(hc *http.Client, base, id string) (*floorUnit, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Authorization", "Bearer "+benchserver.Token)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Prefer", "include-unknown-enum-members")
 	resp, err := hc.Do(req)
@@ -102,7 +104,7 @@ func floorList(hc *http.Client, firstURL string, yield func(*floorUnit)) error {
 		if err != nil {
 			return err
 		}
-		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Authorization", "Bearer "+benchserver.Token)
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("Prefer", "include-unknown-enum-members")
 		resp, err := hc.Do(req)

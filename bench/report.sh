@@ -3,6 +3,15 @@
 # measures the cold build of a one-call program with each client, and writes
 # BENCHMARKS.md at the repository root. See BENCHMARKS.md for the method.
 #
+# The benchmarks are in two modules with one test binary each: bench/ (the
+# floor and backuprestore; what CI compiles) and bench/msgraph/ (the
+# msgraph-sdk-go contender of the same benchmarks, under the same names, in
+# its own module so that CI never compiles msgraph-sdk-go). Each round runs
+# bench's binary and then msgraph's, and their output goes into one file, so
+# the tables have one column per contender as if one binary had run them.
+# A benchmark with an msgraph contender has it in bench/msgraph/ under the
+# same Benchmark name, with the one sub-benchmark "msgraph".
+#
 # Environment (all optional):
 #   COUNT=6          -count of the benchmark run
 #   BENCHTIME=1s     -benchtime of the benchmark run
@@ -18,7 +27,8 @@
 #   COLD_RUNS=3      cold builds per program (the median is reported) ...
 #   MSGRAPH_COLD_RUNS=1  ... except msgraph, whose cold build takes minutes
 #   SKIP_COLD=0      1: skip the cold builds (keeps the benchmark tables only)
-#   SKIP_VET=0       1: skip timing `go vet ./...` (cold and warm cache)
+#   SKIP_VET=0       1: skip timing `go vet ./...` in bench/ (cold and warm
+#                    cache, what CI runs) and in bench/msgraph/ (cold, minutes)
 #   OUT=../BENCHMARKS.md
 #   BENCHSTAT=golang.org/x/perf/cmd/benchstat@latest
 #
@@ -27,6 +37,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+msgraph_dir=$here/msgraph
 cd "$here"
 
 COUNT=${COUNT:-6}
@@ -74,34 +85,53 @@ rss() { awk -F': ' '/Maximum resident set size/ {print $NF}' "$1"; }
 
 # Downloads are not part of any figure.
 log "downloading modules"
-go mod download
-go list -deps -test ./... >/dev/null
+for dir in "$here" "$msgraph_dir"; do
+	(cd "$dir" && go mod download && go list -deps -test ./... >/dev/null)
+done
 
 # --- Machine -------------------------------------------------------------
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 mem_total=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
 go_version=$(go version)
 commit=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
-msgraph_version=$(go list -m -f '{{.Version}}' github.com/microsoftgraph/msgraph-sdk-go)
-msgraph_core_version=$(go list -m -f '{{.Version}}' github.com/microsoftgraph/msgraph-sdk-go-core)
-kiota_versions=$(go list -m -f '{{.Path}} {{.Version}}' github.com/microsoft/kiota-abstractions-go github.com/microsoft/kiota-http-go \
-	github.com/microsoft/kiota-serialization-json-go github.com/microsoft/kiota-authentication-azure-go | sed 's#github.com/microsoft/##' | paste -sd, - | sed 's/,/, /g')
-azidentity_version=$(go list -m -f '{{.Version}}' github.com/Azure/azure-sdk-for-go/sdk/azidentity)
+msgraph_version=$(cd "$msgraph_dir" && go list -m -f '{{.Version}}' github.com/microsoftgraph/msgraph-sdk-go)
+msgraph_core_version=$(cd "$msgraph_dir" && go list -m -f '{{.Version}}' github.com/microsoftgraph/msgraph-sdk-go-core)
+# The Kiota and azidentity versions of each module: the kiota cold build
+# uses bench's, the msgraph contender msgraph's. One list when they agree.
+shared_versions() {
+	go list -m -f '{{.Path}} {{.Version}}' github.com/microsoft/kiota-abstractions-go github.com/microsoft/kiota-http-go \
+		github.com/microsoft/kiota-serialization-json-go github.com/microsoft/kiota-authentication-azure-go \
+		github.com/Azure/azure-sdk-for-go/sdk/azidentity |
+		sed -e 's#github.com/microsoft/##' -e 's#github.com/Azure/azure-sdk-for-go/sdk/##' | paste -sd, - | sed 's/,/, /g'
+}
+bench_versions=$(shared_versions)
+msgraph_module_versions=$(cd "$msgraph_dir" && shared_versions)
+if [[ "$bench_versions" == "$msgraph_module_versions" ]]; then
+	shared_versions_row=$bench_versions
+else
+	shared_versions_row="bench/: $bench_versions; bench/msgraph/: $msgraph_module_versions"
+fi
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
 load_start=$(loadavg)
 
 # --- Benchmarks ----------------------------------------------------------
-log "building the benchmark binary"
+log "building the benchmark binaries"
 go test -c -o "$work/bench.test" .
+(cd "$msgraph_dir" && go test -c -o "$work/msgraph.test" .)
 # COUNT rounds of -count 1, so the contenders are interleaved in time and a
 # change in the machine's load shifts them alike instead of one of them.
+# Each binary runs in its package's directory, as go test runs it.
 : >"$work/bench.txt"
 : >"$work/emu.txt"
 for ((round = 1; round <= COUNT; round++)); do
-	log "benchmarks, round $round/$COUNT: -benchtime $BENCHTIME -bench '$BENCH'"
-	"$work/bench.test" -test.run '^$' -test.bench "$BENCH" -test.count 1 -test.benchtime "$BENCHTIME" \
-		-test.benchmem -test.timeout 0 | tee -a "$work/bench.txt" >&2
+	log "benchmarks, round $round/$COUNT: -benchtime $BENCHTIME -bench '$BENCH' (bench/, then bench/msgraph/)"
+	for bin in bench msgraph; do
+		dir=$here
+		[[ $bin == msgraph ]] && dir=$msgraph_dir
+		(cd "$dir" && "$work/$bin.test" -test.run '^$' -test.bench "$BENCH" -test.count 1 -test.benchtime "$BENCHTIME" \
+			-test.benchmem -test.timeout 0) | tee -a "$work/bench.txt" >&2
+	done
 	if ((round <= EMU_COUNT)); then
 		log "emulator listing and bulk cancel, round $round/$EMU_COUNT: -benchtime $EMU_BENCHTIME -bench '$EMU_BENCH'"
 		"$work/bench.test" -test.run '^$' -test.bench "$EMU_BENCH" -test.count 1 -test.benchtime "$EMU_BENCHTIME" \
@@ -115,12 +145,13 @@ fi
 
 # benchstat groups by key=value sub-benchmark names: rewrite "/floor" as
 # "/impl=floor" (and the decode floor "/encoding-json" as "/impl=floor") in a
-# copy, so each contender becomes a column.
+# copy, so each contender becomes a column. -ignore pkg: the two binaries'
+# output differs in its pkg line, which would otherwise split the tables.
 sed -E -e 's#^(Benchmark[A-Za-z0-9_]+)/encoding-json#\1/floor#' \
 	-e 's#^(Benchmark[A-Za-z0-9_]+)/(floor|backuprestore|msgraph)#\1/impl=\2#' "$work/bench.txt" >"$work/bench.impl.txt"
 log "benchstat"
-(cd "$work" && go run "$BENCHSTAT" -row .name -col '/impl@(floor backuprestore msgraph)' bench.impl.txt) >"$work/stat.floor.txt"
-(cd "$work" && go run "$BENCHSTAT" -row .name -col '/impl@(backuprestore msgraph)' bench.impl.txt) >"$work/stat.ours.txt"
+(cd "$work" && go run "$BENCHSTAT" -ignore pkg -row .name -col '/impl@(floor backuprestore msgraph)' bench.impl.txt) >"$work/stat.floor.txt"
+(cd "$work" && go run "$BENCHSTAT" -ignore pkg -row .name -col '/impl@(backuprestore msgraph)' bench.impl.txt) >"$work/stat.ours.txt"
 if ((EMU_COUNT > 0)); then
 	# The same for the emulator listing ("/page100/floor" becomes
 	# "/page=100/impl=floor") and bulk cancel ("/bulk" becomes "/impl=bulk"),
@@ -140,14 +171,14 @@ load_bench=$(loadavg)
 if [[ "$SKIP_COLD" != 1 ]]; then
 	mkdir -p "$work/bin"
 	for prog in raw kiota backuprestore msgraph; do
-		runs=$COLD_RUNS
-		[[ $prog == msgraph ]] && runs=$MSGRAPH_COLD_RUNS
+		runs=$COLD_RUNS dir=$here
+		[[ $prog == msgraph ]] && runs=$MSGRAPH_COLD_RUNS dir=$msgraph_dir
 		for ((i = 1; i <= runs; i++)); do
 			cache="$work/gocache-$prog-$i"
 			mkdir -p "$cache"
 			GOCACHE="$cache" go clean -cache
 			log "cold build $prog ($i/$runs)"
-			timed "$work/time.$prog.$i" env GOCACHE="$cache" go build -o "$work/bin/$prog" "./coldbuild/$prog"
+			(cd "$dir" && timed "$work/time.$prog.$i" env GOCACHE="$cache" go build -o "$work/bin/$prog" "./coldbuild/$prog")
 			printf '%s\t%s\t%s\t%s\t%s\n' "$prog" "$(elapsed "$work/time.$prog.$i")" "$(cpu "$work/time.$prog.$i")" \
 				"$(rss "$work/time.$prog.$i")" "$(stat -c %s "$work/bin/$prog")" >>"$work/build.tsv"
 			chmod -R u+w "$cache" && rm -rf "$cache"
@@ -157,19 +188,26 @@ fi
 
 load_cold=$(loadavg)
 
-# --- go vet in bench/ (what CI runs) -----------------------------------------
+# --- go vet in bench/ (what CI runs) and bench/msgraph/ (what it doesn't) -----
 vet_rows=""
 if [[ "$SKIP_VET" != 1 ]]; then
+	# vet_row LABEL FILE: one row of the table.
+	vet_row() { printf '| %s | %s | %s s | %s MiB |\n' "$1" "$(elapsed "$2")" "$(cpu "$2")" $(($(rss "$2") / 1024)); }
 	cache="$work/gocache-vet"
 	mkdir -p "$cache"
 	GOCACHE="$cache" go clean -cache
-	log "go vet ./... (cold cache)"
+	log "go vet ./... in bench/ (cold cache)"
 	timed "$work/time.vet.cold" env GOCACHE="$cache" go vet ./...
-	log "go vet ./... (warm cache)"
+	log "go vet ./... in bench/ (warm cache)"
 	timed "$work/time.vet.warm" env GOCACHE="$cache" go vet ./...
-	vet_rows="| cold (empty GOCACHE) | $(elapsed "$work/time.vet.cold") | $(cpu "$work/time.vet.cold") s | $(($(rss "$work/time.vet.cold") / 1024)) MiB |
-| warm (same GOCACHE, nothing changed) | $(elapsed "$work/time.vet.warm") | $(cpu "$work/time.vet.warm") s | $(($(rss "$work/time.vet.warm") / 1024)) MiB |"
 	chmod -R u+w "$cache" && rm -rf "$cache"
+	mkdir -p "$cache"
+	log "go vet ./... in bench/msgraph/ (cold cache)"
+	(cd "$msgraph_dir" && timed "$work/time.vet.msgraph" env GOCACHE="$cache" go vet ./...)
+	chmod -R u+w "$cache" && rm -rf "$cache"
+	vet_rows="$(vet_row 'bench/ (CI), cold (empty GOCACHE)' "$work/time.vet.cold")
+$(vet_row 'bench/ (CI), warm (same GOCACHE, nothing changed)' "$work/time.vet.warm")
+$(vet_row 'bench/msgraph/ (not in CI), cold (empty GOCACHE)' "$work/time.vet.msgraph")"
 fi
 
 load_vet=$(loadavg)
@@ -253,17 +291,19 @@ same run, not the absolute numbers, and rerun on your own hardware before relyin
 
 ## Method
 
-Three contenders do the same work against the same loopback servers, with the same seed payloads
-(\`models/testdata/cancel_offboard_200.json\`, \`cancel_offboard_403.json\`), in the same benchmark runs.
-The servers run in a child process (the test binary re-executed by \`TestMain\`), so **B/op and allocs/op are
-the client's alone**; with an in-process \`httptest\` server, each call would also count the server's ~26
-allocations, which flatters every ratio against the floor. ns/op is a full loopback round trip, server
-included, on the same CPUs.
+Three contenders do the same work against the same loopback servers (\`bench/benchserver\`), with the same
+seed payloads (\`models/testdata/cancel_offboard_200.json\`, \`cancel_offboard_403.json\`), in the same rounds.
+floor and backuprestore are in the module \`bench/\`; msgraph is in the nested module \`bench/msgraph/\` (same
+benchmark names, a test binary of its own), so that compiling \`bench/\`, as CI does, never compiles
+msgraph-sdk-go. The servers run in a child process (the test binary re-executed by \`TestMain\`), so **B/op and
+allocs/op are the client's alone**; with an in-process \`httptest\` server, each call would also count the
+server's ~26 allocations, which flatters every ratio against the floor. ns/op is a full loopback round trip,
+server included, on the same CPUs.
 
 - **floor**: raw \`net/http\` + \`encoding/json\` into a plain struct (\`bench/floor_test.go\`); timestamps stay strings.
 - **backuprestore**: this SDK, \`backuprestore.NewClient(cred, &Options{BaseURL, HTTPClient})\` with its default
   pipeline, as \`NewClient\` documents it.
-- **msgraph**: msgraph-sdk-go $msgraph_version (msgraph-sdk-go-core $msgraph_core_version), built as
+- **msgraph** (\`bench/msgraph/\`): msgraph-sdk-go $msgraph_version (msgraph-sdk-go-core $msgraph_core_version), built as
   \`NewGraphServiceClientWithCredentials\` builds it: kiota-authentication-azure-go's Azure Identity provider,
   \`GraphRequestAdapter\`, msgraph-sdk-go-core's default middleware (telemetry, URL replace, retry, redirect,
   compression, parameter-name decoding, user agent, headers inspection). Three changes point it at the loopback
@@ -287,9 +327,10 @@ otherwise. \`go test\` (without \`-bench\`) runs each contender once (\`TestCont
 | \`List10000\` | a full listing of 10,000 generated units (site, mailbox and drive units shaped like the documentation's examples, ~960 bytes each) in pages of 999 (\`\$top=999\`, 11 requests, ~960 KB each, sent chunked without Content-Length) with absolute \`@odata.nextLink\` and a \`\$skiptoken\`; bodies precomputed so the server only writes. backuprestore: \`All\`; msgraph: first page via the request builder, then msgraph-sdk-go-core's \`PageIterator\`. \`ns/unit\` and \`allocs/unit\` divide by 10,000 |
 | \`CancelOffboardParallel64\` | \`CancelOffboard\` from 64 goroutines sharing one client (\`RunParallel\`, parallelism ⌈64/GOMAXPROCS⌉); ns/op is wall time per call |
 
-Run: the test binary $COUNT times in a row, each \`-test.bench '$BENCH' -test.count 1 -test.benchtime $BENCHTIME
--test.benchmem\`, so the contenders alternate in time (the same as \`-count $COUNT\`, but a change in the
-machine's load shifts every contender rather than one); summarised with \`benchstat\` ($BENCHSTAT).
+Run: $COUNT rounds, each running the test binary of \`bench/\` and then that of \`bench/msgraph/\`, each
+\`-test.bench '$BENCH' -test.count 1 -test.benchtime $BENCHTIME -test.benchmem\`, so the contenders alternate in
+time (like \`-count $COUNT\`, but a change in the machine's load shifts every contender rather than one);
+summarised with \`benchstat\` ($BENCHSTAT, \`-ignore pkg\` so both binaries' output makes one table).
 Ratios below use the median of the $COUNT runs, benchstat's centre.
 
 Besides ns/op (wall time, a full loopback round trip on shared CPUs), each benchmark reports
@@ -297,11 +338,11 @@ Besides ns/op (wall time, a full loopback round trip on shared CPUs), each bench
 \`getrusage(RUSAGE_SELF)\`. The servers run in another process, so it is the client's own cost, transport
 goroutines and garbage collection included, and is steadier than ns/op on a busy machine.
 
-**Cold build**: each program under \`bench/coldbuild/\` makes one cancelOffboard call: \`raw\` (net/http +
-encoding/json only), \`kiota\` (Kiota abstractions, net/http adapter, JSON serialization, Azure Identity
-authentication + azidentity, no generated models: the baseline of issue 7), \`backuprestore\` (this SDK +
-azidentity) and \`msgraph\` (msgraph-sdk-go + azidentity). Each is built with \`go build\` in a private, empty
-\`GOCACHE\` (\`go clean -cache\` there first), with the module cache already filled, so the figure is compile and
+**Cold build**: each program under \`bench/coldbuild/\` (msgraph's under \`bench/msgraph/coldbuild/\`) makes one
+cancelOffboard call: \`raw\` (net/http + encoding/json only), \`kiota\` (Kiota abstractions, net/http adapter,
+JSON serialization, Azure Identity authentication + azidentity, no generated models: the baseline of issue 7),
+\`backuprestore\` (this SDK + azidentity) and \`msgraph\` (msgraph-sdk-go + azidentity). Each is built with
+\`go build\` in a private, empty \`GOCACHE\` (\`go clean -cache\` there first), with the module cache already filled, so the figure is compile and
 link only, standard library included. Wall time, CPU time and peak RSS come from \`/usr/bin/time -v\`; its peak
 RSS is that of the largest single process (one \`compile\` or the \`link\`), not the sum of the processes
 \`go build\` runs in parallel. Binary size is the default \`go build\` output (with symbols and DWARF).$emu_method
@@ -316,7 +357,7 @@ RSS is that of the largest single process (one \`compile\` or the \`link\`), not
 | Memory | ${mem_total:-unknown} |
 | Kernel | $(uname -sr) |
 | Load average (1, 5, 15 min) | at start $load_start; after the benchmarks $load_bench; after the cold builds $load_cold; after \`go vet\` $load_vet |
-| Versions | msgraph-sdk-go $msgraph_version, msgraph-sdk-go-core $msgraph_core_version, $kiota_versions, azidentity $azidentity_version |
+| Versions | msgraph-sdk-go $msgraph_version, msgraph-sdk-go-core $msgraph_core_version, $shared_versions_row |
 
 ## Results
 
@@ -338,11 +379,13 @@ EOF
 		cat <<EOF
 ### CI: \`go vet ./...\` inside \`bench/\`
 
-CI compiles the benchmarks (and the cold-build programs) with \`go vet ./...\` in \`bench/\`, which compiles
-msgraph-sdk-go. The root module never depends on it. Wall time depends on the machine's load (see Machine);
-CPU time is the steadier figure.
+CI compiles the benchmarks of this SDK and the floor (and three cold-build programs) with \`go vet ./...\` in
+\`bench/\`. It does not compile the msgraph contender: that is the nested module \`bench/msgraph/\` (its
+benchmarks and its cold-build program), which \`report.sh\` builds and runs, and which compiles msgraph-sdk-go.
+Neither the root module nor \`bench/\` depends on msgraph-sdk-go. Wall time depends on the machine's load (see
+Machine); CPU time is the steadier figure.
 
-| Cache | Wall | CPU (user+sys) | Peak RSS |
+| Module, cache | Wall | CPU (user+sys) | Peak RSS |
 |---|--:|--:|--:|
 $vet_rows
 

@@ -4,39 +4,35 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/m365kit/backuprestore/bench/benchserver"
 )
 
-// TestContenders runs every contender of every benchmark once, so `go test`
-// (without -bench) proves that each one gets the right answer.
+// TestContenders runs every contender of every benchmark of this module
+// once, so `go test` (without -bench) proves that each one gets the right
+// answer. bench/msgraph has the same test for msgraph-sdk-go.
 func TestContenders(t *testing.T) {
 	ctx := t.Context()
-	hc := &http.Client{Transport: loopbackTransport()}
+	hc := &http.Client{Transport: benchserver.LoopbackTransport()}
 
 	ok := servers.OK + "/v1.0"
 	forbidden := servers.Forbidden + "/v1.0"
 	listBase := servers.List + "/v1.0"
-	want := expectedListing()
-	graphOK, _ := newMSGraph(t, ok)
-	graph403, _ := newMSGraph(t, forbidden)
-	graphList, graphListAdapter := newMSGraph(t, listBase)
+	want := benchserver.ExpectedListing()
 
 	for name, err := range map[string]error{
 		"cancel/floor":         floorCancelOK(hc, ok),
 		"cancel/backuprestore": sdkCancelOK(ctx, newSDK(t, ok)),
-		"cancel/msgraph":       msgraphCancelOK(ctx, graphOK),
 		"403/floor":            floor403OK(hc, forbidden),
 		"403/backuprestore":    sdk403OK(ctx, newSDK(t, forbidden)),
-		"403/msgraph":          msgraph403OK(ctx, graph403),
-		"decode/msgraph":       msgraphDecode(seedUnit(t)),
 		"list/floor":           floorListOK(hc, listBase, want),
 		"list/backuprestore":   sdkListOK(ctx, newSDK(t, listBase), want),
-		"list/msgraph":         msgraphListOK(ctx, graphList, graphListAdapter, want),
 	} {
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if want.count != listUnits || want.offboarded == 0 {
+	if want.Count != benchserver.ListUnits || want.OffboardRequested == 0 {
 		t.Errorf("list server generated %+v", want)
 	}
 }
@@ -52,10 +48,10 @@ func TestServerRefusesMissingHeaders(t *testing.T) {
 	}{
 		{"no token", "", "include-unknown-enum-members", http.StatusUnauthorized},
 		{"wrong token", "Bearer other", "include-unknown-enum-members", http.StatusUnauthorized},
-		{"no prefer", "Bearer " + token, "", http.StatusBadRequest},
-		{"all", "Bearer " + token, "include-unknown-enum-members", http.StatusOK},
+		{"no prefer", "Bearer " + benchserver.Token, "", http.StatusBadRequest},
+		{"all", "Bearer " + benchserver.Token, "include-unknown-enum-members", http.StatusOK},
 	} {
-		req, _ := http.NewRequest(http.MethodPost, base+cancelPath, nil)
+		req, _ := http.NewRequest(http.MethodPost, base+benchserver.CancelPath, nil)
 		if tc.auth != "" {
 			req.Header.Set("Authorization", tc.auth)
 		}
@@ -72,8 +68,8 @@ func TestServerRefusesMissingHeaders(t *testing.T) {
 		}
 	}
 	// A wrong path is refused too.
-	req, _ := http.NewRequest(http.MethodPost, base+strings.Replace(cancelPath, "cancelOffboard", "offboard", 1), nil)
-	req.Header.Set("Authorization", "Bearer "+token)
+	req, _ := http.NewRequest(http.MethodPost, base+strings.Replace(benchserver.CancelPath, "cancelOffboard", "offboard", 1), nil)
+	req.Header.Set("Authorization", "Bearer "+benchserver.Token)
 	req.Header.Set("Prefer", "include-unknown-enum-members")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
