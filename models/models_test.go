@@ -312,3 +312,36 @@ func TestKnownListsAreFresh(t *testing.T) {
 	kinds[0] = PolicyKindUnknown
 	require.Equal(t, PolicyKindSharePoint, PolicyKinds()[0])
 }
+
+// Kiota's parse node and the fast decoder agree on malformed unit members:
+// an object-typed member that is not an object, and error details that are
+// not an array of objects, land in AdditionalData either way.
+func TestUnitKiotaParity(t *testing.T) {
+	for _, in := range []string{
+		`{"createdBy":"me"}`,
+		`{"createdBy":{"user":7}}`,
+		`{"error":"boom"}`,
+		`{"error":{"code":"X","details":["x"]}}`,
+		`{"error":{"code":"X","details":null}}`,
+		`{"error":{"code":"X","details":[]}}`,
+		`{"error":{"innerError":[1]}}`,
+		`{"id":"u","@contentId":"c","@Core.DataModificationException":{"info":{"code":"Invalid"},"responseCode":409}}`,
+	} {
+		var fast ProtectionUnit
+		require.NoError(t, fast.UnmarshalJSON([]byte(in)))
+		node, err := jsonserialization.NewJsonParseNode([]byte(in))
+		require.NoError(t, err)
+		got, err := node.GetObjectValue(CreateProtectionUnitFromDiscriminatorValue)
+		require.NoError(t, err)
+		require.Equal(t, &fast, got, in)
+	}
+	var fast ProtectionUnitPage
+	in := []byte(`{"@odata.count":2.0,"value":[]}`)
+	require.NoError(t, fast.UnmarshalJSON(in))
+	require.Equal(t, int64(2), *fast.Count)
+	node, err := jsonserialization.NewJsonParseNode(in)
+	require.NoError(t, err)
+	got, err := node.GetObjectValue(CreateProtectionUnitPageFromDiscriminatorValue)
+	require.NoError(t, err)
+	require.Equal(t, &fast, got)
+}
