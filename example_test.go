@@ -70,9 +70,10 @@ func ExampleOffboardRequestBuilder_Post() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(unit.Kind(), unit.ID, unit.Status, unit.OffboardRequested())
+	_, requested := unit.OffboardRequestedAt()
+	fmt.Println(unit.Kind(), unit.ID, unit.Status, unit.IsOffboarding(), requested)
 	// Output:
-	// mailbox mailbox-removed offboardRequested true
+	// mailbox mailbox-removed offboardRequested true true
 }
 
 // Errors: classify with errors.Is, read with errors.As.

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -121,12 +122,7 @@ func decodePage(l *jsonlex.Lexer, p *ProtectionUnitPage) error {
 		case "@odata.context":
 			return stringField(l, &p.ODataContext, &p.AdditionalData, key)
 		case "@odata.count":
-			if l.Peek() != jsonlex.KindNumber {
-				return keep(l, &p.AdditionalData, key)
-			}
-			n, _, err := l.Int64()
-			p.Count = &n
-			return err
+			return int64Field(l, &p.Count, &p.AdditionalData, key)
 		}
 		return keep(l, &p.AdditionalData, key)
 	})
@@ -235,9 +231,23 @@ func keep(l *jsonlex.Lexer, ad *map[string]any, key []byte) error {
 	if err != nil {
 		return err
 	}
+	return keepBytes(raw, ad, key)
+}
+
+// keepBytes stores raw, a JSON value the lexer has validated, decoded
+// generically (as encoding/json does: float64, string, bool, nil, []any,
+// map[string]any), in (*ad)[key]. A number too large for a float64 (1e999)
+// is valid JSON but not a float64: then the value is decoded with json.Number
+// for its numbers, so nothing valid fails the enclosing model.
+func keepBytes(raw []byte, ad *map[string]any, key []byte) error {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return err
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		v = nil
+		if err := d.Decode(&v); err != nil {
+			return err
+		}
 	}
 	setAdditional(ad, string(key), v)
 	return nil
@@ -528,7 +538,7 @@ func detailsField(l *jsonlex.Lexer, dst *[]PublicErrorDetail, ad *map[string]any
 			break
 		}
 		if sub.Peek() != jsonlex.KindObject {
-			return keep(jsonlex.New(raw), ad, key)
+			return keepBytes(raw, ad, key)
 		}
 		var d PublicErrorDetail
 		common := errorFields{code: &d.Code, message: &d.Message, target: &d.Target, ad: &d.AdditionalData}

@@ -61,3 +61,62 @@ func BenchmarkDecodeUnit(b *testing.B) {
 		}
 	})
 }
+
+// plainPolicy is what a hand-rolled client would decode a policy into with
+// encoding/json (no AdditionalData, timestamps as text).
+type plainPolicy struct {
+	ODataType   string `json:"@odata.type"`
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+	Status      string `json:"status"`
+	IsEnabled   *bool  `json:"isEnabled"`
+	CreatedBy   *struct {
+		Application *struct{ ID, DisplayName, Email string } `json:"application"`
+		User        *struct{ ID, DisplayName, Email string } `json:"user"`
+	} `json:"createdBy"`
+	CreatedDateTime string `json:"createdDateTime"`
+	LastModifiedBy  *struct {
+		Application *struct{ ID, DisplayName, Email string } `json:"application"`
+		User        *struct{ ID, DisplayName, Email string } `json:"user"`
+	} `json:"lastModifiedBy"`
+	LastModifiedDateTime string                              `json:"lastModifiedDateTime"`
+	RetentionSettings    []struct{ Interval, Period string } `json:"retentionSettings"`
+}
+
+// BenchmarkDecodePolicyPage decodes the documented three-policy list page.
+func BenchmarkDecodePolicyPage(b *testing.B) {
+	data := readTestdata(b, "list_protection_policies.json")
+	b.Run("models", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var p ProtectionPolicyPage
+			if err := p.UnmarshalJSON(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var p struct {
+				NextLink string        `json:"@odata.nextLink"`
+				Value    []plainPolicy `json:"value"`
+			}
+			if err := json.Unmarshal(data, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("kiota-parse-node", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			n, err := jsonserialization.NewJsonParseNode(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := n.GetObjectValue(CreateProtectionPolicyPageFromDiscriminatorValue); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -86,7 +86,8 @@ func normalizeAfterParse(n serialization.ParseNode) {
 	prev := n.GetOnAfterAssignFieldValues()
 	_ = n.SetOnAfterAssignFieldValues(func(p serialization.Parsable) error {
 		switch v := p.(type) {
-		case *ProtectionUnit, *ProtectionUnitPage, *IdentitySet, *Identity, *PublicError, *PublicErrorDetail, *PublicInnerError:
+		case *ProtectionUnit, *ProtectionUnitPage, *IdentitySet, *Identity, *PublicError, *PublicErrorDetail, *PublicInnerError,
+			*ProtectionPolicy, *ProtectionPolicyPage, *RetentionSetting, *ArtifactCount, *ServiceStatus, *BackupRestoreRoot:
 			if h, ok := v.(serialization.AdditionalDataHolder); ok {
 				ad := h.GetAdditionalData()
 				if len(ad) == 0 {
@@ -211,9 +212,14 @@ func setAdditional(ad *map[string]any, key string, v any) {
 	(*ad)[key] = v
 }
 
-// kiotaObject returns a field deserializer for a nested Parsable.
+// kiotaObject returns a field deserializer for a nested Parsable. A value
+// that is not an object is kept in AdditionalData (Kiota's parse node would
+// otherwise turn a string into an empty object), as UnmarshalJSON does.
 func kiotaObject[T serialization.Parsable](dst *T, factory serialization.ParsableFactory, ad *map[string]any, key string) func(serialization.ParseNode) error {
 	return func(n serialization.ParseNode) error {
+		if !kiotaIsObjectOrNull(n) {
+			return keepRaw(n, ad, key)
+		}
 		v, err := n.GetObjectValue(factory)
 		if err != nil {
 			return keepRaw(n, ad, key)
@@ -468,6 +474,13 @@ func (e *PublicError) Serialize(w serialization.SerializationWriter) error {
 
 func detailsDeserializer(dst *[]PublicErrorDetail, ad *map[string]any, key string) func(serialization.ParseNode) error {
 	return func(n serialization.ParseNode) error {
+		isArray, isNull, err := kiotaArrayOfObjects(n)
+		if err != nil || isNull {
+			return err
+		}
+		if !isArray {
+			return keepRaw(n, ad, key)
+		}
 		items, err := n.GetCollectionOfObjectValues(CreatePublicErrorDetailFromDiscriminatorValue)
 		if err != nil {
 			return keepRaw(n, ad, key)

@@ -50,7 +50,10 @@ func TestDecodeSeedExample(t *testing.T) {
 	}
 	require.Equal(t, want, u)
 	require.Equal(t, KindSite, u.Kind(), "kind is inferred from siteId when @odata.type is absent")
-	require.True(t, u.OffboardRequested())
+	at, ok := u.OffboardRequestedAt()
+	require.True(t, ok)
+	require.Equal(t, ts("2015-07-19T12:01:03.45Z"), at)
+	require.False(t, u.IsOffboarding(), "cancelOffboardRequested is no longer offboarding, though the request time stays")
 }
 
 func TestDecodePage(t *testing.T) {
@@ -65,7 +68,8 @@ func TestDecodePage(t *testing.T) {
 	require.Equal(t, KindSite, site.Kind())
 	require.Equal(t, "Contoso Marketing", site.Name())
 	require.True(t, site.OffboardRequestedDateTime.IsZero(), "the 0001-01-01 sentinel is the zero time")
-	require.False(t, site.OffboardRequested())
+	_, ok := site.OffboardRequestedAt()
+	require.False(t, ok)
 	require.Nil(t, site.Error, "error: null")
 	require.Nil(t, site.AdditionalData)
 	require.True(t, site.ProtectionSources.Has(SourceNone))
@@ -245,4 +249,99 @@ func TestProtectionSources(t *testing.T) {
 		require.Equal(t, want, got, in)
 		require.Equal(t, got, ParseProtectionSources(got.String()), "String round-trips")
 	}
+}
+
+func TestUnitLifecycleHelpers(t *testing.T) {
+	requested := ts("2026-05-01T08:30:00Z")
+	cases := []struct {
+		name                                string
+		unit                                *ProtectionUnit
+		requestedAt                         bool
+		offboarding, canOffboard, canCancel bool
+	}{
+		{"attached and protected", &ProtectionUnit{PolicyID: "p", Status: StatusProtected}, false, false, false, false},
+		{"removal requested, still attached", &ProtectionUnit{PolicyID: "p", Status: StatusRemoveRequested}, false, false, false, false},
+		{"unprotected but still attached", &ProtectionUnit{PolicyID: "p", Status: StatusUnprotected}, false, false, false, false},
+		{"removed and unprotected", &ProtectionUnit{Status: StatusUnprotected}, false, false, true, false},
+		{"removed, status unknownFutureValue (no Prefer header)", &ProtectionUnit{Status: StatusUnknownFutureValue, OffboardRequestedDateTime: requested}, true, false, false, false},
+		{"offboarding", &ProtectionUnit{Status: StatusOffboardRequested, OffboardRequestedDateTime: requested}, true, true, false, true},
+		{"offboarded: the request time stays", &ProtectionUnit{Status: StatusOffboarded, OffboardRequestedDateTime: requested}, true, false, false, false},
+		{"cancel requested: the request time stays", &ProtectionUnit{Status: StatusCancelOffboardRequested, OffboardRequestedDateTime: requested}, true, false, false, false},
+		{"nil unit", nil, false, false, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			at, ok := tc.unit.OffboardRequestedAt()
+			require.Equal(t, tc.requestedAt, ok)
+			if ok {
+				require.Equal(t, requested, at)
+			} else {
+				require.True(t, at.IsZero())
+			}
+			require.Equal(t, tc.offboarding, tc.unit.IsOffboarding())
+			require.Equal(t, tc.canOffboard, tc.unit.CanOffboard())
+			require.Equal(t, tc.canCancel, tc.unit.CanCancelOffboard())
+		})
+	}
+}
+
+// The known-member lists are functions: what a caller does to one result
+// cannot change the next.
+func TestKnownListsAreFresh(t *testing.T) {
+	statuses := KnownStatuses()
+	require.Len(t, statuses, 9)
+	for _, s := range statuses {
+		require.True(t, s.IsKnown(), s)
+	}
+	statuses[0] = "tampered"
+	_ = append(statuses[:1], "appended")
+	require.Equal(t, StatusProtectRequested, KnownStatuses()[0])
+	require.Equal(t, StatusProtected, KnownStatuses()[1])
+
+	policyStatuses := KnownPolicyStatuses()
+	require.Equal(t, []ProtectionPolicyStatus{"inactive", "activeWithErrors", "updating", "active", "unknownFutureValue"}, policyStatuses)
+	policyStatuses[0] = "tampered"
+	require.Equal(t, PolicyStatusInactive, KnownPolicyStatuses()[0])
+
+	serviceStatuses := KnownServiceStatuses()
+	require.Equal(t, []BackupServiceStatus{"disabled", "enabled", "protectionChangeLocked", "restoreLocked", "unknownFutureValue"}, serviceStatuses)
+	serviceStatuses[0] = "tampered"
+	require.Equal(t, ServiceDisabled, KnownServiceStatuses()[0])
+
+	kinds := PolicyKinds()
+	kinds[0] = PolicyKindUnknown
+	require.Equal(t, PolicyKindSharePoint, PolicyKinds()[0])
+}
+
+// Kiota's parse node and the fast decoder agree on malformed unit members:
+// an object-typed member that is not an object, and error details that are
+// not an array of objects, land in AdditionalData either way.
+func TestUnitKiotaParity(t *testing.T) {
+	for _, in := range []string{
+		`{"createdBy":"me"}`,
+		`{"createdBy":{"user":7}}`,
+		`{"error":"boom"}`,
+		`{"error":{"code":"X","details":["x"]}}`,
+		`{"error":{"code":"X","details":null}}`,
+		`{"error":{"code":"X","details":[]}}`,
+		`{"error":{"innerError":[1]}}`,
+		`{"id":"u","@contentId":"c","@Core.DataModificationException":{"info":{"code":"Invalid"},"responseCode":409}}`,
+	} {
+		var fast ProtectionUnit
+		require.NoError(t, fast.UnmarshalJSON([]byte(in)))
+		node, err := jsonserialization.NewJsonParseNode([]byte(in))
+		require.NoError(t, err)
+		got, err := node.GetObjectValue(CreateProtectionUnitFromDiscriminatorValue)
+		require.NoError(t, err)
+		require.Equal(t, &fast, got, in)
+	}
+	var fast ProtectionUnitPage
+	in := []byte(`{"@odata.count":2.0,"value":[]}`)
+	require.NoError(t, fast.UnmarshalJSON(in))
+	require.Equal(t, int64(2), *fast.Count)
+	node, err := jsonserialization.NewJsonParseNode(in)
+	require.NoError(t, err)
+	got, err := node.GetObjectValue(CreateProtectionUnitPageFromDiscriminatorValue)
+	require.NoError(t, err)
+	require.Equal(t, &fast, got)
 }

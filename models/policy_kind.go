@@ -169,6 +169,15 @@ const (
 	PolicyStatusUnknownFutureValue ProtectionPolicyStatus = "unknownFutureValue"
 )
 
+// KnownPolicyStatuses returns every documented protectionPolicyStatus
+// member, in the service's order. The slice is new on every call.
+func KnownPolicyStatuses() []ProtectionPolicyStatus {
+	return []ProtectionPolicyStatus{
+		PolicyStatusInactive, PolicyStatusActiveWithErrors, PolicyStatusUpdating, PolicyStatusActive,
+		PolicyStatusUnknownFutureValue,
+	}
+}
+
 // IsKnown reports whether s is one of the documented members.
 func (s ProtectionPolicyStatus) IsKnown() bool {
 	switch s {
@@ -202,6 +211,15 @@ const (
 	// ServiceUnknownFutureValue is the evolvable-enum sentinel.
 	ServiceUnknownFutureValue BackupServiceStatus = "unknownFutureValue"
 )
+
+// KnownServiceStatuses returns every documented backupServiceStatus member,
+// in the service's order. The slice is new on every call.
+func KnownServiceStatuses() []BackupServiceStatus {
+	return []BackupServiceStatus{
+		ServiceDisabled, ServiceEnabled, ServiceProtectionChangeLocked, ServiceRestoreLocked,
+		ServiceUnknownFutureValue,
+	}
+}
 
 // IsKnown reports whether s is one of the documented members.
 func (s BackupServiceStatus) IsKnown() bool {

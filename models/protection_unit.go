@@ -136,10 +136,49 @@ func KindFromODataType(t string) UnitKind {
 	return KindUnknown
 }
 
-// OffboardRequested reports whether an offboarding was ever requested, i.e.
-// OffboardRequestedDateTime is set.
-func (u *ProtectionUnit) OffboardRequested() bool {
-	return u != nil && !u.OffboardRequestedDateTime.IsZero()
+// OffboardRequestedAt returns when offboarding of the unit was last
+// requested (offboardRequestedDateTime) and true, or the zero time and false
+// when the service reports none (absent, null or the 0001-01-01 sentinel).
+//
+// It says nothing about the unit's current state: the time stays set after
+// the offboarding completed (offboarded) and after it was cancelled
+// (cancelOffboardRequested). Use [ProtectionUnit.IsOffboarding] or Status for
+// the state.
+func (u *ProtectionUnit) OffboardRequestedAt() (time.Time, bool) {
+	if u == nil || u.OffboardRequestedDateTime.IsZero() {
+		return time.Time{}, false
+	}
+	return u.OffboardRequestedDateTime, true
+}
+
+// IsOffboarding reports whether the unit is in the offboarding grace period:
+// its status is offboardRequested (the backups are not purged yet and the
+// offboarding can still be cancelled). A nil unit is not offboarding.
+func (u *ProtectionUnit) IsOffboarding() bool {
+	return u != nil && u.Status == StatusOffboardRequested
+}
+
+// CanOffboard reports whether the unit meets the documented precondition of
+// the offboard action: it has been removed from its policy (PolicyID empty)
+// and its status is unprotected. These are the documented preconditions
+// only; the service remains the authority and answers 403
+// OperationNotAllowed when it refuses, so a true result is no promise and a
+// caller must still handle that error. A nil unit cannot be offboarded.
+func (u *ProtectionUnit) CanOffboard() bool {
+	return u != nil && u.PolicyID == "" && u.Status == StatusUnprotected
+}
+
+// CanCancelOffboard reports whether the unit meets the documented
+// precondition of the cancelOffboard action: its status is
+// offboardRequested. This is the documented precondition only; the service
+// remains the authority and answers 403 OperationNotAllowed when it refuses
+// (and the docs hint at a tenant-level "billingStopped" flow that a unit's
+// fields may not show), so a caller must still handle that error. The status
+// must have been read with "Prefer: include-unknown-enum-members" (the
+// backuprestore client always sends it), or offboardRequested reads as
+// unknownFutureValue. A nil unit cannot be cancelled.
+func (u *ProtectionUnit) CanCancelOffboard() bool {
+	return u != nil && u.Status == StatusOffboardRequested
 }
 
 // Name returns a human-readable name: the site name for sites, the display

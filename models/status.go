@@ -21,11 +21,14 @@ const (
 	StatusCancelOffboardRequested ProtectionUnitStatus = "cancelOffboardRequested"
 )
 
-// KnownStatuses lists every documented status, in the service's order.
-var KnownStatuses = []ProtectionUnitStatus{
-	StatusProtectRequested, StatusProtected, StatusUnprotectRequested, StatusUnprotected,
-	StatusRemoveRequested, StatusUnknownFutureValue, StatusOffboardRequested, StatusOffboarded,
-	StatusCancelOffboardRequested,
+// KnownStatuses returns every documented status, in the service's order.
+// The slice is new on every call: changing it changes nothing else.
+func KnownStatuses() []ProtectionUnitStatus {
+	return []ProtectionUnitStatus{
+		StatusProtectRequested, StatusProtected, StatusUnprotectRequested, StatusUnprotected,
+		StatusRemoveRequested, StatusUnknownFutureValue, StatusOffboardRequested, StatusOffboarded,
+		StatusCancelOffboardRequested,
+	}
 }
 
 // IsKnown reports whether s is one of the documented members.

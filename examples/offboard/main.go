@@ -136,8 +136,8 @@ func show(out io.Writer, step string, u *models.ProtectionUnit) {
 	when := ""
 	switch u.Status {
 	case models.StatusOffboardRequested, models.StatusOffboarded, models.StatusCancelOffboardRequested:
-		if u.OffboardRequested() {
-			when = ", offboard requested " + u.OffboardRequestedDateTime.Format(time.RFC3339)
+		if at, ok := u.OffboardRequestedAt(); ok {
+			when = ", offboard requested " + at.Format(time.RFC3339)
 		}
 	}
 	fmt.Fprintf(out, "%-16s %s %s (%s): status %s%s\n", step, u.Kind(), u.ID, u.Name(), u.Status, when)
