@@ -22,9 +22,12 @@ const (
 	// DefaultMaxRecordedRequests is how many requests Requests keeps.
 	DefaultMaxRecordedRequests = 100_000
 	// DefaultBaseURL is the base URL to give a client that uses Transport:
-	// the in-process transport serves any host, so the client can keep the
-	// real Graph URL and its HTTPS-only rules.
-	DefaultBaseURL = "https://graph.microsoft.com/v1.0"
+	// the in-process transport serves any host, so the client keeps its
+	// HTTPS-only rules, and errors name the emulator, not production. The
+	// .invalid top-level domain never resolves (RFC 2606), so a client
+	// given this URL without the in-process transport fails at once
+	// instead of reaching a real service.
+	DefaultBaseURL = "https://graph.emulator.invalid/v1.0"
 )
 
 // DefaultStart is the emulator clock's initial time when Options.Start is
