@@ -133,7 +133,7 @@ func resetConn(w http.ResponseWriter) {
 }
 
 // handle serves one top-level request whose body has been read: faults,
-// authentication, dispatch, recording.
+// authentication, throttling, dispatch, recording.
 func (s *Server) handle(r *http.Request, body []byte) *response {
 	ids := newRequestIDs(r.Header)
 	now := s.Now()
@@ -182,7 +182,11 @@ func (s *Server) serve(r *http.Request, t target, body []byte, ids requestIDs) *
 		resp = c.fail(g)
 	} else {
 		c.p = p
-		resp = s.dispatch(c)
+		if t.route == RouteBatch { // the envelope is free; its items are charged
+			resp = s.dispatch(c)
+		} else if resp = s.throttleCall(c); resp == nil {
+			resp = s.dispatch(c)
+		}
 	}
 	if f != nil {
 		resp = applyAfter(f, resp)

@@ -66,6 +66,13 @@ type Options struct {
 	// DefaultMaxRecordedRequests); the oldest entries are dropped first. A
 	// negative value turns recording off.
 	MaxRecordedRequests int
+	// Throttle, when not nil, turns on the throttling model: token buckets
+	// per app, tenant and app+tenant, one token per request or $batch
+	// item, 429 with Retry-After when one is empty (see ThrottleOptions
+	// and Server.SetThrottle). Nil (the default) never throttles.
+	// NewServer panics when it is invalid (see ThrottleOptions.Validate),
+	// like AddFault: a bug in the test.
+	Throttle *ThrottleOptions
 }
 
 // withDefaults returns a copy of o (nil allowed) with defaults filled in.
@@ -125,6 +132,8 @@ type Server struct {
 
 	// tokens caches parsed bearer tokens.
 	tokens tokenCache
+	// throttle is the throttling model, with its own lock.
+	throttle throttler
 
 	// recMu guards the request log, apart from the state lock.
 	recMu    sync.Mutex
@@ -135,7 +144,11 @@ type Server struct {
 // defaults). Add units with AddUnit or Seed.
 func NewServer(opts *Options) *Server {
 	s := &Server{opts: opts.withDefaults()}
+	if err := s.opts.Throttle.Validate(); err != nil {
+		panic(err)
+	}
 	s.resetLocked()
+	s.throttle.reset(s.opts.Throttle)
 	return s
 }
 
@@ -156,12 +169,14 @@ func (s *Server) resetLocked() {
 }
 
 // Reset returns the emulator to its initial state: no units, no faults, no
-// recorded requests or transitions, the clock back at Options.Start and
-// every random stream restarted from Options.Seed.
+// recorded requests or transitions, the clock back at Options.Start,
+// every random stream restarted from Options.Seed, and the throttling
+// model back at Options.Throttle with full buckets and no counts.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	s.resetLocked()
 	s.mu.Unlock()
+	s.throttle.reset(s.opts.Throttle)
 	s.recMu.Lock()
 	s.requests = nil
 	s.recMu.Unlock()
