@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,4 +127,14 @@ func TestControlIndex(t *testing.T) {
 	r = e.do("POST", "http://emulator/_emulator/", noAuth())
 	require.Equal(t, http.StatusMethodNotAllowed, r.status)
 	require.Equal(t, "GET", r.header.Get("Allow"))
+}
+
+// The package documentation lists every control endpoint.
+func TestControlAPIDocumented(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	for _, ep := range fake.ControlEndpoints() {
+		require.Regexp(t, `(?m)^//\t`+regexp.QuoteMeta(ep.Method)+` +`+regexp.QuoteMeta(ep.Path)+` `, string(doc),
+			"doc.go's # Control API section does not list %s %s", ep.Method, ep.Path)
+	}
 }
