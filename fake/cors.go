@@ -19,7 +19,8 @@ import (
 //
 // Real Graph's exact preflight answer is not documented; the emulator
 // echoes the origin (which also works for credentialed requests) and,
-// unlike Graph, exposes Retry-After (microsoft-graph-docs issue 17488).
+// unlike Graph, exposes Retry-After, which Graph's answers do not let a
+// page read (microsoftgraph/microsoft-graph-docs-contrib issue 2011).
 
 // CORS header values.
 const (
@@ -53,8 +54,11 @@ func (s *Server) originAllowed(origin string) bool {
 // one. A preflight from a disallowed origin gets a 403 without
 // Access-Control-* headers (the browser then refuses the real request).
 func (s *Server) preflight(r *http.Request, ids requestIDs) *response {
+	if r.Method != http.MethodOptions {
+		return nil
+	}
 	origin := r.Header.Get("Origin")
-	if r.Method != http.MethodOptions || origin == "" || r.Header.Get("Access-Control-Request-Method") == "" {
+	if origin == "" || r.Header.Get("Access-Control-Request-Method") == "" {
 		return nil
 	}
 	if !s.originAllowed(origin) {

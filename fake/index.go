@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -53,7 +54,11 @@ func ControlEndpoints() []ControlEndpoint { return slices.Clone(controlEndpoints
 
 // controlIndex is the answer of GET /_emulator/.
 func controlIndex() *response {
-	b, _ := json.Marshal(struct {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "<n>" readable in curl
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(struct {
 		Description string            `json:"description"`
 		API         string            `json:"api"`
 		Endpoints   []ControlEndpoint `json:"endpoints"`
@@ -62,7 +67,7 @@ func controlIndex() *response {
 		API:         "/v1.0",
 		Endpoints:   controlEndpoints,
 	})
-	return jsonResponse(http.StatusOK, b)
+	return jsonResponse(http.StatusOK, buf.Bytes())
 }
 
 // controlMethods returns the methods the control API serves at path (as

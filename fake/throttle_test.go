@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -456,4 +458,36 @@ func TestThrottleConfigValidation(t *testing.T) {
 	}
 	require.Equal(t, "20/40", fake.ThrottleLimit{Rate: 20, Burst: 40}.String())
 	require.Equal(t, "unlimited", fake.ThrottleLimit{}.String())
+}
+
+// Concurrent callers share the buckets exactly: with no time passing, a
+// bucket of 25 admits 25 of 400 concurrent requests, whoever sends them.
+func TestThrottleConcurrent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := throttled(t, &fake.ThrottleOptions{AppTenant: fake.ThrottleLimit{Rate: 1, Burst: 25}})
+		var wg sync.WaitGroup
+		var admitted atomic.Int64
+		for range 8 {
+			wg.Go(func() {
+				for range 50 {
+					req, _ := http.NewRequest("GET", base+unitsPath, nil)
+					req.Header.Set("Authorization", "Bearer "+e.token)
+					resp, err := e.client.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusOK {
+						admitted.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		require.EqualValues(t, 25, admitted.Load())
+		st := e.srv.ThrottleStats()
+		require.EqualValues(t, 25, st.Admitted)
+		require.EqualValues(t, 375, st.Throttled)
+	})
 }
