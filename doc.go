@@ -61,6 +61,7 @@
 //
 // Package fake is an in-memory emulator of the API with real state, paging,
 // $batch, permissions, time control and fault injection. Plug it in with
-// Options.HTTPClient = &http.Client{Transport: srv.Transport()}; see its
-// documentation and the examples.
+// Options.HTTPClient = &http.Client{Transport: srv.Transport()} and
+// Options.BaseURL = fake.DefaultBaseURL; see its documentation and the
+// examples.
 package backuprestore

@@ -27,6 +27,7 @@ func newEmulator() (*fake.Server, *backuprestore.Client) {
 	}
 	c, err := backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{
 		HTTPClient: &http.Client{Transport: srv.Transport()},
+		BaseURL:    fake.DefaultBaseURL, // in-process: errors name the emulator
 	})
 	if err != nil {
 		panic(err)
@@ -40,6 +41,7 @@ func ExampleNewClient() {
 	srv.Seed(30)
 	c, err := backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{
 		HTTPClient: &http.Client{Transport: srv.Transport()},
+		BaseURL:    fake.DefaultBaseURL, // in-process: errors name the emulator
 	})
 	if err != nil {
 		panic(err)

@@ -79,6 +79,10 @@ func (s *Server) admin(r *http.Request, body []byte, ids requestIDs) *response {
 	q := r.URL.Query()
 	key := r.Method + " " + path
 	switch key {
+	case "GET ":
+		return controlIndex()
+	case "GET /throttle", "POST /throttle", "DELETE /throttle":
+		return s.adminThrottle(r.Method, q, body, ids)
 	case "GET /clock":
 		return ok(map[string]string{"now": s.Now().Format(time.RFC3339Nano)})
 	case "POST /clock":
@@ -203,7 +207,10 @@ func (s *Server) admin(r *http.Request, body []byte, ids requestIDs) *response {
 		s.Reset()
 		return newResponse(http.StatusNoContent)
 	}
-	return fail(http.StatusNotFound, "The emulator's control API has no "+key+".")
+	if ms := controlMethods(path); len(ms) > 0 {
+		return errorResponse(methodNotAllowed(r.Method, ms...), ids, s.Now())
+	}
+	return fail(http.StatusNotFound, "The emulator's control API has no "+key+"; GET /_emulator/ lists its endpoints.")
 }
 
 // fault converts the JSON form.

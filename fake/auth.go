@@ -36,6 +36,9 @@ type principal struct {
 	who IdentitySet
 	// exp is the token's expiry in Unix seconds; 0 when it has none.
 	exp int64
+	// appID and tenantID (the appid or azp, and tid claims; "" when
+	// absent or opaque) select the throttling buckets.
+	appID, tenantID string
 }
 
 // normPerm lower-cases a permission and drops a resource prefix.
@@ -115,6 +118,7 @@ type jwtClaims struct {
 	UniqueName        string          `json:"unique_name"`
 	AppID             string          `json:"appid"`
 	Azp               string          `json:"azp"`
+	Tid               string          `json:"tid"`
 	AppDisplayName    string          `json:"app_displayname"`
 	Aud               json.RawMessage `json:"aud"`
 	Exp               float64         `json:"exp"`
@@ -192,6 +196,7 @@ func (s *Server) parseToken(tok string) (*principal, *graphError) {
 	if appID == "" {
 		appID = c.Azp
 	}
+	p.appID, p.tenantID = appID, c.Tid
 	var app *Identity
 	if appID != "" {
 		app = &Identity{ID: appID, DisplayName: c.AppDisplayName}

@@ -223,7 +223,9 @@ func (s *Server) serveItem(outer *call, it *batchItem) batchOut {
 	case f != nil:
 		r = faultResponse(f, ids, s.Now())
 	default:
-		r = s.dispatch(c)
+		if r = s.throttleCall(c); r == nil {
+			r = s.dispatch(c)
+		}
 	}
 	rec.Status, rec.Fault = r.status, r.fault
 	s.record(rec)

@@ -38,7 +38,7 @@ func TestBatch(t *testing.T) {
 		item("4", "GET", unitPath("nope")),
 		item("5", "GET", "solutions/backupRestore/protectionUnits?$top=2&$select=id", "headers", pref),
 		item("6", "POST", "/solutions/backupRestore/protectionUnits/a%2Fb%3Fc%23d/offboard"),
-		item("7", "GET", "https://graph.microsoft.com/v1.0"+unitPath("off")),
+		item("7", "GET", base+unitPath("off")),
 		item("8", "GET", "https://evil.example.com/v1.0"+unitPath("off")),
 		item("9", "GET", "/me/drive"),
 		item("10", "POST", "/$batch"),
@@ -64,7 +64,7 @@ func TestBatch(t *testing.T) {
 	require.Equal(t, "OperationNotAllowed", items["3"]["body"].(map[string]any)["error"].(map[string]any)["code"])
 	require.Equal(t, "ProtectionUnitNotFound", items["4"]["body"].(map[string]any)["error"].(map[string]any)["code"])
 	require.Len(t, items["5"]["body"].(map[string]any)["value"], 2)
-	require.Contains(t, items["5"]["body"].(map[string]any)["@odata.nextLink"], "https://graph.microsoft.com/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=")
+	require.Contains(t, items["5"]["body"].(map[string]any)["@odata.nextLink"], base+"/solutions/backupRestore/protectionUnits?$skiptoken=")
 	require.Equal(t, "4", items["12"]["body"], "text bodies are JSON strings")
 	// The actions were applied once each.
 	require.Equal(t, fake.StatusOffboardRequested, e.status("off"))
@@ -85,7 +85,7 @@ func TestBatch(t *testing.T) {
 	_, order2 := batchResponses(t, e2.batch(
 		item("1", "POST", unitPath("off", "offboard")), item("2", "POST", unitPath("can", "cancelOffboard"), "headers", pref),
 		item("3", "POST", unitPath("att", "offboard")), item("4", "GET", unitPath("nope")), item("5", "GET", "solutions/backupRestore/protectionUnits?$top=2&$select=id", "headers", pref),
-		item("6", "POST", "/solutions/backupRestore/protectionUnits/a%2Fb%3Fc%23d/offboard"), item("7", "GET", "https://graph.microsoft.com/v1.0"+unitPath("off")),
+		item("6", "POST", "/solutions/backupRestore/protectionUnits/a%2Fb%3Fc%23d/offboard"), item("7", "GET", base+unitPath("off")),
 		item("8", "GET", "https://evil.example.com/v1.0"+unitPath("off")), item("9", "GET", "/me/drive"), item("10", "POST", "/$batch"),
 		item("11", "DELETE", unitPath("att")), item("12", "get", unitsPath+"/$count"),
 	))

@@ -40,6 +40,59 @@
 //	// n == 1: applied exactly once.
 //	srv.Advance(fake.DefaultCancelDelay)                  // cancelOffboardRequested → unprotected
 //
+// # Throttling
+//
+// Options.Throttle (or Server.SetThrottle while running; cmd/emulator
+// -throttle RATE[/BURST]) models Graph throttling with token buckets per
+// app (the token's appid or azp claim), per tenant (tid) and per
+// app+tenant; opaque tokens count as TestAppID in TestTenantID. Each HTTP
+// request costs one token in every limited scope, a $batch one per item
+// (its envelope is free). A request or item finding any of its buckets
+// empty gets Graph's 429 TooManyRequests with Retry-After in fractional
+// seconds ("2.128": when every bucket holds a token again), changes
+// nothing, and still costs a token: buckets go into debt down to -Burst,
+// so a client that ignores Retry-After stays throttled. The buckets run on
+// the wall clock (time.Now), so testing/synctest drives them; the control
+// API is never charged. Server.ThrottleStats reports the admitted and
+// throttled counts, per bucket and per interval.
+//
+//	srv := fake.NewServer(&fake.Options{Throttle: &fake.ThrottleOptions{
+//		AppTenant: fake.ThrottleLimit{Rate: 5, Burst: 10}, // 5 requests a second, bursts of 10
+//	}})
+//
+// # Browsers (CORS)
+//
+// The emulator answers CORS preflights (before authentication) and adds
+// Access-Control-Allow-Origin and Access-Control-Expose-Headers (request-id,
+// client-request-id, Retry-After, Location, Preference-Applied) to its
+// answers, so a single-page app on another origin can call a cmd/emulator
+// process with fetch. Options.CORSOrigins (cmd/emulator -cors-origins)
+// restricts the origins; by default every origin is allowed.
+//
+// # Control API
+//
+// Under /_emulator/ (outside /v1.0, no token needed), a client in any
+// language drives a cmd/emulator process: GET /_emulator/ answers a JSON
+// index of every endpoint (ControlEndpoints; cmd/emulator -h prints it).
+//
+//	GET    /_emulator/              this index
+//	GET    /_emulator/clock         the emulator clock
+//	POST   /_emulator/clock         ?advance=90d or ?set=<RFC 3339>
+//	GET    /_emulator/units         every unit, real statuses
+//	POST   /_emulator/units         ?seed=n, or one unit as JSON
+//	GET    /_emulator/transitions   every status transition
+//	GET    /_emulator/requests      the request log
+//	POST   /_emulator/faults        inject a fault (JSON)
+//	DELETE /_emulator/faults        remove every fault
+//	GET    /_emulator/throttle      throttling configuration and counts
+//	POST   /_emulator/throttle      ?appTenant=RATE[/BURST] (app=, tenant=), or JSON
+//	DELETE /_emulator/throttle      throttling off
+//	POST   /_emulator/reset         back to the initial state
+//
+// For example, against `go run ./cmd/emulator`:
+//
+//	curl -X POST 'http://127.0.0.1:8080/_emulator/clock?advance=90d'
+//
 // # Behaviour choices where the service is silent
 //
 //   - An unknown unit ID answers 404 with code ProtectionUnitNotFound.

@@ -86,7 +86,7 @@ func ExampleServer_AddFault() {
 	fmt.Println(u.Status, len(srv.Transitions("m1")))
 	// Output:
 	// 429 Too Many Requests (Retry-After "2.128")
-	// error: Post "https://graph.microsoft.com/v1.0/solutions/backupRestore/protectionUnits/m1/offboard": read tcp fake.emulator:443: read: connection reset by peer
+	// error: Post "https://graph.emulator.invalid/v1.0/solutions/backupRestore/protectionUnits/m1/offboard": read tcp in-process emulator: read: connection reset by peer
 	// 403 Forbidden (Retry-After "")
 	// offboardRequested 1
 }

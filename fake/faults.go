@@ -253,7 +253,7 @@ type fakeAddr struct{}
 func (fakeAddr) Network() string { return "tcp" }
 
 // String implements net.Addr.
-func (fakeAddr) String() string { return "fake.emulator:443" }
+func (fakeAddr) String() string { return "in-process emulator" }
 
 // faultResponse builds the answer of a fault applied before handling.
 func faultResponse(f *Fault, ids requestIDs, now time.Time) *response {

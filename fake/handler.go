@@ -132,10 +132,14 @@ func resetConn(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// handle serves one top-level request whose body has been read: faults,
-// authentication, dispatch, recording.
-func (s *Server) handle(r *http.Request, body []byte) *response {
+// handle serves one top-level request whose body has been read: CORS,
+// faults, authentication, throttling, dispatch, recording.
+func (s *Server) handle(r *http.Request, body []byte) (out *response) {
 	ids := newRequestIDs(r.Header)
+	if pre := s.preflight(r, ids); pre != nil {
+		return pre
+	}
+	defer func() { s.addCORS(r.Header, out) }()
 	now := s.Now()
 	esc := r.URL.EscapedPath()
 	t := parseTarget(r.Method, esc)
@@ -186,7 +190,11 @@ func (s *Server) serve(r *http.Request, t target, body []byte, ids requestIDs) *
 		resp = c.fail(g)
 	} else {
 		c.p = p
-		resp = s.dispatch(c)
+		if t.route == RouteBatch { // the envelope is free; its items are charged
+			resp = s.dispatch(c)
+		} else if resp = s.throttleCall(c); resp == nil {
+			resp = s.dispatch(c)
+		}
 	}
 	if f != nil {
 		resp = applyAfter(f, resp)

@@ -89,7 +89,7 @@ func TestPaging(t *testing.T) {
 					require.LessOrEqual(t, len(p.ids), pageSize)
 					if i < len(pages)-1 {
 						require.Len(t, p.ids, pageSize)
-						require.True(t, strings.HasPrefix(p.next, "https://graph.microsoft.com/v1.0/solutions/backupRestore/protectionUnits?$skiptoken="), p.next)
+						require.True(t, strings.HasPrefix(p.next, base+unitsPath+"?$skiptoken="), p.next)
 					}
 				}
 			})

@@ -22,9 +22,12 @@ const (
 	// DefaultMaxRecordedRequests is how many requests Requests keeps.
 	DefaultMaxRecordedRequests = 100_000
 	// DefaultBaseURL is the base URL to give a client that uses Transport:
-	// the in-process transport serves any host, so the client can keep the
-	// real Graph URL and its HTTPS-only rules.
-	DefaultBaseURL = "https://graph.microsoft.com/v1.0"
+	// the in-process transport serves any host, so the client keeps its
+	// HTTPS-only rules, and errors name the emulator, not production. The
+	// .invalid top-level domain never resolves (RFC 2606), so a client
+	// given this URL without the in-process transport fails at once
+	// instead of reaching a real service.
+	DefaultBaseURL = "https://graph.emulator.invalid/v1.0"
 )
 
 // DefaultStart is the emulator clock's initial time when Options.Start is
@@ -63,6 +66,19 @@ type Options struct {
 	// DefaultMaxRecordedRequests); the oldest entries are dropped first. A
 	// negative value turns recording off.
 	MaxRecordedRequests int
+	// Throttle, when not nil, turns on the throttling model: token buckets
+	// per app, tenant and app+tenant, one token per request or $batch
+	// item, 429 with Retry-After when one is empty (see ThrottleOptions
+	// and Server.SetThrottle). Nil (the default) never throttles.
+	// NewServer panics when it is invalid (see ThrottleOptions.Validate),
+	// like AddFault: a bug in the test.
+	Throttle *ThrottleOptions
+	// CORSOrigins lists the browser origins ("http://localhost:3000", as
+	// the Origin header writes them) allowed to call the emulator from a
+	// page: they get answers to CORS preflights and Access-Control-*
+	// headers (see cors.go). Nil allows every origin; an empty, non-nil
+	// slice allows none; "*" in the list allows every origin.
+	CORSOrigins []string
 }
 
 // withDefaults returns a copy of o (nil allowed) with defaults filled in.
@@ -122,6 +138,8 @@ type Server struct {
 
 	// tokens caches parsed bearer tokens.
 	tokens tokenCache
+	// throttle is the throttling model, with its own lock.
+	throttle throttler
 
 	// recMu guards the request log, apart from the state lock.
 	recMu    sync.Mutex
@@ -132,7 +150,11 @@ type Server struct {
 // defaults). Add units with AddUnit or Seed.
 func NewServer(opts *Options) *Server {
 	s := &Server{opts: opts.withDefaults()}
+	if err := s.opts.Throttle.Validate(); err != nil {
+		panic(err)
+	}
 	s.resetLocked()
+	s.throttle.reset(s.opts.Throttle)
 	return s
 }
 
@@ -153,12 +175,14 @@ func (s *Server) resetLocked() {
 }
 
 // Reset returns the emulator to its initial state: no units, no faults, no
-// recorded requests or transitions, the clock back at Options.Start and
-// every random stream restarted from Options.Seed.
+// recorded requests or transitions, the clock back at Options.Start,
+// every random stream restarted from Options.Seed, and the throttling
+// model back at Options.Throttle with full buckets and no counts.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	s.resetLocked()
 	s.mu.Unlock()
+	s.throttle.reset(s.opts.Throttle)
 	s.recMu.Lock()
 	s.requests = nil
 	s.recMu.Unlock()

@@ -16,9 +16,17 @@
 //
 // The emulator's control API is under /_emulator/ (no token): advance the
 // clock (POST /_emulator/clock?advance=90d), seed units, inject faults
-// (POST /_emulator/faults), read the transitions and the request log.
+// (POST /_emulator/faults), throttle (POST /_emulator/throttle?appTenant=5/10),
+// read the transitions and the request log. GET /_emulator/ lists every
+// endpoint as JSON, and emulator -h prints the same list.
 //
-// It stops cleanly on SIGINT or SIGTERM.
+// It models Graph throttling when asked (-throttle RATE[/BURST]: token
+// buckets, one token per request or $batch item, 429 with Retry-After when
+// empty), and answers browsers' CORS preflights, so a page on another
+// origin can call it (-cors-origins restricts the origins).
+//
+// It stops cleanly on SIGINT or SIGTERM. Bad flags are a usage error: exit
+// status 2.
 //
 // Flags:
 //
@@ -31,6 +39,10 @@
 //	-cancel-delay d     delay before cancelOffboardRequested becomes unprotected (default 1h)
 //	-start t            the emulator clock's start, RFC 3339 (default: now)
 //	-frozen-clock       keep the clock still; it then moves only through the control API
+//	-throttle r[/b]     throttle each app in each tenant to r requests ($batch items) per second, bursts of b
+//	-throttle-app r[/b] the same per app across tenants
+//	-throttle-tenant r[/b] the same per tenant across apps
+//	-cors-origins list  browser origins allowed to call it, comma-separated (default *: any; "" none)
 package main
 
 import (
@@ -59,9 +71,22 @@ func main() {
 			os.Exit(0)
 		}
 		fmt.Fprintln(os.Stderr, "emulator:", err)
+		var ue *usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
+
+// usageError is an error in the command line (exit status 2).
+type usageError struct{ err error }
+
+// Error implements error.
+func (e *usageError) Error() string { return e.err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *usageError) Unwrap() error { return e.err }
 
 // days is a flag.Value holding a duration written as a Go duration
 // ("36h") or as days ("90d").
@@ -104,20 +129,37 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Var(&cancelDelay, "cancel-delay", "delay before cancelOffboardRequested becomes unprotected (e.g. 1h)")
 	start := fs.String("start", "", "the emulator clock's start, RFC 3339 (default: now)")
 	frozen := fs.Bool("frozen-clock", false, "keep the emulator clock still (move it with POST /_emulator/clock)")
+	var throttle fake.ThrottleOptions
+	fs.Var(limitFlag{&throttle.AppTenant}, "throttle", "throttle each app in each tenant to `RATE[/BURST]`: RATE requests ($batch items) per second, bursts of BURST (default ceil(RATE)); beyond, 429 with Retry-After")
+	fs.Var(limitFlag{&throttle.App}, "throttle-app", "throttle each app, across tenants, to `RATE[/BURST]`")
+	fs.Var(limitFlag{&throttle.Tenant}, "throttle-tenant", "throttle each tenant, across apps, to `RATE[/BURST]`")
+	corsOrigins := fs.String("cors-origins", "*", "browser `origins` allowed to call the emulator, comma-separated (e.g. http://localhost:3000); * allows any, \"\" none")
+	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+		return &usageError{fmt.Errorf("unexpected arguments: %q", fs.Args())}
 	}
 	if *units < 0 || *pageSize < 1 {
-		return errors.New("-units must be ≥ 0 and -page-size ≥ 1")
+		return &usageError{errors.New("-units must be ≥ 0 and -page-size ≥ 1")}
+	}
+	origins, err := parseOrigins(*corsOrigins)
+	if err != nil {
+		return &usageError{err}
+	}
+	var throttleOpts *fake.ThrottleOptions
+	if throttle != (fake.ThrottleOptions{}) {
+		throttleOpts = &throttle
 	}
 	startTime := time.Now().UTC().Truncate(time.Second)
 	if *start != "" {
 		t, err := time.Parse(time.RFC3339Nano, *start)
 		if err != nil {
-			return fmt.Errorf("-start: %w", err)
+			return &usageError{fmt.Errorf("-start: %w", err)}
 		}
 		startTime = t
 	}
@@ -125,6 +167,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	srv := fake.NewServer(&fake.Options{
 		PageSize: *pageSize, GracePeriod: time.Duration(grace), CancelDelay: time.Duration(cancelDelay),
 		Start: startTime, RealTimeClock: !*frozen, Seed: *seed, StrictAuth: *strict,
+		Throttle: throttleOpts, CORSOrigins: origins,
 	})
 	srv.Seed(*units)
 
@@ -136,6 +179,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	baseURL := "http://" + ln.Addr().String() + "/v1.0"
 	fmt.Fprintln(stdout, baseURL)
 	fmt.Fprintf(stdout, "serving %d protection units (seed %d); control API at http://%s/_emulator/\n", *units, *seed, ln.Addr())
+	if throttleOpts != nil {
+		fmt.Fprintf(stdout, "throttling per second: app %s, tenant %s, app+tenant %s\n", throttle.App, throttle.Tenant, throttle.AppTenant)
+	}
 	fmt.Fprintf(stdout, "try: curl -H 'Authorization: Bearer x' -H 'Prefer: include-unknown-enum-members' %s/solutions/backupRestore/protectionUnits\n", baseURL)
 
 	errc := make(chan error, 1)

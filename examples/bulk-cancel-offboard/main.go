@@ -181,6 +181,7 @@ func emulator(out io.Writer, n int, faults float64) (*backuprestore.Client, []st
 	}
 	c, err := backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{
 		HTTPClient: &http.Client{Transport: srv.Transport()},
+		BaseURL:    fake.DefaultBaseURL, // in-process: errors name the emulator
 		Retry:      backuprestore.RetryOptions{BaseDelay: 50 * time.Millisecond},
 	})
 	if err != nil {

@@ -87,6 +87,7 @@ func emulator(ctx context.Context, out io.Writer, n int) error {
 	seeded := srv.Seed(n)
 	c, err := backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{
 		HTTPClient: &http.Client{Transport: srv.Transport()}, // in-process: no socket, no network
+		BaseURL:    fake.DefaultBaseURL,                      // in-process: errors name the emulator
 	})
 	if err != nil {
 		return err

@@ -114,5 +114,6 @@ func newClient(sign *signin.Flags, units int, out io.Writer) (*backuprestore.Cli
 	fmt.Fprintf(out, "Listing the embedded emulator (%d seeded units)\n\n", units)
 	return backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{
 		HTTPClient: &http.Client{Transport: srv.Transport()},
+		BaseURL:    fake.DefaultBaseURL, // in-process: errors name the emulator
 	})
 }

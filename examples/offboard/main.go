@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		srv.Seed(30)
 		c, err = backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{
 			HTTPClient: &http.Client{Transport: srv.Transport()},
+			BaseURL:    fake.DefaultBaseURL, // in-process: errors name the emulator
 		})
 		if err == nil {
 			*id, err = firstRemovedUnit(ctx, c)
