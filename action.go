@@ -119,8 +119,7 @@ func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*m
 				return finish(nil, wrapErr(op, ErrOutcomeUnknown, context.Cause(ctx), err))
 			}
 		}
-		got, info, readErr := b.item.readBack(inner)
-		attempts += info.attempts
+		got, info, readErr := b.item.readBackPatiently(inner, &attempts)
 		if info.meta.StatusCode != 0 {
 			meta = info.meta
 		}
@@ -174,6 +173,30 @@ func (b *ProtectionUnitItemRequestBuilder) readBack(ctx context.Context) (*model
 	info := readInfo{meta: k.meta, attempts: k.log.Len()}
 	info.date, info.recv = serviceClock(k.log)
 	return unit, info, err
+}
+
+// readBackPatiently reads the unit back up to RetryOptions.MaxRetries+1
+// times (each read with the pipeline's own retries), with backoff between
+// reads, until one answers: an outcome in doubt is worth more patience than
+// a plain read. It stops at the service's answer (a unit, a 404, another
+// error status) or when ctx ends. attempts is incremented by every HTTP
+// request sent.
+func (b *ProtectionUnitItemRequestBuilder) readBackPatiently(ctx context.Context, attempts *int) (*models.ProtectionUnit, readInfo, error) {
+	for read := 1; ; read++ {
+		got, info, err := b.readBack(ctx)
+		*attempts += info.attempts
+		if err == nil || read > b.c.retry.MaxRetries || ctx.Err() != nil {
+			return got, info, err
+		}
+		if _, answered := asError(err); answered {
+			if _, cut := errors.AsType[*cutRead](err); !cut {
+				return got, info, err
+			}
+		}
+		if !sleepCtx(ctx, b.c.retry.backoff(read)) {
+			return got, info, err
+		}
+	}
 }
 
 // serviceClock returns the Date header of the last answered attempt and

@@ -16,7 +16,8 @@ type bulkItem struct {
 	idx int // in the results
 	id  string
 	// attempts counts actions written to the wire, tries every action
-	// send (also those refused before the wire), reads the read-backs.
+	// send (also those refused before the wire), reads the read-backs
+	// since the last doubt arose.
 	attempts, tries, reads int
 	// ev is what is known about attempts that may have been acted on.
 	ev attemptEvidence
@@ -286,7 +287,7 @@ func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
 			r.results[it.idx].Attempts = it.attempts
 		}
 		if d.err != nil {
-			r.onBatchFailure(ctx, it, d.job.read, d.err)
+			r.onBatchFailure(ctx, it, d.job.read, d.err, d.sent)
 			continue
 		}
 		resp, ok := d.resp[pos]
@@ -312,7 +313,7 @@ func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
 }
 
 // onBatchFailure handles a $batch request that failed as a whole.
-func (r *bulkRun) onBatchFailure(ctx context.Context, it *bulkItem, read bool, err error) {
+func (r *bulkRun) onBatchFailure(ctx context.Context, it *bulkItem, read bool, err error, sent time.Time) {
 	state, permanent := wireStateOf(err)
 	if !read {
 		it.lastErr = err
@@ -337,6 +338,11 @@ func (r *bulkRun) onBatchFailure(ctx context.Context, it *bulkItem, read bool, e
 		return
 	case middleware.Answered:
 		e, _ := asError(err)
+		if e.unexpected && e.StatusCode >= 200 && e.StatusCode <= 299 {
+			// The $batch was answered 2xx but its body was cut or
+			// unusable: each item may have been acted on.
+			break
+		}
 		switch s := e.StatusCode; {
 		case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable:
 			if read {
@@ -358,6 +364,9 @@ func (r *bulkRun) onBatchFailure(ctx context.Context, it *bulkItem, read bool, e
 		return
 	}
 	// Written, no usable answer.
+	if !read {
+		it.ev.maybeActed(sent)
+	}
 	if ctx.Err() != nil {
 		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id), ErrOutcomeUnknown, context.Cause(ctx), err, answerOrNil(it.answer)))
 		return
@@ -437,6 +446,7 @@ func (r *bulkRun) onReadResponse(it *bulkItem, resp batchResponse, date, recv ti
 		// Not applied by this call: sending the action again cannot apply
 		// it twice. After a 403, though, the 403 stands.
 		it.needsRead = false
+		it.reads = 0 // MaxAttempts bounds the read-backs of one doubt
 		if it.after403 != nil {
 			e := it.after403
 			it.after403 = nil

@@ -54,9 +54,10 @@ type call[T any] struct {
 
 // send runs the call: Options.HTTPClient.Timeout as a deadline, the request
 // through the adapter, and the failure contract (*Error for responses,
-// wrapped causes for everything else). A GET whose 2xx body is cut short,
-// stalls or does not decode is sent again (reads are safe to repeat) within
-// RetryOptions.MaxRetries attempts in all. A context already ended fails
+// wrapped causes for everything else). A GET whose body is cut short or
+// stalls, or whose 2xx body does not decode, is sent again (reads are safe
+// to repeat), as is any request answered with a 4xx (not 408) whose body
+// was cut, within RetryOptions.MaxRetries attempts in all. A context already ended fails
 // with ErrNotSent and the context's cause before anything is sent.
 func (k *call[T]) send(ctx context.Context, ri *abs.RequestInformation) (T, error) {
 	var zero T
@@ -109,8 +110,9 @@ func (k *call[T]) sendResending(ctx context.Context, ri *abs.RequestInformation)
 	}
 }
 
-// cutRead is a GET's 2xx whose body could not be read or decoded: the
-// request is safe to send again.
+// cutRead is a response whose body could not be read (or, for a GET's 2xx,
+// decoded) and whose request is safe to send again: a GET, or a request the
+// service answered with a 4xx that says it did not act.
 type cutRead struct{ e *Error }
 
 func (c *cutRead) Error() string { return c.e.Error() }
@@ -132,10 +134,18 @@ func (k *call[T]) handle(response any, _ abs.ErrorMappings) (any, error) {
 		defer putBuffer(buf)
 	}
 	body, readErr := readBody(resp, k.c.maxBytes, buf)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newResponseError(resp, body, readErr)
-	}
 	get := resp.Request != nil && resp.Request.Method == http.MethodGet
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := newResponseError(resp, body, readErr)
+		// An error whose body was cut loses its code (OperationNotAllowed
+		// or another 403?). Asking again is safe for a read, and for a 4xx
+		// other than 408, which says the service did not act.
+		if readErr != nil && !errors.Is(readErr, ErrResponseTooLarge) &&
+			(get || (resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout)) {
+			return nil, &cutRead{e}
+		}
+		return nil, e
+	}
 	if readErr != nil {
 		e := newUnexpectedResponse(resp, body, readErr)
 		if get && !errors.Is(readErr, ErrResponseTooLarge) {

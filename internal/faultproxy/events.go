@@ -24,6 +24,9 @@ type Event struct {
 	// Path is the raw request target as sent (path and query, still
 	// percent-encoded); "" for a malformed request.
 	Path string
+	// Body is the request body as the client sent it (at most 1 MiB of
+	// it), kept only with Options.RecordBodies.
+	Body []byte
 	// Fault is the kind applied (None when no rule took the request).
 	Fault Kind
 	// Rule is the rule that chose Fault; 0 when none did.

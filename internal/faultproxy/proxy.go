@@ -25,7 +25,13 @@ type Options struct {
 	Stall time.Duration
 	// DialTimeout bounds each dial of the upstream (default 10s).
 	DialTimeout time.Duration
+	// RecordBodies keeps each request's body in its Event (see
+	// Event.Body), so a test can tell which items a $batch carried.
+	RecordBodies bool
 }
+
+// maxRecordedBody is how much of a request body an Event keeps.
+const maxRecordedBody = 1 << 20
 
 // ErrClosed is returned by Up and Down after Close.
 var ErrClosed = errors.New("faultproxy: proxy closed")

@@ -59,6 +59,24 @@ func (s *session) serveRequest() bool {
 		return false
 	}
 	s.ev = Event{Time: time.Now(), Conn: s.id, Method: req.Method, Path: req.RequestURI}
+	if s.p.opts.RecordBodies && req.Body != nil && req.Body != http.NoBody {
+		body, err := io.ReadAll(io.LimitReader(req.Body, maxRecordedBody+1))
+		if err != nil {
+			s.fail("reading the request body", err)
+			s.p.mu.Lock()
+			s.p.events.add(s.ev)
+			s.p.mu.Unlock()
+			return false
+		}
+		if len(body) > maxRecordedBody {
+			// Too large to keep: forward it whole, record its start.
+			req.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), req.Body))
+			body = body[:maxRecordedBody]
+		} else {
+			req.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		s.ev.Body = body
+	}
 	s.p.mu.Lock()
 	d := s.p.decideLocked(req)
 	s.ev.Fault, s.ev.Rule = d.kind, d.rule
