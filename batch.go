@@ -44,9 +44,6 @@ type batchResult map[int]batchResponse
 // (the pipeline's resends included). The Response is the metadata of the
 // $batch response.
 func (c *Client) sendBatch(ctx context.Context, reqs []batchRequest, delegatedOnly string, attempts *middleware.AttemptLog) (batchResult, Response, error) {
-	if c.initErr != nil {
-		return nil, Response{}, c.initErr
-	}
 	base, err := c.baseURL()
 	if err != nil {
 		return nil, Response{}, err

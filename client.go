@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +20,9 @@ import (
 )
 
 // Options configures a Client. The zero value of every field means its
-// documented default; a nil *Options means all defaults. NewClient copies
+// documented default; a nil *Options means all defaults. A value out of
+// its documented range makes NewClient fail with ErrInvalidOptions; it is
+// never silently replaced (one rule for every option of this package). NewClient copies
 // the options: changing them afterwards has no effect.
 type Options struct {
 	// BaseURL is the Graph root including the version, default
@@ -43,7 +46,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Retry configures retries of throttled and unavailable responses.
 	Retry RetryOptions
-	// MaxResponseBytes caps every response body, default 16 MiB. A larger
+	// MaxResponseBytes caps every response body, default 16 MiB (not
+	// negative). A larger
 	// body fails the call with an error matching ErrResponseTooLarge, without
 	// reading the excess.
 	MaxResponseBytes int64
@@ -61,19 +65,20 @@ type Options struct {
 // that does not verify is never retried. How an action whose answer was
 // lost is settled is described on its Post method.
 type RetryOptions struct {
-	// MaxRetries is the number of retries after the first attempt, default
-	// 3. A negative value disables retries.
+	// MaxRetries is the number of retries after the first attempt, 0 to
+	// 100, default 3; NoRetries turns them off.
 	MaxRetries int
 	// MaxRetryDelay is the longest single wait the client honours, default
-	// 60 s. When Retry-After asks for longer, the client does not sleep: it
+	// 60 s (not negative). When Retry-After asks for longer, the client does not sleep: it
 	// returns the *Error, whose RetryAfter says how long to wait.
 	MaxRetryDelay time.Duration
 	// BaseDelay is the first backoff delay when the response carries no
-	// Retry-After, default 500 ms; it doubles per retry, with jitter.
+	// Retry-After, default 500 ms (not negative); it doubles per retry,
+	// with jitter.
 	BaseDelay time.Duration
 	// StallTimeout abandons an HTTP attempt when neither its response
 	// headers nor any byte of its body arrive for this long, default 30 s;
-	// negative turns it off. A stalled GET is sent again; a stalled action
+	// NoStallTimeout turns it off. A stalled GET is sent again; a stalled action
 	// is settled by reading the unit back. It guards calls whose context
 	// has no deadline against a connection that hangs.
 	StallTimeout time.Duration
@@ -116,8 +121,6 @@ type Client struct {
 	base *url.URL
 	// retry is the resolved retry policy, also used by the bulk scheduler.
 	retry RetryOptions
-	// initErr is reported by every call of a client built from a nil adapter.
-	initErr error
 }
 
 // NewClient returns a client that authenticates with cred (any
@@ -156,8 +159,14 @@ func NewClient(cred azcore.TokenCredential, opts *Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.MaxResponseBytes < 0 {
+		return nil, wrapErr("Options.MaxResponseBytes is negative", ErrInvalidOptions)
+	}
+	if err := o.Retry.check(); err != nil {
+		return nil, err
+	}
 	maxBytes := o.MaxResponseBytes
-	if maxBytes <= 0 {
+	if maxBytes == 0 {
 		maxBytes = DefaultMaxResponseBytes
 	}
 	retry := resolveRetry(o.Retry)
@@ -204,6 +213,30 @@ func newHTTPClient(o Options, retry RetryOptions, base *url.URL, maxBytes int64)
 	}, timeout
 }
 
+// NoRetries, as RetryOptions.MaxRetries, turns retries off.
+const NoRetries = -1
+
+// NoStallTimeout, as RetryOptions.StallTimeout, turns the stall watchdog off.
+const NoStallTimeout time.Duration = -1
+
+// maxRetriesLimit is the largest RetryOptions.MaxRetries accepted.
+const maxRetriesLimit = 100
+
+// check rejects values out of range (see ErrInvalidOptions).
+func (r RetryOptions) check() error {
+	switch {
+	case r.MaxRetries != NoRetries && (r.MaxRetries < 0 || r.MaxRetries > maxRetriesLimit):
+		return wrapErr("RetryOptions.MaxRetries is "+strconv.Itoa(r.MaxRetries)+", want 0 to 100 or NoRetries", ErrInvalidOptions)
+	case r.MaxRetryDelay < 0:
+		return wrapErr("RetryOptions.MaxRetryDelay is negative", ErrInvalidOptions)
+	case r.BaseDelay < 0:
+		return wrapErr("RetryOptions.BaseDelay is negative", ErrInvalidOptions)
+	case r.StallTimeout < 0 && r.StallTimeout != NoStallTimeout:
+		return wrapErr("RetryOptions.StallTimeout is negative; use NoStallTimeout to turn it off", ErrInvalidOptions)
+	}
+	return nil
+}
+
 // resolveRetry fills in the documented defaults.
 func resolveRetry(r RetryOptions) RetryOptions {
 	switch {
@@ -231,15 +264,18 @@ func resolveRetry(r RetryOptions) RetryOptions {
 // adapter, for example msgraph-sdk-go's GraphRequestAdapter, so its
 // authentication, middleware and base URL are used as they are. Behaviour
 // that lives in this package's own pipeline (the retry policy, the
-// origin/token/delegated-token guard, the response-size middleware) is then
-// the adapter's business; decoding, errors and ID checks are unchanged. With
-// a nil adapter every call fails.
-func NewClientWithAdapter(adapter abs.RequestAdapter) *Client {
-	c := &Client{adapter: adapter, maxBytes: DefaultMaxResponseBytes, retry: resolveRetry(RetryOptions{})}
-	if adapter == nil {
-		c.initErr = errors.New("backuprestore: NewClientWithAdapter: adapter is nil")
+// origin/token/delegated-token guard, the response-size middleware, the
+// wire tracker that tells "not sent" from "maybe applied") is then the
+// adapter's business: a transport failure without a known cause counts as
+// maybe applied, so actions are read back rather than resent. Decoding,
+// errors, ID checks and reconciliation are unchanged.
+//
+// It fails when adapter is nil (a typed nil included).
+func NewClientWithAdapter(adapter abs.RequestAdapter) (*Client, error) {
+	if isNil(adapter) {
+		return nil, errors.New("backuprestore: NewClientWithAdapter: adapter is nil")
 	}
-	return c
+	return &Client{adapter: adapter, maxBytes: DefaultMaxResponseBytes, retry: resolveRetry(RetryOptions{})}, nil
 }
 
 // Adapter returns the Kiota RequestAdapter the client sends requests
@@ -249,9 +285,6 @@ func (c *Client) Adapter() abs.RequestAdapter { return c.adapter }
 
 // baseURL returns the Graph root the client sends to.
 func (c *Client) baseURL() (*url.URL, error) {
-	if c.initErr != nil {
-		return nil, c.initErr
-	}
 	if c.base != nil {
 		return c.base, nil
 	}

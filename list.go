@@ -2,7 +2,6 @@ package backuprestore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"net/url"
@@ -29,6 +28,9 @@ const (
 // the parameter-name decoding middleware puts the '$' back on the wire.
 const listQuery = "{?%24count,%24filter,%24orderby,%24select,%24top}"
 
+// maxTop is the largest $top Graph accepts.
+const maxTop = 999
+
 // ListOptions are the OData query options of a list call. The zero value
 // lists everything with the service's page size.
 type ListOptions struct {
@@ -36,9 +38,10 @@ type ListOptions struct {
 	Filter string
 	// Select lists the properties to return ($select).
 	Select []string
-	// Top asks for at most this many units per page ($top); 0 leaves it to
-	// the service.
-	Top int32
+	// Top asks for at most this many units per page ($top), 1 to 999
+	// (Graph's largest page); 0 leaves it to the service. Other values fail
+	// with ErrInvalidOptions before anything is sent.
+	Top int
 	// Count asks for @odata.count on the first page ($count=true).
 	Count bool
 	// OrderBy lists sort clauses ($orderby), e.g. "status desc".
@@ -217,11 +220,8 @@ func (b *ProtectionUnitsRequestBuilder) fillCastType(page *models.ProtectionUnit
 }
 
 func (b *ProtectionUnitsRequestBuilder) firstPageRequest(o *ListOptions) (*abs.RequestInformation, *url.URL, error) {
-	if b.c.initErr != nil {
-		return nil, nil, b.c.initErr
-	}
-	if o.Top < 0 {
-		return nil, nil, errors.New("backuprestore: ListOptions.Top must not be negative")
+	if err := checkRange("ListOptions.Top", o.Top, 1, maxTop); err != nil {
+		return nil, nil, err
 	}
 	base, err := b.c.baseURL()
 	if err != nil {
@@ -247,7 +247,7 @@ func (b *ProtectionUnitsRequestBuilder) firstPageRequest(o *ListOptions) (*abs.R
 		add("select", strings.Join(o.Select, ","))
 	}
 	if o.Top > 0 {
-		add("top", strconv.Itoa(int(o.Top)))
+		add("top", strconv.Itoa(o.Top))
 	}
 	u := *base
 	u.Path = base.Path + b.path()
@@ -263,9 +263,6 @@ func (b *ProtectionUnitsRequestBuilder) firstPageRequest(o *ListOptions) (*abs.R
 // check ignores the port, so this is checked here, before any token is
 // fetched.
 func (b *ProtectionUnitsRequestBuilder) nextLinkRequest(o *ListOptions, link string) (*abs.RequestInformation, error) {
-	if b.c.initErr != nil {
-		return nil, b.c.initErr
-	}
 	base, err := b.c.baseURL()
 	if err != nil {
 		return nil, err

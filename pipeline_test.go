@@ -258,7 +258,8 @@ func TestNewClientWithAdapter(t *testing.T) {
 
 	for name, a := range map[string]abs.RequestAdapter{"kiota adapter": adapter, "adapter ignoring response handlers": noHandlerAdapter{adapter}} {
 		t.Run(name, func(t *testing.T) {
-			c := NewClientWithAdapter(a)
+			c, err := NewClientWithAdapter(a)
+			require.NoError(t, err)
 			status = 200
 			u, err := c.ProtectionUnits().ByID(seedID).CancelOffboard().Post(t.Context(), nil)
 			require.NoError(t, err)
@@ -293,8 +294,11 @@ func TestNewClientWithAdapter(t *testing.T) {
 		})
 	}
 
-	c := NewClientWithAdapter(nil)
-	_, err = c.ProtectionUnits().ByID("x").Get(t.Context(), nil)
+	c, err := NewClientWithAdapter(nil)
+	require.Nil(t, c)
+	require.ErrorContains(t, err, "adapter is nil")
+	var typedNil *khttp.NetHttpRequestAdapter
+	_, err = NewClientWithAdapter(typedNil)
 	require.ErrorContains(t, err, "adapter is nil")
 }
 

@@ -90,9 +90,6 @@ func (b *ProtectionUnitItemRequestBuilder) ToGetRequestInformation(ctx context.C
 // request builds the RequestInformation from template and the URL the
 // template expands to (computed directly, see withURI).
 func (b *ProtectionUnitItemRequestBuilder) request(_ context.Context, method abs.HttpMethod, template, suffix string, cfg *RequestConfiguration) (*abs.RequestInformation, *url.URL, error) {
-	if b.c.initErr != nil {
-		return nil, nil, b.c.initErr
-	}
 	if err := validateID(b.id); err != nil {
 		return nil, nil, err
 	}
