@@ -24,11 +24,12 @@ import (
 //
 // A Limiter is safe for concurrent use; share one per client so that all
 // its bulk calls draw on one budget. Waiters are served in arrival order,
-// so none starves. The zero Limiter is not usable: call New.
+// so none starves. The zero Limiter is ready to use, with default Options.
 type Limiter struct {
-	opts Options // normalized
+	mu    sync.Mutex
+	ready bool    // opts normalized and state set up (see ensure)
+	opts  Options // normalized
 
-	mu        sync.Mutex
 	rate      float64   // fill rate, items/s
 	tokens    float64   // in [0, capacity]; +Inf until the first refill
 	refilled  time.Time // time tokens were last brought up to date
@@ -78,13 +79,23 @@ type waiter struct {
 // New returns a Limiter configured by opts (see Options for defaults and
 // clamping). It never fails.
 func New(opts Options) *Limiter {
-	o := opts.normalized()
-	return &Limiter{
-		opts:      o,
-		rate:      o.InitialRate,
-		tokens:    math.Inf(1), // a fresh bucket is full, whatever the first request's size
-		slowStart: true,
+	l := &Limiter{opts: opts}
+	l.ensure()
+	return l
+}
+
+// ensure sets a Limiter up from its options on first use, so the zero
+// Limiter is one with default Options. l.mu is held (or l is not shared
+// yet).
+func (l *Limiter) ensure() {
+	if l.ready {
+		return
 	}
+	l.ready = true
+	l.opts = l.opts.normalized()
+	l.rate = l.opts.InitialRate
+	l.tokens = math.Inf(1) // a fresh bucket is full, whatever the first request's size
+	l.slowStart = true
 }
 
 // Wait blocks until n items may be sent and takes n tokens for them. Waits
@@ -109,6 +120,7 @@ func (l *Limiter) Wait(ctx context.Context, n int) error {
 		}
 	}()
 	l.mu.Lock()
+	l.ensure()
 	l.queue = append(l.queue, w)
 	for {
 		if ctx.Err() != nil {
@@ -208,16 +220,27 @@ func (l *Limiter) wakeHead() {
 // admitted); n ≤ 0 is ignored. In slow start the rate grows by
 // n·ln2/max(SlowStart, 2 round trips); otherwise it follows the CUBIC
 // curve from the last congestion event. Either way it never grows past
-// twice the measured send rate, nor past MaxRate, and never shrinks.
+// twice the measured send rate, nor past MaxRate, and never shrinks; and
+// only items that took tokens from Wait and have not been reported yet
+// count (n is capped to them).
 func (l *Limiter) OnSuccess(n int) {
 	if n <= 0 {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.ensure()
 	now := time.Now()
 	l.refill(now)
+	// Only items that took tokens count towards growth: successes reported
+	// for more than was sent are no evidence of anything.
+	if inflight := l.admitted - l.succeeded - l.throttled; int64(n) > inflight {
+		n = int(max(inflight, 0))
+	}
 	l.succeeded += int64(n)
+	if n == 0 {
+		return
+	}
 	var target float64
 	switch {
 	case l.slowStart:
@@ -266,6 +289,7 @@ func (l *Limiter) OnSuccess(n int) {
 func (l *Limiter) OnThrottled(throttled int, retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.ensure()
 	now := time.Now()
 	l.refill(now)
 	l.throttleResponses++
@@ -326,6 +350,7 @@ func (l *Limiter) ObserveLatency(d time.Duration) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.ensure()
 	// TCP's smoothing (RFC 6298).
 	if l.srtt == 0 {
 		l.srtt, l.rttvar = d, d/2
@@ -347,6 +372,7 @@ func (l *Limiter) ObserveLatency(d time.Duration) {
 func (l *Limiter) Concurrency(batchSize, maxConcurrency int) int {
 	batchSize = max(batchSize, 1)
 	l.mu.Lock()
+	l.ensure()
 	rate, rtt := l.rate, l.srtt
 	l.mu.Unlock()
 	if rtt <= 0 {
@@ -367,20 +393,21 @@ func (l *Limiter) Concurrency(batchSize, maxConcurrency int) int {
 func (l *Limiter) Rate() float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.ensure()
 	return l.rate
 }
 
 // Snapshot is the Limiter's state at one instant, for tests, benchmarks
 // and diagnostics.
 type Snapshot struct {
-	Rate         float64 // fill rate, items/s
-	MeasuredRate float64 // measured send rate, items/s (0 until measurable)
-	WMax         float64 // rate at the last congestion event (0 before any)
-	K            time.Duration
-	SlowStart    bool      // probing exponentially: no congestion event yet, or the budget grew
-	LastThrottle time.Time // last OnThrottled; zero if none
-	PauseEnd     time.Time // no tokens issued before this
-	Tokens       float64   // tokens in the bucket now
+	Rate         float64       // fill rate, items/s
+	MeasuredRate float64       // measured send rate, items/s (0 until measurable)
+	WMax         float64       // rate at the last congestion event (0 before any)
+	K            time.Duration // curve time from the end of the last pause back to W_max
+	SlowStart    bool          // probing exponentially: no congestion event yet, or the budget grew
+	LastThrottle time.Time     // last OnThrottled; zero if none
+	PauseEnd     time.Time     // no tokens issued before this
+	Tokens       float64       // tokens in the bucket now
 	Latency      time.Duration
 	Waiting      int // blocked Wait calls
 
@@ -396,6 +423,7 @@ type Snapshot struct {
 func (l *Limiter) Snapshot() Snapshot {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.ensure()
 	now := time.Now()
 	s := Snapshot{
 		Rate:              l.rate,
