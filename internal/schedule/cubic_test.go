@@ -313,3 +313,39 @@ func TestCubicK(t *testing.T) {
 		}
 	}
 }
+
+// TestCubicStretchedForSlowRoundTrips: with a slow round trip the curve
+// takes at least 20 round trips back to W_max, still starting at Beta ×
+// W_max.
+func TestCubicStretchedForSlowRoundTrips(t *testing.T) {
+	tests := []struct {
+		rtt   time.Duration
+		wantK float64 // seconds
+	}{
+		{0, math.Cbrt(0.3 / DefaultC)},
+		{20 * time.Millisecond, math.Cbrt(0.3 / DefaultC)},
+		{300 * time.Millisecond, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rtt.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				l := New(Options{InitialRate: 100, Burst: time.Millisecond})
+				if tt.rtt > 0 {
+					l.ObserveLatency(tt.rtt)
+				}
+				l.OnThrottled(1, time.Millisecond)
+				s := l.Snapshot()
+				if !within(s.K.Seconds(), tt.wantK, 1e-6) || !within(s.Rate, 70, 1e-9) {
+					t.Fatalf("K %v, rate %v; want %.3fs, 70", s.K, s.Rate, tt.wantK)
+				}
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				saturate(ctx, l, 1, true)
+				time.Sleep(time.Millisecond + time.Duration(tt.wantK*float64(time.Second)))
+				if got := l.Rate(); !within(got, 100, 0.01) {
+					t.Errorf("rate at K: %v, want W_max 100", got)
+				}
+			})
+		})
+	}
+}

@@ -28,6 +28,17 @@
 //   - Growth never takes the rate past twice the measured send rate, so an
 //     idle or under-used limiter does not inflate a rate nobody has tried.
 //
+// Where it departs from botocore's ClientRateLimiter, and why (each was
+// measured in simulation_test.go): botocore sends unpaced until the first
+// throttle, this starts at Options.InitialRate and slow-starts; its C is
+// absolute (requests/s per s³), this one relative, because budgets here
+// span 50 to several thousand items/s; the measured rate for W_max is taken
+// over one second since the last pause, not a 0.5 s bucket, so a burst the
+// service's bucket absorbed is not taken for its rate; responses already in
+// flight at a decrease do not decrease again; and RFC 8312's fast
+// convergence is left out (it yields to other flows; against one budget it
+// only kept W_max under the limit).
+//
 // Concurrency turns the rate into a number of requests to keep in flight
 // (Little's law over the observed round-trip time). A Limiter is shared by
 // every bulk call of one client, so concurrent calls split one budget.

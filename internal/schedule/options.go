@@ -8,7 +8,7 @@ import (
 // Defaults for Options. They are tuned against a Graph-like app+tenant
 // token bucket of 50 to 1,000 items/s with 20 ms per request (see
 // simulation_test.go): ≥ 90% of the limit with ≤ 5% of item attempts
-// throttled, and ≥ 4,000 items/s within about 1.5 s when nothing throttles.
+// throttled, and ≥ 4,000 items/s after about 1.1 s when nothing throttles.
 const (
 	// DefaultInitialRate is 50 items/s (2.5 batches of 20 a second): at or
 	// below the lowest app+tenant budget the SDK is tuned for, so a client
@@ -23,10 +23,11 @@ const (
 	// DefaultC is the relative CUBIC scale (1/s³). With Beta 0.7 it gives
 	// K = ∛(0.3/C) ≈ 2.2 s from the decreased rate back to W_max, 1.5 s
 	// more to probe 10% past it and 2.5 s to 50% past it (where the
-	// Limiter probes exponentially again): a congestion event every 3 to 5
-	// s against a steady budget, whatever its size, and a budget that grew
-	// fivefold found within about 5 s. Smaller values throttle less often
-	// but find new capacity slower (0.011: K ≈ 3 s, about 7 s).
+	// Limiter probes exponentially again): in simulation a congestion event
+	// every 2.5 to 3 s against a steady budget, whatever its size, and a
+	// budget that grew fivefold found within 5.5 s. Smaller values throttle
+	// less often but find new capacity slower (0.011: K ≈ 3 s, up to 7.4 s
+	// to find it).
 	DefaultC = 0.03
 	// DefaultBurst is the unused fill time the bucket keeps as tokens:
 	// enough for a late worker to catch up, too little to dump a burst on
