@@ -18,8 +18,17 @@ type BulkOptions struct {
 	// (Graph's limit), default 20.
 	BatchSize int
 	// MaxConcurrency caps the $batch requests in flight, 1 to 64, default
-	// 4. The scheduler starts with one and opens up to the cap once the
-	// first answer has come back.
+	// 16.
+	//
+	// The scheduler adapts to the service (the AWS SDKs' "adaptive" mode):
+	// every item takes a token from a client-side token bucket, shared by
+	// all bulk calls and runs of one Client, whose rate starts at a safe
+	// 50 items/s and doubles while nothing is throttled; a 429 cuts it to
+	// 0.7 × the rate really sent and pauses sending until the Retry-After
+	// has passed, after which it climbs back along a CUBIC curve (concave
+	// to the old rate, then probing beyond). The batches kept in flight
+	// follow from that rate and the observed round trip (Little's law),
+	// starting with one until the first answer, never more than this cap.
 	MaxConcurrency int
 	// MaxAttempts is the most times one unit's action is tried (sent, or
 	// tried and refused before it was written), and separately the most
@@ -36,7 +45,7 @@ type BulkOptions struct {
 
 // The limits of BulkOptions.
 const (
-	defaultBulkConcurrency = 4
+	defaultBulkConcurrency = 16
 	maxBulkConcurrency     = 64
 	defaultBulkAttempts    = 8
 	maxBulkAttempts        = 100

@@ -111,12 +111,13 @@ func (b *ProtectionUnitsRequestBuilder) runBulk(ctx context.Context, ids []strin
 
 // concurrency is how many batches may be in flight: one until the first
 // answer (so a failing credential or an unknown host costs one request),
-// then MaxConcurrency.
+// then what the client's limiter asks for at its rate and the observed
+// round trip, capped by MaxConcurrency.
 func (r *bulkRun) concurrency() int {
 	if !r.answered {
 		return 1
 	}
-	return r.opts.MaxConcurrency
+	return r.c.limiter.Concurrency(r.opts.BatchSize, r.opts.MaxConcurrency)
 }
 
 func (r *bulkRun) loop(ctx context.Context) {
@@ -260,9 +261,49 @@ func (r *bulkRun) run(ctx context.Context, job bulkJob) bulkJobDone {
 		}
 	}
 	log := &middleware.AttemptLog{}
+	// Every item counts against Graph's limits on its own: take a token
+	// for each. A context that ends meanwhile sends nothing.
+	if err := r.c.limiter.Wait(ctx, len(reqs)); err != nil {
+		return bulkJobDone{job: job, err: wrapErr("$batch", ErrNotSent, err), log: log}
+	}
 	sent := time.Now()
 	resp, meta, err := r.c.sendBatch(withoutCapture(ctx), reqs, delegated, log)
+	r.pace(len(reqs), resp, err, log)
 	return bulkJobDone{job: job, resp: resp, err: err, log: log, meta: meta, sent: sent}
+}
+
+// pace tells the client's limiter what a $batch of n items met: its round
+// trip, every 429 the pipeline waited out, and how many items the service
+// admitted or throttled. It runs on the worker goroutine (the limiter is
+// safe for concurrent use).
+func (r *bulkRun) pace(n int, resp batchResult, err error, log *middleware.AttemptLog) {
+	l := r.c.limiter
+	all := log.Attempts()
+	for i, a := range all {
+		if a.State != middleware.Answered {
+			continue
+		}
+		if i == len(all)-1 {
+			l.ObserveLatency(a.End.Sub(a.Start))
+		}
+		if a.Status == http.StatusTooManyRequests {
+			l.OnThrottled(n, retryAfterOf(a.Header))
+		}
+	}
+	if err != nil {
+		return
+	}
+	throttled, longest := 0, time.Duration(0)
+	for _, item := range resp {
+		if item.status == http.StatusTooManyRequests {
+			throttled++
+			longest = max(longest, retryAfterOf(item.header))
+		}
+	}
+	l.OnSuccess(len(resp) - throttled)
+	if throttled > 0 {
+		l.OnThrottled(throttled, longest)
+	}
 }
 
 // process applies a finished batch to the items' states.

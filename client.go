@@ -17,6 +17,7 @@ import (
 	jsonserialization "github.com/microsoft/kiota-serialization-json-go"
 
 	"github.com/m365kit/backuprestore/internal/middleware"
+	"github.com/m365kit/backuprestore/internal/schedule"
 )
 
 // Options configures a Client. The zero value of every field means its
@@ -121,6 +122,10 @@ type Client struct {
 	base *url.URL
 	// retry is the resolved retry policy, also used by the bulk scheduler.
 	retry RetryOptions
+	// limiter paces every bulk call of this client (and every stage of its
+	// runs) to what the service admits; one per client, so concurrent bulk
+	// calls share one budget.
+	limiter *schedule.Limiter
 }
 
 // NewClient returns a client that authenticates with cred (any
@@ -177,7 +182,7 @@ func NewClient(cred azcore.TokenCredential, opts *Options) (*Client, error) {
 		return nil, fmt.Errorf("backuprestore: creating the Kiota adapter: %w", err)
 	}
 	adapter.SetBaseUrl(base.String())
-	return &Client{adapter: adapter, maxBytes: maxBytes, timeout: timeout, base: base, retry: retry}, nil
+	return &Client{adapter: adapter, maxBytes: maxBytes, timeout: timeout, base: base, retry: retry, limiter: schedule.New(schedule.Options{})}, nil
 }
 
 // newHTTPClient builds the http.Client the adapter uses: the caller's
@@ -275,7 +280,7 @@ func NewClientWithAdapter(adapter abs.RequestAdapter) (*Client, error) {
 	if isNil(adapter) {
 		return nil, errors.New("backuprestore: NewClientWithAdapter: adapter is nil")
 	}
-	return &Client{adapter: adapter, maxBytes: DefaultMaxResponseBytes, retry: resolveRetry(RetryOptions{})}, nil
+	return &Client{adapter: adapter, maxBytes: DefaultMaxResponseBytes, retry: resolveRetry(RetryOptions{}), limiter: schedule.New(schedule.Options{})}, nil
 }
 
 // Adapter returns the Kiota RequestAdapter the client sends requests
