@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // The emulator's own control API lives under /_emulator/ (outside /v1.0,
@@ -121,13 +123,11 @@ func (s *Server) admin(r *http.Request, body []byte, ids requestIDs) *response {
 		if err := json.Unmarshal(body, &a); err != nil {
 			return fail(http.StatusBadRequest, "body: "+err.Error())
 		}
-		u := Unit{Kind: Kind(a.Kind), ID: a.ID, PolicyID: a.PolicyID, Status: a.Status, ProtectionSources: a.ProtectionSources,
+		u := Unit{Kind: parseUnitKind(a.Kind), ID: a.ID, PolicyID: a.PolicyID, Status: models.ProtectionUnitStatus(a.Status), ProtectionSources: a.ProtectionSources,
 			SiteID: a.SiteID, SiteName: a.SiteName, SiteWebURL: a.SiteWebURL, DirectoryObjectID: a.DirectoryObjectID,
 			DisplayName: a.DisplayName, Email: a.Email}
-		for _, k := range []Kind{KindSite, KindDrive, KindMailbox} {
-			if a.ODataType == k.ODataType() {
-				u.Kind = k
-			}
+		if k := parseUnitKind(a.ODataType); k != models.KindUnknown {
+			u.Kind = k
 		}
 		if a.OffboardRequestedDateTime != "" {
 			t, err := time.Parse(time.RFC3339Nano, a.OffboardRequestedDateTime)
@@ -154,7 +154,7 @@ func (s *Server) admin(r *http.Request, body []byte, ids requestIDs) *response {
 		all := s.AllTransitions()
 		out := make([]tr, len(all))
 		for i, t := range all {
-			out[i] = tr{t.UnitID, t.From, t.To, t.At.Format(time.RFC3339Nano), string(t.Cause), t.RequestID, t.InBatch}
+			out[i] = tr{t.UnitID, string(t.From), string(t.To), t.At.Format(time.RFC3339Nano), string(t.Cause), t.RequestID, t.InBatch}
 		}
 		return ok(map[string]any{"value": out})
 	case "GET /requests":

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // MaxBatchRequests is the most requests one $batch may hold.
@@ -47,7 +49,7 @@ func (s *Server) batch(c *call) *response {
 		return c.fail(&graphError{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge",
 			message: "The $batch payload exceeds the limit of 4 MB."})
 	}
-	if _, g := parseQuery(c.rawQuery, queryNone, ""); g != nil {
+	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
 		return c.fail(g)
 	}
 	var in struct {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // Example shows the emulator serving a plain net/http client in-process:
@@ -14,9 +15,9 @@ import (
 // that is not offboarding.
 func Example() {
 	srv := fake.NewServer(nil)
-	_ = srv.AddUnit(fake.Unit{Kind: fake.KindSite, ID: "89014d8c", Status: fake.StatusOffboardRequested,
+	_ = srv.AddUnit(fake.Unit{Kind: models.KindSite, ID: "89014d8c", Status: models.StatusOffboardRequested,
 		SiteID: "contoso.sharepoint.com,da60e844-ba1d-49bc-b4d4-d5e36bae9019,712a596e-6e25-44fb-8a4b-7e4b2c5e4c1d"})
-	_ = srv.AddUnit(fake.Unit{Kind: fake.KindSite, ID: "2b014d8c", Status: fake.StatusProtected, PolicyID: "9fec8e78"})
+	_ = srv.AddUnit(fake.Unit{Kind: models.KindSite, ID: "2b014d8c", Status: models.StatusProtected, PolicyID: "9fec8e78"})
 	client := srv.Client()
 	token := fake.NewDelegatedCredential().Token()
 
@@ -66,7 +67,7 @@ func Example() {
 // must reconcile by reading the unit back.
 func ExampleServer_AddFault() {
 	srv := fake.NewServer(nil)
-	_ = srv.AddUnit(fake.Unit{Kind: fake.KindMailbox, ID: "m1", Status: fake.StatusUnprotected})
+	_ = srv.AddUnit(fake.Unit{Kind: models.KindMailbox, ID: "m1", Status: models.StatusUnprotected})
 	srv.AddFault(fake.Fault{Route: fake.RouteOffboard, Kind: fake.FaultStatus, Status: 429, RetryAfter: "2.128", Count: 1})
 	srv.AddFault(fake.Fault{Route: fake.RouteOffboard, Kind: fake.FaultResetAfter, Count: 1})
 	client := srv.Client()

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // maxRequestBody bounds a request body (Graph's $batch limit is 4 MB).
@@ -234,7 +236,7 @@ func (s *Server) get(c *call, t *target) *response {
 	s.mu.Lock()
 	s.fireTimersLocked()
 	e, ok := s.units[t.id]
-	if !ok || (t.kind != "" && e.u.Kind != t.kind) {
+	if !ok || (t.kind != models.KindUnknown && e.u.Kind != t.kind) {
 		s.mu.Unlock()
 		return c.fail(fromAction(notFound(t.id)))
 	}
@@ -245,7 +247,7 @@ func (s *Server) get(c *call, t *target) *response {
 
 // action serves POST …/offboard and …/cancelOffboard.
 func (s *Server) action(c *call, t *target) *response {
-	if _, g := parseQuery(c.rawQuery, queryNone, ""); g != nil {
+	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
 		return c.fail(g)
 	}
 	u, ae := s.applyAction(t.id, t.route, c.p.who, c.ids.request, c.inBatch)

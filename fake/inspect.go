@@ -3,6 +3,8 @@ package fake
 import (
 	"net/http"
 	"time"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // Cause says what made a unit change status.
@@ -25,7 +27,7 @@ type Transition struct {
 	// UnitID is the unit that changed.
 	UnitID string
 	// From and To are the statuses before and after.
-	From, To string
+	From, To models.ProtectionUnitStatus
 	// At is the emulator-clock time of the change (a timer's deadline for
 	// CauseTimer).
 	At time.Time

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // MaxFilterClauses is the most comparisons a $filter may combine with and/or;
@@ -57,7 +59,7 @@ var allowedOptions = map[queryKind]map[string]bool{
 // parseQuery parses a raw query string for a route of kind qk over units of
 // kind k ("" for every kind). Options without a leading "$" are custom
 // options and ignored, as OData does.
-func parseQuery(raw string, qk queryKind, k Kind) (*queryOpts, *graphError) {
+func parseQuery(raw string, qk queryKind, k models.UnitKind) (*queryOpts, *graphError) {
 	q := &queryOpts{present: map[string]bool{}}
 	if raw == "" {
 		return q, nil
@@ -141,11 +143,11 @@ func parseQuery(raw string, qk queryKind, k Kind) (*queryOpts, *graphError) {
 // derived type may be qualified ("microsoft.graph.siteProtectionUnit/siteId")
 // and then applies to units of that kind only. "id" and "@odata.type" are
 // always written.
-func (q *queryOpts) parseSelect(val string, k Kind) *graphError {
+func (q *queryOpts) parseSelect(val string, k models.UnitKind) *graphError {
 	var masks [3]propMask
 	typeName := "microsoft.graph.protectionUnitBase"
-	if k != "" {
-		typeName = "microsoft.graph." + k.typeName()
+	if k != models.KindUnknown {
+		typeName = "microsoft.graph." + unitTypeName(k)
 	}
 	for item := range strings.SplitSeq(val, ",") {
 		item = strings.TrimSpace(item)
@@ -167,7 +169,7 @@ func (q *queryOpts) parseSelect(val string, k Kind) *graphError {
 				return badRequest("Could not find a type named '" + typ + "' in $select.")
 			}
 			if !base {
-				if k != "" && ck != k {
+				if k != models.KindUnknown && ck != k {
 					return badRequest("The type '" + canon + "' is not compatible with '" + typeName + "'.")
 				}
 				on, qualified = ck, true
@@ -184,13 +186,13 @@ func (q *queryOpts) parseSelect(val string, k Kind) *graphError {
 		if p < 0 {
 			tn := typeName
 			if qualified {
-				tn = "microsoft.graph." + on.typeName()
+				tn = "microsoft.graph." + unitTypeName(on)
 			}
 			return badRequest("Could not find a property named '" + name + "' on type '" + tn + "'.")
 		}
 		if qualified {
 			masks[kindIndex(on)] |= 1 << p
-			q.selected = append(q.selected, "microsoft.graph."+on.typeName()+"/"+propNames[p])
+			q.selected = append(q.selected, "microsoft.graph."+unitTypeName(on)+"/"+propNames[p])
 		} else {
 			for i := range masks {
 				masks[i] |= 1 << p
@@ -264,10 +266,10 @@ func (n *filterNode) match(u *Unit, includeUnknown bool) bool {
 	if n.prop == propPolicyID {
 		return u.PolicyID == n.value
 	}
-	if n.value == StatusUnknownFutureValue {
+	if models.ProtectionUnitStatus(n.value) == models.StatusUnknownFutureValue {
 		return !includeUnknown && statusRank(u.Status) > unknownFutureRank
 	}
-	return u.Status == n.value
+	return string(u.Status) == n.value
 }
 
 // filterError is a 400 for a bad $filter.
@@ -502,9 +504,9 @@ func (p *filterParser) term() (*filterNode, *graphError) {
 			return nil, filterError("'" + right.typed + "' is not the type of status (microsoft.graph.protectionUnitStatus).")
 		}
 		canon := ""
-		for _, m := range statusOrder {
-			if strings.EqualFold(m, right.value) {
-				canon = m
+		for _, m := range models.KnownStatuses {
+			if strings.EqualFold(string(m), right.value) {
+				canon = string(m)
 			}
 		}
 		if canon == "" {

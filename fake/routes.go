@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // Route names an operation of the API. Faults target routes; recorded
@@ -67,7 +69,7 @@ const (
 type target struct {
 	route Route
 	// kind restricts the collection or the unit to one derived type.
-	kind Kind
+	kind models.UnitKind
 	// id is the unescaped unit ID (get and actions).
 	id string
 	// count is set for …/$count.
@@ -98,23 +100,23 @@ func (t *target) contextPath() string {
 // parseCast recognises a type-cast segment ("microsoft.graph.X" or the
 // "graph.X" alias) and returns its kind and canonical form. base is set for
 // a cast to protectionUnitBase itself.
-func parseCast(seg string) (k Kind, canonical string, base, ok bool) {
+func parseCast(seg string) (k models.UnitKind, canonical string, base, ok bool) {
 	name, found := cutPrefixFold(seg, "microsoft.graph.")
 	if !found {
 		name, found = cutPrefixFold(seg, "graph.")
 	}
 	if !found {
-		return "", "", false, false
+		return models.KindUnknown, "", false, false
 	}
-	for _, k := range []Kind{KindSite, KindDrive, KindMailbox} {
-		if strings.EqualFold(name, k.typeName()) {
-			return k, "microsoft.graph." + k.typeName(), false, true
+	for _, k := range unitKinds {
+		if strings.EqualFold(name, unitTypeName(k)) {
+			return k, "microsoft.graph." + unitTypeName(k), false, true
 		}
 	}
 	if strings.EqualFold(name, "protectionUnitBase") {
-		return "", "microsoft.graph.protectionUnitBase", true, true
+		return models.KindUnknown, "microsoft.graph.protectionUnitBase", true, true
 	}
-	return "", "", false, false
+	return models.KindUnknown, "", false, false
 }
 
 // cutPrefixFold is strings.CutPrefix, ignoring ASCII case.
@@ -207,11 +209,11 @@ func parseTarget(method, escPath string) target {
 	case strings.EqualFold(segs[2], collUnits):
 		t.coll = collUnits
 	case strings.EqualFold(segs[2], collSite):
-		t.coll, t.kind = collSite, KindSite
+		t.coll, t.kind = collSite, models.KindSite
 	case strings.EqualFold(segs[2], collDrive):
-		t.coll, t.kind = collDrive, KindDrive
+		t.coll, t.kind = collDrive, models.KindDrive
 	case strings.EqualFold(segs[2], collMailbox):
-		t.coll, t.kind = collMailbox, KindMailbox
+		t.coll, t.kind = collMailbox, models.KindMailbox
 	default:
 		t.err = segmentNotFound(segs[2])
 		return t
@@ -284,14 +286,14 @@ func parseTarget(method, escPath string) target {
 
 // castTo narrows t to kind k through a cast segment; it reports false when
 // the cast contradicts a typed collection.
-func (t *target) castTo(k Kind, canonical string, base bool) bool {
+func (t *target) castTo(k models.UnitKind, canonical string, base bool) bool {
 	if base {
 		return true
 	}
-	if t.kind != "" && t.kind != k {
+	if t.kind != models.KindUnknown && t.kind != k {
 		return false
 	}
-	if t.kind == "" {
+	if t.kind == models.KindUnknown {
 		t.cast = canonical
 	}
 	t.kind = k

@@ -6,12 +6,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 func TestRoutes(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s1", fake.StatusProtected, "p1"), drive("d1", fake.StatusProtected, "p2"), mailbox("m1", fake.StatusProtected, "p3"))
+	e.add(site("s1", models.StatusProtected, "p1"), drive("d1", models.StatusProtected, "p2"), mailbox("m1", models.StatusProtected, "p3"))
 	const root = "/solutions/backupRestore"
 	tests := []struct {
 		name, method, path string
@@ -83,7 +83,7 @@ func TestEscapedIDs(t *testing.T) {
 	e := newEnv(t, nil)
 	ids := []string{"a/b?c#d", "with space", "per%cent", "ünïcödé", "dots.and..more", "semi;colon&amp=1", "+plus+", "MjUy…XzM="}
 	for _, id := range ids {
-		e.add(site(id, fake.StatusUnprotected, ""))
+		e.add(site(id, models.StatusUnprotected, ""))
 	}
 	for _, id := range ids {
 		t.Run(id, func(t *testing.T) {
@@ -92,7 +92,7 @@ func TestEscapedIDs(t *testing.T) {
 			require.Equal(t, id, r.json(t)["id"])
 			r = e.do("POST", unitPath(id, "offboard"), prefer())
 			require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-			require.Equal(t, fake.StatusOffboardRequested, r.json(t)["status"])
+			require.Equal(t, string(models.StatusOffboardRequested), r.json(t)["status"])
 			require.Len(t, e.srv.Transitions(id), 1)
 		})
 	}
@@ -108,7 +108,7 @@ func TestEscapedIDs(t *testing.T) {
 
 func TestCountEndpoint(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s1", fake.StatusProtected, "p"), site("s2", fake.StatusUnprotected, ""), drive("d1", fake.StatusProtected, "p"))
+	e.add(site("s1", models.StatusProtected, "p"), site("s2", models.StatusUnprotected, ""), drive("d1", models.StatusProtected, "p"))
 	for path, want := range map[string]string{
 		unitsPath + "/$count": "3",
 		unitsPath + "/$count?$filter=status%20eq%20'protected'":                          "2",

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // seedCategory is a state Seed puts units in; "removed" is unprotected with
@@ -100,22 +102,22 @@ func seedCategories(r *rand.Rand, n int) []seedCategory {
 
 // seedKinds returns the kinds of n units: about 40% sites, 30% drives and
 // 30% mailboxes, each kind at least once when n ≥ 3.
-func seedKinds(r *rand.Rand, n int) []Kind {
-	kinds := make([]Kind, n)
-	seen := map[Kind]bool{}
+func seedKinds(r *rand.Rand, n int) []models.UnitKind {
+	kinds := make([]models.UnitKind, n)
+	seen := map[models.UnitKind]bool{}
 	for i := range kinds {
 		switch x := r.IntN(10); {
 		case x < 4:
-			kinds[i] = KindSite
+			kinds[i] = models.KindSite
 		case x < 7:
-			kinds[i] = KindDrive
+			kinds[i] = models.KindDrive
 		default:
-			kinds[i] = KindMailbox
+			kinds[i] = models.KindMailbox
 		}
 		seen[kinds[i]] = true
 	}
 	if n >= 3 && len(seen) < 3 {
-		kinds[0], kinds[1], kinds[2] = KindSite, KindDrive, KindMailbox
+		kinds[0], kinds[1], kinds[2] = models.KindSite, models.KindDrive, models.KindMailbox
 	}
 	return kinds
 }
@@ -148,7 +150,7 @@ var (
 )
 
 // seedPolicy returns one of three policy IDs per kind, derived from the seed.
-func seedPolicy(r *rand.Rand, seed uint64, k Kind) string {
+func seedPolicy(r *rand.Rand, seed uint64, k models.UnitKind) string {
 	pr := rand.New(rand.NewPCG(seed, uint64(kindIndex(k))+0x9011c7))
 	ids := [3]string{seededGUID(pr), seededGUID(pr), seededGUID(pr)}
 	return ids[r.IntN(3)]
@@ -163,12 +165,12 @@ func jitter(r *rand.Rand, lo, hi time.Duration) time.Duration {
 }
 
 // seedUnit makes one unit of kind k in category c.
-func (s *Server) seedUnit(r *rand.Rand, k Kind, c seedCategory, now time.Time) Unit {
+func (s *Server) seedUnit(r *rand.Rand, k models.UnitKind, c seedCategory, now time.Time) Unit {
 	const day = 24 * time.Hour
 	u := Unit{Kind: k, ID: seededGUID(r)}
 	n := s.seeded + 1
 	switch k {
-	case KindSite:
+	case models.KindSite:
 		name := seedSiteNames[(n-1)%len(seedSiteNames)] // unique: the pool, then numbered rounds
 		if n > len(seedSiteNames) {
 			name += " " + itoa((n-1)/len(seedSiteNames)+1)
@@ -197,16 +199,16 @@ func (s *Server) seedUnit(r *rand.Rand, k Kind, c seedCategory, now time.Time) U
 	ms := func(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
 	switch c {
 	case catOffboardRequested:
-		u.Status = StatusOffboardRequested
+		u.Status = models.StatusOffboardRequested
 		u.OffboardRequestedDateTime = ms(now.Add(-time.Duration(float64(grace) * (0.05 + 0.6*r.Float64()))))
 		u.LastModifiedDateTime = u.OffboardRequestedDateTime
 	case catOffboarded:
-		u.Status = StatusOffboarded
+		u.Status = models.StatusOffboarded
 		u.OffboardRequestedDateTime = ms(now.Add(-grace - jitter(r, day, 60*day)))
 		u.LastModifiedDateTime = u.OffboardRequestedDateTime.Add(grace)
 		u.LastModifiedBy = serviceIdentity()
 	case catCancelOffboardRequested:
-		u.Status = StatusCancelOffboardRequested
+		u.Status = models.StatusCancelOffboardRequested
 		u.LastModifiedDateTime = ms(now.Add(-time.Duration(float64(cancel) * 0.5 * r.Float64())))
 		u.OffboardRequestedDateTime = ms(u.LastModifiedDateTime.Add(-jitter(r, time.Hour, 30*day)))
 	}
@@ -223,18 +225,18 @@ func (s *Server) seedUnit(r *rand.Rand, k Kind, c seedCategory, now time.Time) U
 	case catRemoved, catOffboardRequested, catOffboarded, catCancelOffboardRequested:
 		u.PolicyID, u.ProtectionSources = "", "none"
 		if u.Status == "" {
-			u.Status = StatusUnprotected
+			u.Status = models.StatusUnprotected
 		}
 	case catProtected:
-		u.Status = StatusProtected
+		u.Status = models.StatusProtected
 	case catProtectRequested:
-		u.Status = StatusProtectRequested
+		u.Status = models.StatusProtectRequested
 	case catUnprotectRequested:
-		u.Status = StatusUnprotectRequested
+		u.Status = models.StatusUnprotectRequested
 	case catDeactivated:
-		u.Status = StatusUnprotected
+		u.Status = models.StatusUnprotected
 	case catRemoveRequested:
-		u.Status = StatusRemoveRequested
+		u.Status = models.StatusRemoveRequested
 	}
 	return u
 }

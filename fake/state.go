@@ -3,6 +3,8 @@ package fake
 import (
 	"container/heap"
 	"time"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // The service's literal 403 messages for the two actions.
@@ -14,13 +16,13 @@ const (
 // armLocked arms the timer matching e's current status, if any.
 func (s *Server) armLocked(e *entry) {
 	switch e.u.Status {
-	case StatusOffboardRequested:
+	case models.StatusOffboardRequested:
 		at := e.u.OffboardRequestedDateTime
 		if at.IsZero() {
 			at = e.u.LastModifiedDateTime
 		}
 		s.pushTimer(timer{at: at.Add(s.opts.GracePeriod), id: e.u.ID, gen: e.gen})
-	case StatusCancelOffboardRequested:
+	case models.StatusCancelOffboardRequested:
 		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.opts.CancelDelay), id: e.u.ID, gen: e.gen})
 	}
 }
@@ -40,12 +42,12 @@ func (s *Server) fireTimersLocked() {
 		if !ok || e.gen != t.gen {
 			continue
 		}
-		var to string
+		var to models.ProtectionUnitStatus
 		switch e.u.Status {
-		case StatusOffboardRequested:
-			to = StatusOffboarded
-		case StatusCancelOffboardRequested:
-			to = StatusUnprotected
+		case models.StatusOffboardRequested:
+			to = models.StatusOffboarded
+		case models.StatusCancelOffboardRequested:
+			to = models.StatusUnprotected
 		default:
 			continue
 		}
@@ -59,7 +61,7 @@ func (s *Server) fireTimersLocked() {
 
 // transitionLocked records a status change of e (whose status is already
 // to), bumps its generation and arms the timer of the new status.
-func (s *Server) transitionLocked(e *entry, from, to string, at time.Time, cause Cause, requestID string, inBatch bool) {
+func (s *Server) transitionLocked(e *entry, from, to models.ProtectionUnitStatus, at time.Time, cause Cause, requestID string, inBatch bool) {
 	e.gen++
 	s.byUnit[e.u.ID] = append(s.byUnit[e.u.ID], len(s.transitions))
 	s.transitions = append(s.transitions, Transition{
@@ -94,14 +96,14 @@ func (s *Server) applyAction(id string, op Route, who IdentitySet, requestID str
 		if !e.u.Offboardable() {
 			return Unit{}, &actionError{403, "OperationNotAllowed", msgOffboardNotAllowed}
 		}
-		e.u.Status = StatusOffboardRequested
+		e.u.Status = models.StatusOffboardRequested
 		e.u.OffboardRequestedDateTime = now
 		cause = CauseOffboard
 	case RouteCancelOffboard:
-		if e.u.Status != StatusOffboardRequested {
+		if e.u.Status != models.StatusOffboardRequested {
 			return Unit{}, &actionError{403, "OperationNotAllowed", msgCancelNotAllowed}
 		}
-		e.u.Status = StatusCancelOffboardRequested
+		e.u.Status = models.StatusCancelOffboardRequested
 		cause = CauseCancelOffboard
 	default:
 		panic("fake: applyAction with route " + op.String())
