@@ -184,7 +184,7 @@ func TestCredential(t *testing.T) {
 	require.NoError(t, err)
 	require.WithinDuration(t, time.Now().Add(time.Hour), tok.ExpiresOn, 2*time.Second)
 	c := claims(t, tok.Token)
-	require.Equal(t, fake.PermissionReadWrite, c["scp"])
+	require.Equal(t, fake.PermissionReadWrite+" "+fake.PermissionControlRead, c["scp"])
 	require.Nil(t, c["roles"])
 	for k, v := range map[string]any{"oid": fake.TestUserID, "tid": fake.TestTenantID, "name": fake.TestUserName, "upn": fake.TestUserUPN, "appid": fake.TestAppID, "aud": "https://graph.microsoft.com"} {
 		require.Equal(t, v, c[k], k)
@@ -198,7 +198,7 @@ func TestCredential(t *testing.T) {
 
 	a := claims(t, fake.NewAppCredential().Token())
 	require.Nil(t, a["scp"])
-	require.Equal(t, []any{fake.PermissionReadWrite}, a["roles"])
+	require.Equal(t, []any{fake.PermissionReadWrite, fake.PermissionControlRead}, a["roles"])
 	require.Equal(t, "app", a["idtyp"])
 	require.Equal(t, []any{"X", "Y"}, claims(t, fake.NewAppCredential("X", "Y").Token())["roles"])
 

@@ -30,6 +30,22 @@ const (
 	// RouteBatchItem, in a Fault, matches every item inside a $batch; it is
 	// short for Route: RouteAny with InBatch set.
 	RouteBatchItem
+	// RoutePolicyList is a GET of a policy collection
+	// (…/protectionPolicies and the typed …ProtectionPolicies, with
+	// …/$count).
+	RoutePolicyList
+	// RoutePolicyGet is a GET of one policy.
+	RoutePolicyGet
+	// RoutePolicyPatch is PATCH …/{sharePoint|oneDriveForBusiness|exchange}ProtectionPolicies/{id}
+	// (the …ProtectionUnits@delta update).
+	RoutePolicyPatch
+	// RoutePolicyUnitList is a GET of a policy's units
+	// (…ProtectionPolicies/{id}/siteProtectionUnits etc., with …/$count).
+	RoutePolicyUnitList
+	// RoutePolicyUnitGet is a GET of one unit through its policy.
+	RoutePolicyUnitGet
+	// RouteServiceStatus is GET /solutions/backupRestore (serviceStatus).
+	RouteServiceStatus
 	// RouteUnknown is a path the API does not have (recorded requests only).
 	RouteUnknown
 )
@@ -51,6 +67,18 @@ func (r Route) String() string {
 		return "batch"
 	case RouteBatchItem:
 		return "batchItem"
+	case RoutePolicyList:
+		return "policyList"
+	case RoutePolicyGet:
+		return "policyGet"
+	case RoutePolicyPatch:
+		return "policyPatch"
+	case RoutePolicyUnitList:
+		return "policyUnitList"
+	case RoutePolicyUnitGet:
+		return "policyUnitGet"
+	case RouteServiceStatus:
+		return "serviceStatus"
 	case RouteUnknown:
 		return "unknown"
 	}
@@ -82,6 +110,8 @@ type target struct {
 	// listPath is the escaped collection path after /v1.0, as sent (for
 	// nextLink).
 	listPath string
+	// pol is the policy part of a policy path.
+	pol policyTarget
 	// admin is set for the emulator's own /_emulator/ paths.
 	admin bool
 	// err is the answer for a path or method the API does not serve.
@@ -202,8 +232,12 @@ func parseTarget(method, escPath string) target {
 		return t
 	}
 	if len(segs) < 3 {
-		t.err = notImplemented()
+		t.route = RouteServiceStatus
+		t.err = allow(method, http.MethodGet)
 		return t
+	}
+	if _, _, ok := policyCollection(segs[2]); ok {
+		return parsePolicyTarget(t, method, segs[2:], rawSegs[2:], "/"+strings.Join(rawSegs[:2], "/"))
 	}
 	switch {
 	case strings.EqualFold(segs[2], collUnits):

@@ -37,10 +37,21 @@ const minSeedForCoverage = 20
 // calls drew): site, drive and mailbox units, about 15% removed from their
 // policy (policyId "" and unprotected: offboardable), about 15% already in
 // offboardRequested, about a third protected, the rest spread over the other
-// states. From n = 20 on, every kind and every state appears. Timestamps
-// are set relative to the emulator's clock so that pending timers are not
-// yet due: offboardRequested units are within their grace period and
-// cancelOffboardRequested units within their cancel delay.
+// states. From n = 20 on, every kind and every state appears.
+//
+// The first call also creates two policies per workload (SeedPolicies),
+// and every unit that has a policy belongs to one of its own kind: the
+// active policy holds the protected, protectRequested and removeRequested
+// units, the deactivated one the unprotected (still attached) and
+// unprotectRequested units. Attached units' protectionSources are manual,
+// dynamicRule or manual,dynamicRule; units removed from their policy and
+// units in the offboarding flow have no policy and sources none.
+//
+// Timestamps are set relative to the emulator's clock so that pending
+// timers are not yet due: offboardRequested units are within their grace
+// period, cancelOffboardRequested units within their cancel delay,
+// protectRequested and unprotectRequested units within ProtectDelay and
+// removeRequested units within RemovalDelay.
 func (s *Server) Seed(n int) []Unit {
 	if n <= 0 {
 		return nil
@@ -50,6 +61,7 @@ func (s *Server) Seed(n int) []Unit {
 	s.fireTimersLocked()
 	r := s.seedRand
 	now := s.clock.now()
+	s.seedPoliciesLocked(now)
 	cats := seedCategories(r, n)
 	kinds := seedKinds(r, n)
 	out := make([]Unit, 0, n)
@@ -149,13 +161,6 @@ var (
 	seedSources = []string{"manual", "manual", "manual", "manual", "dynamicRule", "dynamicRule", "manual,dynamicRule"}
 )
 
-// seedPolicy returns one of three policy IDs per kind, derived from the seed.
-func seedPolicy(r *rand.Rand, seed uint64, k models.UnitKind) string {
-	pr := rand.New(rand.NewPCG(seed, uint64(kindIndex(k))+0x9011c7))
-	ids := [3]string{seededGUID(pr), seededGUID(pr), seededGUID(pr)}
-	return ids[r.IntN(3)]
-}
-
 // jitter returns a random duration in [lo, hi).
 func jitter(r *rand.Rand, lo, hi time.Duration) time.Duration {
 	if hi <= lo {
@@ -195,7 +200,7 @@ func (s *Server) seedUnit(r *rand.Rand, k models.UnitKind, c seedCategory, now t
 	u.CreatedBy = IdentitySet{Application: backupApp, User: &creator}
 	u.LastModifiedBy = IdentitySet{Application: backupApp, User: &modifier}
 
-	grace, cancel := s.opts.GracePeriod, s.opts.CancelDelay
+	grace, cancel, protect, removal := s.opts.GracePeriod, s.opts.CancelDelay, s.opts.ProtectDelay, s.life.removalDelay
 	ms := func(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
 	switch c {
 	case catOffboardRequested:
@@ -218,8 +223,20 @@ func (s *Server) seedUnit(r *rand.Rand, k models.UnitKind, c seedCategory, now t
 		u.CreatedDateTime = ms(now.Add(-jitter(r, 30*day, 720*day)))
 		u.LastModifiedDateTime = ms(u.CreatedDateTime.Add(jitter(r, 0, now.Sub(u.CreatedDateTime))))
 	}
+	// Pending changes were requested recently enough that their timers
+	// are not yet due.
+	switch c {
+	case catProtectRequested, catUnprotectRequested:
+		u.LastModifiedDateTime = ms(now.Add(-time.Duration(float64(protect) * 0.5 * r.Float64())))
+	case catRemoveRequested:
+		u.LastModifiedDateTime = ms(now.Add(-time.Duration(float64(removal) * 0.5 * r.Float64())))
+	}
 
-	u.PolicyID = seedPolicy(r, s.opts.Seed, k)
+	pols := s.life.seededIDs[k]
+	u.PolicyID = pols[0]
+	if c == catDeactivated || c == catUnprotectRequested {
+		u.PolicyID = pols[1]
+	}
 	u.ProtectionSources = seedSources[r.IntN(len(seedSources))]
 	switch c {
 	case catRemoved, catOffboardRequested, catOffboarded, catCancelOffboardRequested:

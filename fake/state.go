@@ -24,6 +24,10 @@ func (s *Server) armLocked(e *entry) {
 		s.pushTimer(timer{at: at.Add(s.opts.GracePeriod), id: e.u.ID, gen: e.gen})
 	case models.StatusCancelOffboardRequested:
 		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.opts.CancelDelay), id: e.u.ID, gen: e.gen})
+	case models.StatusProtectRequested, models.StatusUnprotectRequested:
+		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.opts.ProtectDelay), id: e.u.ID, gen: e.gen})
+	case models.StatusRemoveRequested:
+		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.life.removalDelay), id: e.u.ID, gen: e.gen})
 	}
 }
 
@@ -43,11 +47,20 @@ func (s *Server) fireTimersLocked() {
 			continue
 		}
 		var to models.ProtectionUnitStatus
+		cause, policyID := CauseTimer, e.u.PolicyID
 		switch e.u.Status {
 		case models.StatusOffboardRequested:
 			to = models.StatusOffboarded
 		case models.StatusCancelOffboardRequested:
 			to = models.StatusUnprotected
+		case models.StatusProtectRequested:
+			to, cause = models.StatusProtected, CauseProtected
+		case models.StatusUnprotectRequested:
+			to = models.StatusUnprotected
+		case models.StatusRemoveRequested:
+			// The removal completes: the unit leaves its policy.
+			to, cause = models.StatusUnprotected, CauseRemoved
+			e.u.PolicyID, e.u.ProtectionSources = "", "none"
 		default:
 			continue
 		}
@@ -55,17 +68,18 @@ func (s *Server) fireTimersLocked() {
 		e.u.Status = to
 		e.u.LastModifiedDateTime = t.at
 		e.u.LastModifiedBy = serviceIdentity()
-		s.transitionLocked(e, from, to, t.at, CauseTimer, "", false)
+		s.transitionLocked(e, from, to, t.at, cause, "", false, policyID)
 	}
 }
 
 // transitionLocked records a status change of e (whose status is already
-// to), bumps its generation and arms the timer of the new status.
-func (s *Server) transitionLocked(e *entry, from, to models.ProtectionUnitStatus, at time.Time, cause Cause, requestID string, inBatch bool) {
+// to) concerning policy policyID, bumps its generation and arms the timer
+// of the new status.
+func (s *Server) transitionLocked(e *entry, from, to models.ProtectionUnitStatus, at time.Time, cause Cause, requestID string, inBatch bool, policyID string) {
 	e.gen++
 	s.byUnit[e.u.ID] = append(s.byUnit[e.u.ID], len(s.transitions))
 	s.transitions = append(s.transitions, Transition{
-		UnitID: e.u.ID, From: from, To: to, At: at, Cause: cause, RequestID: requestID, InBatch: inBatch,
+		UnitID: e.u.ID, From: from, To: to, At: at, Cause: cause, RequestID: requestID, InBatch: inBatch, PolicyID: policyID,
 	})
 	s.armLocked(e)
 }
@@ -110,7 +124,7 @@ func (s *Server) applyAction(id string, op Route, who IdentitySet, requestID str
 	}
 	e.u.LastModifiedBy = who.clone()
 	e.u.LastModifiedDateTime = now
-	s.transitionLocked(e, from, e.u.Status, now, cause, requestID, inBatch)
+	s.transitionLocked(e, from, e.u.Status, now, cause, requestID, inBatch, e.u.PolicyID)
 	return e.u.clone(), nil
 }
 

@@ -94,6 +94,9 @@ type view struct {
 	// masks are the selected properties per kind (site, drive, mailbox);
 	// nil means every property.
 	masks *[3]propMask
+	// noType leaves out "@odata.type" (the items of a PATCH's @delta echo
+	// have none).
+	noType bool
 }
 
 // reportedStatus is the status as this view shows it.
@@ -117,9 +120,12 @@ func appendUnit(b []byte, u *Unit, v *view, ctx string) []byte {
 		b = appendString(b, ctx)
 		b = append(b, ',')
 	}
-	b = append(b, `"@odata.type":"`...)
-	b = append(b, u.Kind.ODataType()...)
-	b = append(b, `","id":`...)
+	if !v.noType {
+		b = append(b, `"@odata.type":"`...)
+		b = append(b, u.Kind.ODataType()...)
+		b = append(b, `",`...)
+	}
+	b = append(b, `"id":`...)
 	b = appendString(b, u.ID)
 	blankSite := v.appOnly && u.Kind == models.KindSite
 	blankOwner := v.appOnly && u.Kind == models.KindMailbox
