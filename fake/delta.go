@@ -250,14 +250,24 @@ func (s *Server) patchPolicy(c *call, t *target) *response {
 			message: "Number of Protection Units in each request must not exceed " + itoa(max) + "."})
 	}
 
+	b, g := s.applyPatch(p, req, c, t)
+	if g != nil {
+		return c.fail(g)
+	}
+	return c.unitsResponse(http.StatusOK, b)
+}
+
+// applyPatch applies a parsed PATCH to p under the state lock and renders
+// the answer's body, or returns the whole-request error (nothing applied).
+func (s *Server) applyPatch(p *Policy, req *deltaRequest, c *call, t *target) ([]byte, *graphError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fireTimersLocked()
 	if g := s.protectionChangeRefusalLocked(); g != nil {
-		return c.fail(g)
+		return nil, g
 	}
 	if g := s.checkDeltaLocked(p, req.items); g != nil {
-		return c.fail(g)
+		return nil, g
 	}
 	outs := s.applyDeltaLocked(p, req, c)
 
@@ -283,7 +293,7 @@ func (s *Server) patchPolicy(c *call, t *target) *response {
 		}
 		b = append(b, ']')
 	}
-	return c.unitsResponse(http.StatusOK, append(b, '}'))
+	return append(b, '}'), nil
 }
 
 // checkDeltaLocked applies the whole-request rules: no unit or artifact
