@@ -234,11 +234,7 @@ func (s *Server) patchPolicy(c *call, t *target) *response {
 				message: "A policy PATCH must have Content-Type application/json, not '" + ct + "'."})
 		}
 	}
-	s.mu.Lock()
-	p, ok := s.life.policies[t.pol.id]
-	ok = ok && p.Kind == t.pol.kind
-	s.mu.Unlock()
-	if !ok { // policies are never deleted, so this stays true below
+	if !s.policyExists(t.pol.id, t.pol.kind) {
 		return c.fail(policyNotFound())
 	}
 	req, g := parseDeltaBody(c.body, t.pol.kind)
@@ -250,19 +246,24 @@ func (s *Server) patchPolicy(c *call, t *target) *response {
 			message: "Number of Protection Units in each request must not exceed " + itoa(max) + "."})
 	}
 
-	b, g := s.applyPatch(p, req, c, t)
+	b, g := s.applyPatch(req, c, t)
 	if g != nil {
 		return c.fail(g)
 	}
 	return c.unitsResponse(http.StatusOK, b)
 }
 
-// applyPatch applies a parsed PATCH to p under the state lock and renders
-// the answer's body, or returns the whole-request error (nothing applied).
-func (s *Server) applyPatch(p *Policy, req *deltaRequest, c *call, t *target) ([]byte, *graphError) {
+// applyPatch applies a parsed PATCH to the target's policy under the state
+// lock and renders the answer's body, or returns the whole-request error
+// (nothing applied).
+func (s *Server) applyPatch(req *deltaRequest, c *call, t *target) ([]byte, *graphError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fireTimersLocked()
+	p, ok := s.life.policies[t.pol.id]
+	if !ok || p.Kind != t.pol.kind { // gone since the first look (Reset)
+		return nil, policyNotFound()
+	}
 	if g := s.protectionChangeRefusalLocked(); g != nil {
 		return nil, g
 	}

@@ -1,7 +1,9 @@
 // Package fake is an in-memory, stateful emulator of the Microsoft Graph
-// Backup Storage protection-unit API (/solutions/backupRestore/protectionUnits),
-// for testing code that lists, reads, offboards and cancels the offboarding
-// of protection units, without a Microsoft 365 Backup tenant.
+// Backup Storage protection-unit API (/solutions/backupRestore/protectionUnits)
+// and of the policy side of the offboarding lifecycle (protection policies,
+// the …ProtectionUnits@delta PATCH, the service status), for testing code
+// that lists, reads, removes from policies, offboards and cancels the
+// offboarding of protection units, without a Microsoft 365 Backup tenant.
 //
 // It is faithful to the service's documented behaviour: the same paths
 // (collections, type casts, typed collections, the offboard and
@@ -22,7 +24,7 @@
 //	srv := fake.NewServer(nil)            // defaults: page size 100, 90-day grace period, clock at 2026-01-01
 //	units := srv.Seed(50)                 // a realistic, seed-deterministic mix of kinds and states
 //	httpClient := srv.Client()            // in-process: no socket, any host
-//	cred := fake.NewDelegatedCredential() // scp=BackupRestore-Configuration.ReadWrite.All
+//	cred := fake.NewDelegatedCredential() // scp=BackupRestore-Configuration.ReadWrite.All BackupRestore-Control.Read.All
 //	// point the client under test at fake.DefaultBaseURL with httpClient and cred.
 //
 // Or serve it over a socket with httptest.NewServer(srv), or run the

@@ -155,8 +155,9 @@ func (l *lifecycleState) reset(o *Options) {
 }
 
 // SetRemovalDelay changes how long removeRequested lasts for the removals
-// requested from now on (removals already pending keep their deadline). It
-// fails when d is not positive.
+// requested from now on (removals already pending keep their deadline;
+// Options still reports the configured value; Reset restores it). It fails,
+// changing nothing, when d is not positive.
 func (s *Server) SetRemovalDelay(d time.Duration) error {
 	if d <= 0 {
 		return &optionError{"the removal delay must be positive, not " + d.String()}
@@ -176,7 +177,8 @@ func (s *Server) RemovalDelay() time.Duration {
 }
 
 // SetDeltaErrorShape changes how policy PATCHes from now on report failed
-// items. It fails for a value that is not one of the two shapes.
+// items (Reset restores Options.DeltaErrorShape). It fails, changing
+// nothing, for a value that is not one of the two shapes.
 func (s *Server) SetDeltaErrorShape(d DeltaErrorShape) error {
 	if !d.valid() {
 		return &optionError{"unknown delta error shape " + d.String()}

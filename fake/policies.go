@@ -167,7 +167,8 @@ func (s *Server) addPolicyLocked(p Policy) (Policy, error) {
 }
 
 // Policy returns a copy of the policy with this ID, Status derived, after
-// applying any timer that is due on the emulator's clock.
+// applying any timer that is due on the emulator's clock; false when there
+// is no such policy.
 func (s *Server) Policy(id string) (Policy, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -179,7 +180,8 @@ func (s *Server) Policy(id string) (Policy, bool) {
 	return s.policyCopyLocked(p, s.policyStatusLocked(id)), true
 }
 
-// Policies returns copies of every policy, sorted by ID, Status derived.
+// Policies returns copies of every policy, sorted by ID, Status derived
+// (an empty slice when there are none).
 func (s *Server) Policies() []Policy {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -114,7 +114,8 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 		}
 		return t
 	}
-	// The policy's own view of its units.
+	// The policy's own view of its units. The navigation is bound to the
+	// root's typed unit collection, so that is its @odata.context.
 	t.kind, t.coll = kind.UnitKind(), kind.UnitsSegment()
 	prefix += "/" + rawRest[1]
 	units := rest[2:]
@@ -182,17 +183,22 @@ func (s *Server) dispatchLifecycle(c *call, t *target) *response {
 		return s.getPolicy(c, t)
 	}
 	// A policy's units: the policy must exist and be of the path's type.
-	s.mu.Lock()
-	p, ok := s.life.policies[t.pol.id]
-	ok = ok && p.Kind == t.pol.kind
-	s.mu.Unlock()
-	if !ok {
+	if !s.policyExists(t.pol.id, t.pol.kind) {
 		return c.fail(policyNotFound())
 	}
 	if t.route == RoutePolicyUnitList {
 		return s.list(c, t)
 	}
 	return s.get(c, t)
+}
+
+// policyExists reports whether the emulator has a policy with this ID and
+// kind.
+func (s *Server) policyExists(id string, k models.PolicyKind) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.life.policies[id]
+	return ok && p.Kind == k
 }
 
 // admits reports whether unit u belongs to the target's collection: its
