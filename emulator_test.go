@@ -115,11 +115,10 @@ func TestListAgainstEmulator(t *testing.T) {
 		for _, tc := range []struct {
 			b    *ProtectionUnitsRequestBuilder
 			kind models.UnitKind
-			fk   fake.Kind
 		}{
-			{c.ProtectionUnits().Sites(), models.KindSite, fake.KindSite},
-			{c.ProtectionUnits().Drives(), models.KindDrive, fake.KindDrive},
-			{c.ProtectionUnits().Mailboxes(), models.KindMailbox, fake.KindMailbox},
+			{c.ProtectionUnits().Sites(), models.KindSite},
+			{c.ProtectionUnits().Drives(), models.KindDrive},
+			{c.ProtectionUnits().Mailboxes(), models.KindMailbox},
 		} {
 			var got, want []string
 			for u, err := range tc.b.All(t.Context(), nil) {
@@ -128,7 +127,7 @@ func TestListAgainstEmulator(t *testing.T) {
 				got = append(got, u.ID)
 			}
 			for _, u := range srv.Units() {
-				if u.Kind == tc.fk {
+				if u.Kind == tc.kind {
 					want = append(want, u.ID)
 				}
 			}
@@ -146,7 +145,7 @@ func TestListAgainstEmulator(t *testing.T) {
 				got = append(got, u.ID)
 			}
 			for _, u := range srv.Units() {
-				if u.Status == string(status) {
+				if u.Status == status {
 					want = append(want, u.ID)
 				}
 			}
@@ -197,8 +196,8 @@ func TestOffboardingStatesAreVisible(t *testing.T) {
 
 func TestActionsAgainstEmulator(t *testing.T) {
 	srv := fake.NewServer(nil)
-	require.NoError(t, srv.AddUnit(fake.Unit{Kind: fake.KindSite, ID: "site-1", SiteID: "contoso.sharepoint.com,a,b", Status: fake.StatusUnprotected}))
-	require.NoError(t, srv.AddUnit(fake.Unit{Kind: fake.KindMailbox, ID: "mbx-1", PolicyID: "p1", Status: fake.StatusProtected}))
+	require.NoError(t, srv.AddUnit(fake.Unit{Kind: models.KindSite, ID: "site-1", SiteID: "contoso.sharepoint.com,a,b", Status: models.StatusUnprotected}))
+	require.NoError(t, srv.AddUnit(fake.Unit{Kind: models.KindMailbox, ID: "mbx-1", PolicyID: "p1", Status: models.StatusProtected}))
 	c := emulatorClient(t, srv, nil)
 	ctx := t.Context()
 
@@ -234,7 +233,7 @@ func TestActionsAgainstEmulator(t *testing.T) {
 // and surfacing a false 403.
 func TestSingleActionResetAfterApplyAgainstEmulator(t *testing.T) {
 	srv := fake.NewServer(nil)
-	require.NoError(t, srv.AddUnit(fake.Unit{Kind: fake.KindSite, ID: "s", SiteID: "h,a,b", Status: fake.StatusOffboardRequested}))
+	require.NoError(t, srv.AddUnit(fake.Unit{Kind: models.KindSite, ID: "s", SiteID: "h,a,b", Status: models.StatusOffboardRequested}))
 	srv.AddFault(fake.Fault{Route: fake.RouteCancelOffboard, Kind: fake.FaultResetAfter, Count: 1})
 	c := emulatorClient(t, srv, nil)
 	u, err := c.ProtectionUnits().ByID("s").CancelOffboard().Post(t.Context(), nil)
@@ -254,9 +253,9 @@ func TestBulkExactlyOnceUnderFaults(t *testing.T) {
 		ids := make([]string, n)
 		for i := range ids {
 			ids[i] = fmt.Sprintf("unit-%05d", i)
-			kind := []fake.Kind{fake.KindSite, fake.KindDrive, fake.KindMailbox}[i%3]
-			u := fake.Unit{Kind: kind, ID: ids[i], Status: fake.StatusOffboardRequested}
-			if kind == fake.KindSite {
+			kind := []models.UnitKind{models.KindSite, models.KindDrive, models.KindMailbox}[i%3]
+			u := fake.Unit{Kind: kind, ID: ids[i], Status: models.StatusOffboardRequested}
+			if kind == models.KindSite {
 				u.SiteID = "contoso.sharepoint.com,site," + ids[i]
 			} else {
 				u.DirectoryObjectID = "obj-" + ids[i]

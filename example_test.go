@@ -16,10 +16,10 @@ import (
 func newEmulator() (*fake.Server, *backuprestore.Client) {
 	srv := fake.NewServer(nil)
 	for _, u := range []fake.Unit{
-		{Kind: fake.KindSite, ID: "site-offboarding", SiteID: "contoso.sharepoint.com,1,1", SiteName: "Marketing", Status: fake.StatusOffboardRequested},
-		{Kind: fake.KindSite, ID: "site-protected", SiteID: "contoso.sharepoint.com,2,2", SiteName: "Finance", PolicyID: "policy-1", Status: fake.StatusProtected},
-		{Kind: fake.KindMailbox, ID: "mailbox-removed", DirectoryObjectID: "o-3", DisplayName: "Adele Vance", Status: fake.StatusUnprotected},
-		{Kind: fake.KindDrive, ID: "drive-offboarding", DirectoryObjectID: "o-4", DisplayName: "Alex Wilber", Status: fake.StatusOffboardRequested},
+		{Kind: models.KindSite, ID: "site-offboarding", SiteID: "contoso.sharepoint.com,1,1", SiteName: "Marketing", Status: models.StatusOffboardRequested},
+		{Kind: models.KindSite, ID: "site-protected", SiteID: "contoso.sharepoint.com,2,2", SiteName: "Finance", PolicyID: "policy-1", Status: models.StatusProtected},
+		{Kind: models.KindMailbox, ID: "mailbox-removed", DirectoryObjectID: "o-3", DisplayName: "Adele Vance", Status: models.StatusUnprotected},
+		{Kind: models.KindDrive, ID: "drive-offboarding", DirectoryObjectID: "o-4", DisplayName: "Alex Wilber", Status: models.StatusOffboardRequested},
 	} {
 		if err := srv.AddUnit(u); err != nil {
 			panic(err)
@@ -134,7 +134,7 @@ func ExampleProtectionUnitsRequestBuilder_Sites() {
 func ExampleProtectionUnitsRequestBuilder_Pages() {
 	srv := fake.NewServer(&fake.Options{PageSize: 2})
 	for i := range 5 {
-		_ = srv.AddUnit(fake.Unit{Kind: fake.KindSite, ID: fmt.Sprintf("site-%d", i), SiteID: "h,a,b", Status: fake.StatusProtected, PolicyID: "p"})
+		_ = srv.AddUnit(fake.Unit{Kind: models.KindSite, ID: fmt.Sprintf("site-%d", i), SiteID: "h,a,b", Status: models.StatusProtected, PolicyID: "p"})
 	}
 	c, _ := backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{HTTPClient: srv.Client()})
 	ctx := context.Background()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // bulkUnits is the number of cancels of BenchmarkBulkCancel.
@@ -25,7 +26,7 @@ func newBulkEmulator(tb testing.TB, n int) (*backuprestore.Client, []string) {
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("unit-%05d", i)
-		if err := srv.AddUnit(fake.Unit{Kind: fake.KindSite, ID: ids[i], SiteID: "contoso.sharepoint.com,s," + ids[i], Status: fake.StatusOffboardRequested}); err != nil {
+		if err := srv.AddUnit(fake.Unit{Kind: models.KindSite, ID: ids[i], SiteID: "contoso.sharepoint.com,s," + ids[i], Status: models.StatusOffboardRequested}); err != nil {
 			tb.Fatal(err)
 		}
 	}

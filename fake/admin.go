@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // The emulator's own control API lives under /_emulator/ (outside /v1.0,
@@ -18,6 +20,13 @@ import (
 //	GET    /_emulator/units                      every unit, real statuses
 //	POST   /_emulator/units?seed=50              Seed(50)
 //	POST   /_emulator/units                      AddUnit, body: a unit as the API writes it
+//	GET    /_emulator/policies                   every policy, statuses derived
+//	POST   /_emulator/policies?seed=true         SeedPolicies (Seed's six policies)
+//	POST   /_emulator/policies                   AddPolicy, body: {"kind":"sharePoint","id":…,"displayName":…,"isEnabled":true}
+//	GET    /_emulator/service-status             the service status
+//	POST   /_emulator/service-status             UpdateServiceStatus, body: {"status":"protectionChangeLocked",…} (or ?status=…)
+//	GET    /_emulator/settings                   {"deltaErrorShape": …, "removalDelay": …}
+//	POST   /_emulator/settings?deltaErrorShape=publicError&removalDelay=5m
 //	GET    /_emulator/transitions                every transition
 //	GET    /_emulator/requests                   the request log
 //	POST   /_emulator/faults                     AddFault, body: {"route":"offboard","kind":"status","status":429,...}
@@ -29,6 +38,7 @@ type adminFault struct {
 	Route        string  `json:"route"`
 	InBatch      bool    `json:"inBatch"`
 	UnitID       string  `json:"unitId"`
+	PolicyID     string  `json:"policyId"`
 	Kind         string  `json:"kind"`
 	Status       int     `json:"status"`
 	Code         string  `json:"code"`
@@ -125,13 +135,11 @@ func (s *Server) admin(r *http.Request, body []byte, ids requestIDs) *response {
 		if err := json.Unmarshal(body, &a); err != nil {
 			return fail(http.StatusBadRequest, "body: "+err.Error())
 		}
-		u := Unit{Kind: Kind(a.Kind), ID: a.ID, PolicyID: a.PolicyID, Status: a.Status, ProtectionSources: a.ProtectionSources,
+		u := Unit{Kind: parseUnitKind(a.Kind), ID: a.ID, PolicyID: a.PolicyID, Status: models.ProtectionUnitStatus(a.Status), ProtectionSources: a.ProtectionSources,
 			SiteID: a.SiteID, SiteName: a.SiteName, SiteWebURL: a.SiteWebURL, DirectoryObjectID: a.DirectoryObjectID,
 			DisplayName: a.DisplayName, Email: a.Email}
-		for _, k := range []Kind{KindSite, KindDrive, KindMailbox} {
-			if a.ODataType == k.ODataType() {
-				u.Kind = k
-			}
+		if k := parseUnitKind(a.ODataType); k != models.KindUnknown {
+			u.Kind = k
 		}
 		if a.OffboardRequestedDateTime != "" {
 			t, err := time.Parse(time.RFC3339Nano, a.OffboardRequestedDateTime)
@@ -145,6 +153,8 @@ func (s *Server) admin(r *http.Request, body []byte, ids requestIDs) *response {
 		}
 		got, _ := s.Unit(u.ID)
 		return jsonResponse(http.StatusCreated, appendUnit(nil, &got, &view{includeUnknown: true}, ""))
+	case "GET /policies", "POST /policies", "GET /service-status", "POST /service-status", "GET /settings", "POST /settings":
+		return s.adminLifecycle(key, q, body, fail, ok)
 	case "GET /transitions":
 		type tr struct {
 			UnitID    string `json:"unitId"`
@@ -154,11 +164,12 @@ func (s *Server) admin(r *http.Request, body []byte, ids requestIDs) *response {
 			Cause     string `json:"cause"`
 			RequestID string `json:"requestId,omitempty"`
 			InBatch   bool   `json:"inBatch,omitempty"`
+			PolicyID  string `json:"policyId,omitempty"`
 		}
 		all := s.AllTransitions()
 		out := make([]tr, len(all))
 		for i, t := range all {
-			out[i] = tr{t.UnitID, t.From, t.To, t.At.Format(time.RFC3339Nano), string(t.Cause), t.RequestID, t.InBatch}
+			out[i] = tr{t.UnitID, string(t.From), string(t.To), t.At.Format(time.RFC3339Nano), string(t.Cause), t.RequestID, t.InBatch, t.PolicyID}
 		}
 		return ok(map[string]any{"value": out})
 	case "GET /requests":
@@ -169,6 +180,7 @@ func (s *Server) admin(r *http.Request, body []byte, ids requestIDs) *response {
 			Query       string `json:"query,omitempty"`
 			Route       string `json:"route"`
 			UnitID      string `json:"unitId,omitempty"`
+			PolicyID    string `json:"policyId,omitempty"`
 			Status      int    `json:"status"`
 			RequestID   string `json:"requestId"`
 			Fault       string `json:"fault,omitempty"`
@@ -183,7 +195,7 @@ func (s *Server) admin(r *http.Request, body []byte, ids requestIDs) *response {
 				f = r.Fault.String()
 			}
 			out = append(out, rq{r.Time.Format(time.RFC3339Nano), r.Method, r.Path, r.Query, r.Route.String(), r.UnitID,
-				r.Status, r.RequestID, f, r.InBatch, r.BatchItemID})
+				r.PolicyID, r.Status, r.RequestID, f, r.InBatch, r.BatchItemID})
 		}
 		return ok(map[string]any{"value": out})
 	case "POST /faults":
@@ -215,7 +227,7 @@ func (s *Server) admin(r *http.Request, body []byte, ids requestIDs) *response {
 
 // fault converts the JSON form.
 func (a *adminFault) fault() (Fault, string) {
-	f := Fault{InBatch: a.InBatch, UnitID: a.UnitID, Status: a.Status, Code: a.Code, Message: a.Message,
+	f := Fault{InBatch: a.InBatch, UnitID: a.UnitID, PolicyID: a.PolicyID, Status: a.Status, Code: a.Code, Message: a.Message,
 		RetryAfter: a.RetryAfter, NoRetryAfter: a.NoRetryAfter, Count: a.Count, Probability: a.Probability}
 	found := a.Route == ""
 	for r := RouteAny; r < RouteUnknown; r++ {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 func TestAdminAPI(t *testing.T) {
@@ -43,7 +43,7 @@ func TestAdminAPI(t *testing.T) {
 	r = e.do("POST", admin+"/clock?advance=90d", noAuth())
 	require.Equal(t, 200, r.status)
 	require.Equal(t, "2026-04-01T00:00:00Z", r.json(t)["now"])
-	require.Equal(t, fake.StatusOffboarded, e.status("m1"))
+	require.Equal(t, models.StatusOffboarded, e.status("m1"))
 	r = e.do("POST", admin+"/clock?set=2027-01-01T00:00:00Z", noAuth())
 	require.Equal(t, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), e.srv.Now())
 	require.Equal(t, 400, e.do("POST", admin+"/clock", noAuth()).status)

@@ -14,7 +14,8 @@ const (
 	// PermissionRead is BackupRestore-Configuration.Read.All: list and get.
 	PermissionRead = "BackupRestore-Configuration.Read.All"
 	// PermissionReadWrite is BackupRestore-Configuration.ReadWrite.All:
-	// list and get, and (delegated only) offboard and cancelOffboard.
+	// list and get, the policy PATCH (delegated or application), and
+	// (delegated only) offboard and cancelOffboard.
 	PermissionReadWrite = "BackupRestore-Configuration.ReadWrite.All"
 )
 
@@ -163,7 +164,8 @@ func (s *Server) parseToken(tok string) (*principal, *graphError) {
 		if s.opts.StrictAuth {
 			return nil, unauthorized("IDX14100: JWT is not well formed, there are no dots (.).")
 		}
-		return &principal{perms: []string{normPerm(PermissionReadWrite)}, raw: PermissionReadWrite, who: opaqueUser}, nil
+		return &principal{perms: []string{normPerm(PermissionReadWrite), normPerm(PermissionControlRead)},
+			raw: PermissionReadWrite + " " + PermissionControlRead, who: opaqueUser}, nil
 	}
 	malformed := unauthorized("IDX14100: JWT is not well formed: it needs a header, a payload and a signature, each base64url-encoded JSON.")
 	if len(parts) != 3 {

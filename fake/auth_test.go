@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 func TestPermissionTable(t *testing.T) {
@@ -40,7 +41,7 @@ func TestPermissionTable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, nil)
-			e.add(site("off", fake.StatusUnprotected, ""), site("can", fake.StatusOffboardRequested, ""), site("b", fake.StatusUnprotected, ""))
+			e.add(site("off", models.StatusUnprotected, ""), site("can", models.StatusOffboardRequested, ""), site("b", models.StatusUnprotected, ""))
 			tok := token(tt.cred.Token())
 			check := func(want int, r *result) {
 				t.Helper()
@@ -67,7 +68,7 @@ func TestPermissionTable(t *testing.T) {
 
 func TestAppOnlyBlanksDelegatedFields(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s", fake.StatusProtected, "p"), mailbox("m", fake.StatusProtected, "p"), drive("d", fake.StatusProtected, "p"))
+	e.add(site("s", models.StatusProtected, "p"), mailbox("m", models.StatusProtected, "p"), drive("d", models.StatusProtected, "p"))
 	app := token(fake.NewAppCredential(fake.PermissionRead).Token())
 	s := e.do("GET", unitPath("s"), app).json(t)
 	require.Nil(t, s["siteName"])
@@ -91,7 +92,7 @@ func jwt(header, claims string) string {
 
 func TestUnauthenticated(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s", fake.StatusUnprotected, ""))
+	e.add(site("s", models.StatusUnprotected, ""))
 	expired := fake.NewDelegatedCredential()
 	expired.SetClaim("exp", time.Now().Add(-time.Minute).Unix())
 	otherAud := fake.NewDelegatedCredential()
@@ -144,7 +145,7 @@ func TestUnauthenticated(t *testing.T) {
 
 func TestStrictAuth(t *testing.T) {
 	e := newEnv(t, &fake.Options{StrictAuth: true})
-	e.add(site("s", fake.StatusUnprotected, ""))
+	e.add(site("s", models.StatusUnprotected, ""))
 	r := e.do("GET", unitPath("s"), token("opaque"))
 	require.Equal(t, 401, r.status)
 	require.Equal(t, "InvalidAuthenticationToken", r.errCode(t))
@@ -153,7 +154,7 @@ func TestStrictAuth(t *testing.T) {
 
 func TestOpaqueCallerIdentity(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s", fake.StatusUnprotected, ""))
+	e.add(site("s", models.StatusUnprotected, ""))
 	r := e.do("POST", unitPath("s", "offboard"), token("opaque"))
 	require.Equal(t, 200, r.status)
 	u, _ := e.srv.Unit("s")
@@ -183,7 +184,7 @@ func TestCredential(t *testing.T) {
 	require.NoError(t, err)
 	require.WithinDuration(t, time.Now().Add(time.Hour), tok.ExpiresOn, 2*time.Second)
 	c := claims(t, tok.Token)
-	require.Equal(t, fake.PermissionReadWrite, c["scp"])
+	require.Equal(t, fake.PermissionReadWrite+" "+fake.PermissionControlRead, c["scp"])
 	require.Nil(t, c["roles"])
 	for k, v := range map[string]any{"oid": fake.TestUserID, "tid": fake.TestTenantID, "name": fake.TestUserName, "upn": fake.TestUserUPN, "appid": fake.TestAppID, "aud": "https://graph.microsoft.com"} {
 		require.Equal(t, v, c[k], k)
@@ -197,7 +198,7 @@ func TestCredential(t *testing.T) {
 
 	a := claims(t, fake.NewAppCredential().Token())
 	require.Nil(t, a["scp"])
-	require.Equal(t, []any{fake.PermissionReadWrite}, a["roles"])
+	require.Equal(t, []any{fake.PermissionReadWrite, fake.PermissionControlRead}, a["roles"])
 	require.Equal(t, "app", a["idtyp"])
 	require.Equal(t, []any{"X", "Y"}, claims(t, fake.NewAppCredential("X", "Y").Token())["roles"])
 

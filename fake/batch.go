@@ -1,12 +1,15 @@
 package fake
 
 import (
+	"bytes"
 	"encoding/json"
 	"mime"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // MaxBatchRequests is the most requests one $batch may hold.
@@ -47,7 +50,7 @@ func (s *Server) batch(c *call) *response {
 		return c.fail(&graphError{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge",
 			message: "The $batch payload exceeds the limit of 4 MB."})
 	}
-	if _, g := parseQuery(c.rawQuery, queryNone, ""); g != nil {
+	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
 		return c.fail(g)
 	}
 	var in struct {
@@ -209,14 +212,22 @@ func (s *Server) serveItem(outer *call, it *batchItem) batchOut {
 		}
 	}
 	rec := RecordedRequest{Time: s.Now(), Method: method, Path: esc, Query: rawQuery, Header: redactedHeader(h),
-		Route: t.route, UnitID: t.id, RequestID: ids.request, InBatch: true, BatchItemID: it.ID}
+		Route: t.route, UnitID: t.id, PolicyID: t.pol.id, RequestID: ids.request, InBatch: true, BatchItemID: it.ID}
 	inc, maxPage := parsePrefer(h)
+	body := []byte(it.Body)
+	if string(bytes.TrimSpace(body)) == "null" {
+		body = nil
+	}
+	if len(body) > 0 && h.Get("Content-Type") == "" && t.err == nil {
+		// Graph requires the headers, with Content-Type, whenever an item has a body.
+		t.err = badRequest("The batch request with id '" + it.ID + "' has a body but no Content-Type header.")
+	}
 	c := &call{
-		s: s, ctx: outer.ctx, method: method, target: t, rawQuery: rawQuery, header: h, body: it.Body,
+		s: s, ctx: outer.ctx, method: method, target: t, rawQuery: rawQuery, header: h, body: body,
 		base: outer.base, p: outer.p, ids: ids, includeUnknown: inc, maxPageSize: maxPage, inBatch: true,
 	}
 	var r *response
-	latency, f := s.pickFaults(t.route, t.id, true)
+	latency, f := s.pickFaults(t.route, t.id, t.pol.id, true)
 	switch {
 	case latency > 0 && !sleepCtx(outer.ctx.Done(), latency):
 		r = c.fail(statusError(http.StatusGatewayTimeout, "", "The client went away."))

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // item is a $batch request item.
@@ -29,7 +30,7 @@ func (e *env) batch(items ...map[string]any) *result {
 
 func TestBatch(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("off", fake.StatusUnprotected, ""), site("can", fake.StatusOffboardRequested, ""), site("att", fake.StatusProtected, "p"), site("a/b?c#d", fake.StatusUnprotected, ""))
+	e.add(site("off", models.StatusUnprotected, ""), site("can", models.StatusOffboardRequested, ""), site("att", models.StatusProtected, "p"), site("a/b?c#d", models.StatusUnprotected, ""))
 	pref := map[string]string{"Prefer": "include-unknown-enum-members", "client-request-id": "item-crid"}
 	r := e.batch(
 		item("1", "POST", unitPath("off", "offboard")),
@@ -67,9 +68,9 @@ func TestBatch(t *testing.T) {
 	require.Contains(t, items["5"]["body"].(map[string]any)["@odata.nextLink"], base+"/solutions/backupRestore/protectionUnits?$skiptoken=")
 	require.Equal(t, "4", items["12"]["body"], "text bodies are JSON strings")
 	// The actions were applied once each.
-	require.Equal(t, fake.StatusOffboardRequested, e.status("off"))
-	require.Equal(t, fake.StatusCancelOffboardRequested, e.status("can"))
-	require.Equal(t, fake.StatusOffboardRequested, e.status("a/b?c#d"))
+	require.Equal(t, models.StatusOffboardRequested, e.status("off"))
+	require.Equal(t, models.StatusCancelOffboardRequested, e.status("can"))
+	require.Equal(t, models.StatusOffboardRequested, e.status("a/b?c#d"))
 	tr := e.srv.Transitions("off")
 	require.Len(t, tr, 1)
 	require.True(t, tr[0].InBatch)
@@ -81,7 +82,7 @@ func TestBatch(t *testing.T) {
 	}
 	require.NotEqual(t, reqOrder, order)
 	e2 := newEnv(t, nil)
-	e2.add(site("off", fake.StatusUnprotected, ""), site("can", fake.StatusOffboardRequested, ""), site("att", fake.StatusProtected, "p"), site("a/b?c#d", fake.StatusUnprotected, ""))
+	e2.add(site("off", models.StatusUnprotected, ""), site("can", models.StatusOffboardRequested, ""), site("att", models.StatusProtected, "p"), site("a/b?c#d", models.StatusUnprotected, ""))
 	_, order2 := batchResponses(t, e2.batch(
 		item("1", "POST", unitPath("off", "offboard")), item("2", "POST", unitPath("can", "cancelOffboard"), "headers", pref),
 		item("3", "POST", unitPath("att", "offboard")), item("4", "GET", unitPath("nope")), item("5", "GET", "solutions/backupRestore/protectionUnits?$top=2&$select=id", "headers", pref),
@@ -99,7 +100,7 @@ func TestBatch(t *testing.T) {
 
 func TestBatchLimits(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s", fake.StatusUnprotected, ""))
+	e.add(site("s", models.StatusUnprotected, ""))
 	many := func(n int) []map[string]any {
 		var out []map[string]any
 		for i := range n {
@@ -143,7 +144,7 @@ func TestBatchLimits(t *testing.T) {
 
 func TestBatchDependsOn(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s", fake.StatusUnprotected, ""), site("p", fake.StatusProtected, "pol"))
+	e.add(site("s", models.StatusUnprotected, ""), site("p", models.StatusProtected, "pol"))
 	// Sequential: offboard then cancel the same unit; dependencies run first
 	// even when listed later.
 	items, _ := batchResponses(t, e.batch(
@@ -176,7 +177,7 @@ func TestBatchItemThrottling(t *testing.T) {
 	for i := range 6 {
 		id := fmt.Sprintf("u%d", i)
 		ids = append(ids, id)
-		e.add(site(id, fake.StatusUnprotected, ""))
+		e.add(site(id, models.StatusUnprotected, ""))
 	}
 	f := e.srv.AddFault(fake.Fault{Route: fake.RouteOffboard, InBatch: true, Kind: fake.FaultStatus, Status: 429, RetryAfter: "2.128", Count: 2})
 	var reqs []map[string]any
@@ -193,9 +194,9 @@ func TestBatchItemThrottling(t *testing.T) {
 			h := it["headers"].(map[string]any)
 			require.Equal(t, "2.128", h["Retry-After"])
 			require.Equal(t, "TooManyRequests", it["body"].(map[string]any)["error"].(map[string]any)["code"])
-			require.Equal(t, fake.StatusUnprotected, e.status(id), "a throttled item is not applied")
+			require.Equal(t, models.StatusUnprotected, e.status(id), "a throttled item is not applied")
 		case float64(200):
-			require.Equal(t, fake.StatusOffboardRequested, e.status(id))
+			require.Equal(t, models.StatusOffboardRequested, e.status(id))
 		default:
 			t.Fatalf("item %s: %v", id, it)
 		}
@@ -218,7 +219,7 @@ func TestBatchItemThrottling(t *testing.T) {
 
 func TestBatchOverHTTP(t *testing.T) {
 	srv := fake.NewServer(nil)
-	require.NoError(t, srv.AddUnit(site("s", fake.StatusUnprotected, "")))
+	require.NoError(t, srv.AddUnit(site("s", models.StatusUnprotected, "")))
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	tok := fake.NewDelegatedCredential().Token()

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // TestConcurrentActions races many goroutines on the same units: each
@@ -22,7 +23,7 @@ func TestConcurrentActions(t *testing.T) {
 		units, workers = 100, 16
 	}
 	for i := range units {
-		e.add(site(fmt.Sprintf("u%03d", i), fake.StatusUnprotected, ""))
+		e.add(site(fmt.Sprintf("u%03d", i), models.StatusUnprotected, ""))
 	}
 	var ok200, ok403 atomic.Int64
 	total := int64(workers * units * 2)
@@ -68,7 +69,7 @@ func TestConcurrentActions(t *testing.T) {
 		ts := e.srv.Transitions(id)
 		require.Equal(t, 1, causes(ts, fake.CauseOffboard), id)
 		require.Equal(t, 1, causes(ts, fake.CauseCancelOffboard), id)
-		require.Equal(t, fake.StatusCancelOffboardRequested, e.status(id))
+		require.Equal(t, models.StatusCancelOffboardRequested, e.status(id))
 	}
 }
 
@@ -84,7 +85,7 @@ func TestScale(t *testing.T) {
 		n = 2_000 // the race detector makes timings meaningless; keep the correctness checks
 	}
 	for i := range n {
-		e.add(site(fmt.Sprintf("unit-%05d", i), fake.StatusUnprotected, ""))
+		e.add(site(fmt.Sprintf("unit-%05d", i), models.StatusUnprotected, ""))
 	}
 	start := time.Now()
 	pages := e.listAll(unitsPath)
@@ -153,7 +154,7 @@ func BenchmarkListPage(b *testing.B) {
 
 func BenchmarkCancelOffboard403(b *testing.B) {
 	srv := fake.NewServer(nil)
-	require.NoError(b, srv.AddUnit(site("s", fake.StatusProtected, "p")))
+	require.NoError(b, srv.AddUnit(site("s", models.StatusProtected, "p")))
 	c := srv.Client()
 	tok := fake.NewDelegatedCredential().Token()
 	b.ReportAllocs()

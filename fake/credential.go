@@ -49,10 +49,11 @@ type Credential struct {
 
 // NewDelegatedCredential returns a credential for a signed-in user (the
 // "scp" claim, space-separated) granted scopes; with no scopes it grants
-// BackupRestore-Configuration.ReadWrite.All, which allows every operation.
+// BackupRestore-Configuration.ReadWrite.All and
+// BackupRestore-Control.Read.All, which allow every operation.
 func NewDelegatedCredential(scopes ...string) *Credential {
 	if len(scopes) == 0 {
-		scopes = []string{PermissionReadWrite}
+		scopes = []string{PermissionReadWrite, PermissionControlRead}
 	}
 	scp := ""
 	for i, s := range scopes {
@@ -70,11 +71,12 @@ func NewDelegatedCredential(scopes ...string) *Credential {
 
 // NewAppCredential returns an app-only credential (client credentials: a
 // "roles" array, no "scp") granted roles; with no roles it grants
-// BackupRestore-Configuration.ReadWrite.All. App-only tokens can list and
-// get but never offboard or cancel (403).
+// BackupRestore-Configuration.ReadWrite.All and
+// BackupRestore-Control.Read.All. App-only tokens can list, get, read the
+// service status and PATCH policies, but never offboard or cancel (403).
 func NewAppCredential(roles ...string) *Credential {
 	if len(roles) == 0 {
-		roles = []string{PermissionReadWrite}
+		roles = []string{PermissionReadWrite, PermissionControlRead}
 	}
 	return &Credential{claims: map[string]any{
 		"aud": "https://graph.microsoft.com", "tid": TestTenantID, "oid": TestAppID, "sub": TestAppID,
@@ -84,7 +86,8 @@ func NewAppCredential(roles ...string) *Credential {
 
 // NewOpaqueCredential returns a credential whose token is the fixed string
 // token (not a JWT). The emulator treats it as delegated
-// BackupRestore-Configuration.ReadWrite.All unless Options.StrictAuth.
+// BackupRestore-Configuration.ReadWrite.All and
+// BackupRestore-Control.Read.All unless Options.StrictAuth.
 func NewOpaqueCredential(token string) *Credential {
 	return &Credential{opaque: token}
 }

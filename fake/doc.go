@@ -1,7 +1,9 @@
 // Package fake is an in-memory, stateful emulator of the Microsoft Graph
-// Backup Storage protection-unit API (/solutions/backupRestore/protectionUnits),
-// for testing code that lists, reads, offboards and cancels the offboarding
-// of protection units, without a Microsoft 365 Backup tenant.
+// Backup Storage protection-unit API (/solutions/backupRestore/protectionUnits)
+// and of the policy side of the offboarding lifecycle (protection policies,
+// the …ProtectionUnits@delta PATCH, the service status), for testing code
+// that lists, reads, removes from policies, offboards and cancels the
+// offboarding of protection units, without a Microsoft 365 Backup tenant.
 //
 // It is faithful to the service's documented behaviour: the same paths
 // (collections, type casts, typed collections, the offboard and
@@ -22,7 +24,7 @@
 //	srv := fake.NewServer(nil)            // defaults: page size 100, 90-day grace period, clock at 2026-01-01
 //	units := srv.Seed(50)                 // a realistic, seed-deterministic mix of kinds and states
 //	httpClient := srv.Client()            // in-process: no socket, any host
-//	cred := fake.NewDelegatedCredential() // scp=BackupRestore-Configuration.ReadWrite.All
+//	cred := fake.NewDelegatedCredential() // scp=BackupRestore-Configuration.ReadWrite.All BackupRestore-Control.Read.All
 //	// point the client under test at fake.DefaultBaseURL with httpClient and cred.
 //
 // Or serve it over a socket with httptest.NewServer(srv), or run the
@@ -39,6 +41,53 @@
 //	}
 //	// n == 1: applied exactly once.
 //	srv.Advance(fake.DefaultCancelDelay)                  // cancelOffboardRequested → unprotected
+//
+// # Policies, the @delta PATCH and the service status
+//
+// Policies (AddPolicy, UpdatePolicy, Policy, Policies; Seed creates two per
+// workload) are served at GET /solutions/backupRestore/protectionPolicies
+// (every type, @odata.type per item), the typed …/sharePointProtectionPolicies,
+// …/oneDriveForBusinessProtectionPolicies and …/exchangeProtectionPolicies,
+// one policy at …/{id}, and each policy's own view of its units at
+// …/{typed}/{id}/siteProtectionUnits (driveProtectionUnits,
+// mailboxProtectionUnits), with /{unitId} and /$count and the unit
+// collection's paging and query options. The view lists the units whose
+// policyId is the policy's, so a unit in removeRequested stays in it until
+// its removal completes. A policy's status is derived from its units (see
+// Policy.Status). An unknown policy is 404 PolicyNotFound, a malformed ID
+// 400 InvalidPolicyId. Reads need Configuration.Read.All or ReadWrite.All.
+//
+// PATCH …/{typed}/{id} with "siteProtectionUnits@delta" (drive…, mailbox…)
+// removes units ({"@removed":{"reason":"changed"},"id":…}) and adds new
+// ones ({"siteId":…} or {"directoryObjectId":…}); it needs ReadWrite.All,
+// delegated or application. A removed unit goes to removeRequested (policyId
+// kept, the policy "updating") and, after Options.RemovalDelay, to
+// unprotected with policyId "" and protectionSources none; an added
+// artifact becomes a new unit in protectRequested, protected after
+// Options.ProtectDelay. The answer (200) is the policy with one echo entry
+// per item; a failed item (unknown unit, unit of another policy, already
+// removed or being removed, in the offboarding flow, artifact already
+// protected) is written in Options.DeltaErrorShape. The whole request fails,
+// changing nothing: 400 for a malformed body or another workload's @delta
+// key, 404 PolicyNotFound, 400 ProtectionUnitsLimitBreached above
+// Options.MaxDeltaItems (50) items, 403 ProtectionChangeLocked unless the
+// service status is enabled, 400 DuplicateProtectionUnitInList for a unit
+// or artifact named twice, 400 ProtectionUnitActionNotAllowed when a
+// removal names a unit of the policy whose protectionSources include
+// dynamicRule. An "@odata.type" in the body (msgraph-sdk-go sends one) is
+// accepted when it names the path's type. Every transition is recorded
+// (CauseRemove, CauseRemoved, CauseAdd, CauseProtected) with the policy's
+// ID.
+//
+// GET /solutions/backupRestore answers the tenant's serviceStatus
+// (SetServiceStatus, UpdateServiceStatus); it needs
+// BackupRestore-Control.Read.All or Control.ReadWrite.All, which the
+// default test credentials and opaque tokens carry.
+//
+// Request bodies with Content-Encoding gzip (Kiota's compression handler)
+// are decompressed on every route, $batch included; another encoding is a
+// 415, after which Kiota resends uncompressed. $batch items may be PATCHes
+// (a body needs a Content-Type header) and GETs of every route.
 //
 // # Throttling
 //
@@ -87,6 +136,12 @@
 //	GET    /_emulator/throttle      throttling configuration and counts
 //	POST   /_emulator/throttle      ?appTenant=RATE[/BURST] (app=, tenant=), or JSON
 //	DELETE /_emulator/throttle      throttling off
+//	GET    /_emulator/policies      every policy
+//	POST   /_emulator/policies      ?seed=true, or one policy as JSON
+//	GET    /_emulator/service-status  the tenant's serviceStatus
+//	POST   /_emulator/service-status  ?status=…, or JSON
+//	GET    /_emulator/settings      the PATCH's settings
+//	POST   /_emulator/settings      ?deltaErrorShape=…&removalDelay=…
 //	POST   /_emulator/reset         back to the initial state
 //
 // For example, against `go run ./cmd/emulator`:
@@ -98,7 +153,11 @@
 //   - An unknown unit ID answers 404 with code ProtectionUnitNotFound.
 //   - cancelOffboardRequested becomes unprotected after Options.CancelDelay
 //     (default one hour); offboardRequested becomes offboarded after
-//     Options.GracePeriod (default 90 days). Timers run lazily on the
+//     Options.GracePeriod (default 90 days); protectRequested and
+//     unprotectRequested become protected and unprotected after
+//     Options.ProtectDelay (15 minutes); removeRequested becomes removed
+//     after Options.RemovalDelay (10 minutes), whichever way the unit got
+//     there (a PATCH, AddUnit, UpdateUnit, Seed). Timers run lazily on the
 //     emulator's clock, when the emulator is next used; no goroutines.
 //   - Opaque (non-JWT) bearer tokens count as delegated
 //     BackupRestore-Configuration.ReadWrite.All unless Options.StrictAuth.

@@ -81,8 +81,11 @@ type Fault struct {
 	// items. A faulted item is not handled: its action is NOT applied.
 	InBatch bool
 	// UnitID, when set, restricts the fault to requests naming this unit
-	// (get and the actions).
+	// (get and the actions, and a unit read through its policy).
 	UnitID string
+	// PolicyID, when set, restricts the fault to requests naming this
+	// policy (a policy's get, PATCH and unit views).
+	PolicyID string
 	// Kind is what happens.
 	Kind FaultKind
 	// Status is the status of FaultStatus (default 503) and FaultHTMLBody
@@ -199,7 +202,7 @@ func (s *Server) FaultHits(id FaultID) int {
 
 // pickFaults returns the total latency and the first other fault (nil if
 // none) that apply to a request, counting them as applied.
-func (s *Server) pickFaults(route Route, unitID string, inBatch bool) (time.Duration, *Fault) {
+func (s *Server) pickFaults(route Route, unitID, policyID string, inBatch bool) (time.Duration, *Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.faults) == 0 {
@@ -210,7 +213,8 @@ func (s *Server) pickFaults(route Route, unitID string, inBatch bool) (time.Dura
 	for _, fs := range s.faults {
 		f := &fs.f
 		if fs.exhausted() || f.InBatch != inBatch || (f.Route != RouteAny && f.Route != route) ||
-			(f.UnitID != "" && f.UnitID != unitID) || (chosen != nil && f.Kind != FaultLatency) {
+			(f.UnitID != "" && f.UnitID != unitID) || (f.PolicyID != "" && f.PolicyID != policyID) ||
+			(chosen != nil && f.Kind != FaultLatency) {
 			continue
 		}
 		if f.Probability > 0 && f.Probability < 1 && s.faultRand.Float64() >= f.Probability {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 func TestFaultStatus(t *testing.T) {
@@ -47,7 +48,7 @@ func TestFaultStatus(t *testing.T) {
 				{fake.RouteCancelOffboard, "POST", unitPath("c", "cancelOffboard")},
 			} {
 				e := newEnv(t, nil)
-				e.add(site("u", fake.StatusUnprotected, ""), site("c", fake.StatusOffboardRequested, ""))
+				e.add(site("u", models.StatusUnprotected, ""), site("c", models.StatusOffboardRequested, ""))
 				f := tt.fault
 				f.Route, f.Count = route.r, 1
 				id := e.srv.AddFault(f)
@@ -82,21 +83,21 @@ func TestFaultResets(t *testing.T) {
 				c := ts.Client()
 				e.client = &http.Client{Transport: rewrite{ts.URL, c.Transport}}
 			}
-			e.add(site("before", fake.StatusUnprotected, ""), site("after", fake.StatusUnprotected, ""))
+			e.add(site("before", models.StatusUnprotected, ""), site("after", models.StatusUnprotected, ""))
 
 			e.srv.AddFault(fake.Fault{Route: fake.RouteOffboard, UnitID: "before", Kind: fake.FaultResetBefore, Count: 1})
 			r := e.do("POST", unitPath("before", "offboard"))
 			require.Error(t, r.err)
 			t.Logf("reset error: %v", r.err)
 			require.ErrorIs(t, r.err, syscall.ECONNRESET)
-			require.Equal(t, fake.StatusUnprotected, e.status("before"), "not applied")
+			require.Equal(t, models.StatusUnprotected, e.status("before"), "not applied")
 
 			e.srv.AddFault(fake.Fault{Route: fake.RouteOffboard, UnitID: "after", Kind: fake.FaultResetAfter, Count: 1})
 			r = e.do("POST", unitPath("after", "offboard"))
 			require.Error(t, r.err)
 			t.Logf("reset error: %v", r.err)
 			require.ErrorIs(t, r.err, syscall.ECONNRESET)
-			require.Equal(t, fake.StatusOffboardRequested, e.status("after"), "applied, though the client got an error")
+			require.Equal(t, models.StatusOffboardRequested, e.status("after"), "applied, though the client got an error")
 			ts := e.srv.Transitions("after")
 			require.Len(t, ts, 1)
 			// The client retries: 403, and still exactly one transition.
@@ -113,11 +114,11 @@ func TestFaultResets(t *testing.T) {
 			}
 			require.Equal(t, []fake.FaultKind{fake.FaultResetBefore, fake.FaultResetAfter}, faults)
 			// A whole $batch can be reset after its items were applied.
-			e.add(site("b1", fake.StatusUnprotected, ""))
+			e.add(site("b1", models.StatusUnprotected, ""))
 			e.srv.AddFault(fake.Fault{Route: fake.RouteBatch, Kind: fake.FaultResetAfter, Count: 1})
 			r = e.batch(item("1", "POST", unitPath("b1", "offboard")))
 			require.Error(t, r.err)
-			require.Equal(t, fake.StatusOffboardRequested, e.status("b1"))
+			require.Equal(t, models.StatusOffboardRequested, e.status("b1"))
 		})
 	}
 }
@@ -138,7 +139,7 @@ func (rw rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func TestFaultBodies(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("u", fake.StatusUnprotected, ""), site("v", fake.StatusUnprotected, ""))
+	e.add(site("u", models.StatusUnprotected, ""), site("v", models.StatusUnprotected, ""))
 	e.srv.AddFault(fake.Fault{Route: fake.RouteOffboard, UnitID: "u", Kind: fake.FaultTruncatedBody, Count: 1})
 	r := e.do("POST", unitPath("u", "offboard"))
 	require.NoError(t, r.err)
@@ -146,7 +147,7 @@ func TestFaultBodies(t *testing.T) {
 	require.False(t, json.Valid(r.body), "%s", r.body)
 	require.Contains(t, string(r.body), `"@odata.context"`)
 	require.Equal(t, fmt.Sprint(len(r.body)), r.header.Get("Content-Length"))
-	require.Equal(t, fake.StatusOffboardRequested, e.status("u"), "the handler ran")
+	require.Equal(t, models.StatusOffboardRequested, e.status("u"), "the handler ran")
 
 	// Truncated errors too.
 	e.srv.AddFault(fake.Fault{Route: fake.RouteGet, Kind: fake.FaultTruncatedBody, Count: 1})
@@ -161,7 +162,7 @@ func TestFaultBodies(t *testing.T) {
 	require.Contains(t, string(r.body), "<html>")
 	require.Contains(t, string(r.body), "502 Bad Gateway")
 	require.NotEmpty(t, r.header.Get("request-id"))
-	require.Equal(t, fake.StatusUnprotected, e.status("v"), "the proxy answered; nothing applied")
+	require.Equal(t, models.StatusUnprotected, e.status("v"), "the proxy answered; nothing applied")
 	e.srv.AddFault(fake.Fault{Kind: fake.FaultHTMLBody, Status: 504, Count: 1})
 	r = e.do("GET", unitsPath)
 	require.Equal(t, 504, r.status)
@@ -178,7 +179,7 @@ func TestFaultBodies(t *testing.T) {
 
 func TestFaultLatency(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("u", fake.StatusUnprotected, ""))
+	e.add(site("u", models.StatusUnprotected, ""))
 	e.srv.AddFault(fake.Fault{Route: fake.RouteGet, Kind: fake.FaultLatency, Latency: 50 * time.Millisecond, Count: 2})
 	start := time.Now()
 	require.Equal(t, 200, e.do("GET", unitPath("u")).status)
@@ -213,7 +214,7 @@ func TestFaultLatency(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+e.token)
 	_, err = e.client.Do(req)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.Equal(t, fake.StatusUnprotected, e.status("u"))
+	require.Equal(t, models.StatusUnprotected, e.status("u"))
 
 	// Inside a $batch.
 	e.srv.AddFault(fake.Fault{Route: fake.RouteGet, InBatch: true, Kind: fake.FaultLatency, Latency: 30 * time.Millisecond, Count: 1})
@@ -225,7 +226,7 @@ func TestFaultLatency(t *testing.T) {
 
 func TestFaultMatchingAndLifecycle(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("a", fake.StatusProtected, "p"), site("b", fake.StatusProtected, "p"))
+	e.add(site("a", models.StatusProtected, "p"), site("b", models.StatusProtected, "p"))
 	// UnitID and Route targeting.
 	id := e.srv.AddFault(fake.Fault{Route: fake.RouteGet, UnitID: "b", Kind: fake.FaultStatus, Status: 500})
 	require.Equal(t, 200, e.do("GET", unitPath("a")).status)
@@ -258,7 +259,7 @@ func TestFaultMatchingAndLifecycle(t *testing.T) {
 func TestFaultProbabilityIsSeeded(t *testing.T) {
 	pattern := func(seed uint64) []int {
 		e := newEnv(t, &fake.Options{Seed: seed})
-		e.add(site("a", fake.StatusProtected, "p"))
+		e.add(site("a", models.StatusProtected, "p"))
 		e.srv.AddFault(fake.Fault{Kind: fake.FaultStatus, Status: 503, Probability: 0.3})
 		var out []int
 		for range 200 {
@@ -279,7 +280,7 @@ func TestFaultProbabilityIsSeeded(t *testing.T) {
 
 	// Count and Probability together: at most Count hits.
 	e := newEnv(t, nil)
-	e.add(site("a", fake.StatusProtected, "p"))
+	e.add(site("a", models.StatusProtected, "p"))
 	id := e.srv.AddFault(fake.Fault{Kind: fake.FaultStatus, Probability: 0.5, Count: 3})
 	for range 100 {
 		e.do("GET", unitPath("a"))

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // maxRequestBody bounds a request body (Graph's $batch limit is 4 MB).
@@ -48,7 +50,7 @@ func (c *call) unitsResponse(status int, body []byte) *response {
 	if c.includeUnknown {
 		applied = append(applied, "include-unknown-enum-members")
 	}
-	if c.maxPageSize > 0 && c.target.route == RouteList {
+	if r := c.target.route; c.maxPageSize > 0 && (r == RouteList || r == RoutePolicyList || r == RoutePolicyUnitList) {
 		applied = append(applied, "odata.maxpagesize="+itoa(c.maxPageSize))
 	}
 	if len(applied) > 0 {
@@ -144,13 +146,18 @@ func (s *Server) handle(r *http.Request, body []byte) (out *response) {
 	esc := r.URL.EscapedPath()
 	t := parseTarget(r.Method, esc)
 	if t.admin { // the control API is neither faulted nor recorded
-		resp := s.admin(r, body, ids)
+		var resp *response
+		if dec, g := decodeRequestBody(r.Header, body); g != nil {
+			resp = errorResponse(g, ids, now)
+		} else {
+			resp = s.admin(r, dec, ids)
+		}
 		resp.stamp(ids)
 		return resp
 	}
 	rec := RecordedRequest{
 		Time: now, Method: r.Method, Path: esc, Query: r.URL.RawQuery,
-		Route: t.route, UnitID: t.id, RequestID: ids.request,
+		Route: t.route, UnitID: t.id, PolicyID: t.pol.id, RequestID: ids.request,
 	}
 	if s.opts.MaxRecordedRequests >= 0 {
 		rec.Header = redactedHeader(r.Header)
@@ -172,7 +179,7 @@ func (s *Server) handle(r *http.Request, body []byte) (out *response) {
 // serve runs the fault layer around dispatch for a top-level request.
 func (s *Server) serve(r *http.Request, t target, body []byte, ids requestIDs) *response {
 	ctx := r.Context()
-	latency, f := s.pickFaults(t.route, t.id, false)
+	latency, f := s.pickFaults(t.route, t.id, t.pol.id, false)
 	if latency > 0 && !sleepCtx(ctx.Done(), latency) {
 		return &response{err: ctx.Err()}
 	}
@@ -184,8 +191,13 @@ func (s *Server) serve(r *http.Request, t target, body []byte, ids requestIDs) *
 		s: s, ctx: ctx, method: r.Method, target: t, rawQuery: r.URL.RawQuery, header: r.Header, body: body,
 		base: requestBase(r), ids: ids, includeUnknown: inc, maxPageSize: maxPage,
 	}
-	p, g := s.authenticate(r.Header)
 	var resp *response
+	dec, g := decodeRequestBody(r.Header, body)
+	c.body = dec
+	var p *principal
+	if g == nil {
+		p, g = s.authenticate(r.Header)
+	}
 	if g != nil {
 		resp = c.fail(g)
 	} else {
@@ -222,6 +234,8 @@ func (s *Server) dispatch(c *call) *response {
 			return c.fail(g)
 		}
 		return s.action(c, t)
+	case RoutePolicyList, RoutePolicyGet, RoutePolicyPatch, RoutePolicyUnitList, RoutePolicyUnitGet, RouteServiceStatus:
+		return s.dispatchLifecycle(c, t)
 	case RouteBatch:
 		if c.inBatch {
 			return c.fail(badRequest("A $batch request cannot contain another $batch."))
@@ -246,7 +260,7 @@ func (s *Server) get(c *call, t *target) *response {
 	s.mu.Lock()
 	s.fireTimersLocked()
 	e, ok := s.units[t.id]
-	if !ok || (t.kind != "" && e.u.Kind != t.kind) {
+	if !ok || !t.admits(&e.u) {
 		s.mu.Unlock()
 		return c.fail(fromAction(notFound(t.id)))
 	}
@@ -257,7 +271,7 @@ func (s *Server) get(c *call, t *target) *response {
 
 // action serves POST …/offboard and …/cancelOffboard.
 func (s *Server) action(c *call, t *target) *response {
-	if _, g := parseQuery(c.rawQuery, queryNone, ""); g != nil {
+	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
 		return c.fail(g)
 	}
 	u, ae := s.applyAction(t.id, t.route, c.p.who, c.ids.request, c.inBatch)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 const (
@@ -137,27 +138,27 @@ func (e *env) add(units ...fake.Unit) {
 }
 
 // site returns a site unit in status st with policy pol.
-func site(id, st, pol string) fake.Unit {
-	return fake.Unit{Kind: fake.KindSite, ID: id, Status: st, PolicyID: pol,
+func site(id string, st models.ProtectionUnitStatus, pol string) fake.Unit {
+	return fake.Unit{Kind: models.KindSite, ID: id, Status: st, PolicyID: pol,
 		SiteID:   "contoso.sharepoint.com,11111111-1111-1111-1111-111111111111,22222222-2222-2222-2222-222222222222",
 		SiteName: "Site " + id, SiteWebURL: "https://contoso.sharepoint.com/sites/" + id}
 }
 
 // mailbox returns a mailbox unit.
-func mailbox(id, st, pol string) fake.Unit {
-	return fake.Unit{Kind: fake.KindMailbox, ID: id, Status: st, PolicyID: pol,
+func mailbox(id string, st models.ProtectionUnitStatus, pol string) fake.Unit {
+	return fake.Unit{Kind: models.KindMailbox, ID: id, Status: st, PolicyID: pol,
 		DirectoryObjectID: "dir-" + id, DisplayName: "Owner " + id, Email: id + "@contoso.com"}
 }
 
 // drive returns a drive unit.
-func drive(id, st, pol string) fake.Unit {
+func drive(id string, st models.ProtectionUnitStatus, pol string) fake.Unit {
 	u := mailbox(id, st, pol)
-	u.Kind = fake.KindDrive
+	u.Kind = models.KindDrive
 	return u
 }
 
 // status returns the stored status of a unit.
-func (e *env) status(id string) string {
+func (e *env) status(id string) models.ProtectionUnitStatus {
 	e.t.Helper()
 	u, ok := e.srv.Unit(id)
 	require.True(e.t, ok, "unit %q", id)

@@ -45,6 +45,16 @@ var controlEndpoints = []ControlEndpoint{
 		Body:        `{"app":{"rate":R,"burst":B},"tenant":{...},"appTenant":{...},"statsInterval":"1s"} (instead of the query)`,
 		Description: "Turn throttling on or change its limits (requests or $batch items per second); unnamed scopes are unlimited."},
 	{Method: "DELETE", Path: "/_emulator/throttle", Description: "Turn throttling off (the counts stay)."},
+	{Method: "GET", Path: "/_emulator/policies", Description: "Every protection policy, with its derived status."},
+	{Method: "POST", Path: "/_emulator/policies", Query: "seed=true", Body: `{"kind":"sharePoint","id":"...","displayName":"...","isEnabled":true}`,
+		Description: "Seed two policies per workload (?seed=true), or add one policy."},
+	{Method: "GET", Path: "/_emulator/service-status", Description: "The tenant's serviceStatus."},
+	{Method: "POST", Path: "/_emulator/service-status", Query: "status=enabled|disabled|protectionChangeLocked|restoreLocked",
+		Body:        `{"status":"...","disableReason":"...","gracePeriodDateTime":"...","restoreAllowedTillDateTime":"..."}`,
+		Description: "Change the service status (anything but enabled refuses policy PATCHes)."},
+	{Method: "GET", Path: "/_emulator/settings", Description: "The policy PATCH's settings: deltaErrorShape, removalDelay."},
+	{Method: "POST", Path: "/_emulator/settings", Query: "deltaErrorShape=dataModificationException|publicError&removalDelay=<Go duration>",
+		Description: "Change how a PATCH reports failed items, and how long removal takes."},
 	{Method: "POST", Path: "/_emulator/reset", Description: "Reset the emulator: no units, faults or logs, clock and throttling back at their start."},
 }
 

@@ -3,6 +3,8 @@ package fake
 import (
 	"net/http"
 	"time"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // Cause says what made a unit change status.
@@ -14,18 +16,33 @@ const (
 	CauseOffboard Cause = "offboard"
 	// CauseCancelOffboard: a successful POST …/cancelOffboard.
 	CauseCancelOffboard Cause = "cancelOffboard"
-	// CauseTimer: the grace period or the cancel delay ran out.
+	// CauseTimer: the grace period, the cancel delay or (for
+	// unprotectRequested) the protect delay ran out.
 	CauseTimer Cause = "timer"
 	// CauseUpdate: Server.UpdateUnit changed the status.
 	CauseUpdate Cause = "update"
+	// CauseRemove: a policy PATCH accepted the unit's removal
+	// (→ removeRequested; Transition.PolicyID is the policy it leaves).
+	CauseRemove Cause = "remove"
+	// CauseRemoved: the removal completed after the removal delay
+	// (removeRequested → unprotected, policyId "", protectionSources none;
+	// Transition.PolicyID is the policy it left).
+	CauseRemoved Cause = "removed"
+	// CauseAdd: a policy PATCH added the unit, a new one (From is "",
+	// To protectRequested; Transition.PolicyID is the policy).
+	CauseAdd Cause = "add"
+	// CauseProtected: protection took effect after the protect delay
+	// (protectRequested → protected).
+	CauseProtected Cause = "protected"
 )
 
 // Transition is one status change of one unit.
 type Transition struct {
 	// UnitID is the unit that changed.
 	UnitID string
-	// From and To are the statuses before and after.
-	From, To string
+	// From and To are the statuses before and after; From is "" when the
+	// change created the unit (CauseAdd).
+	From, To models.ProtectionUnitStatus
 	// At is the emulator-clock time of the change (a timer's deadline for
 	// CauseTimer).
 	At time.Time
@@ -37,6 +54,10 @@ type Transition struct {
 	RequestID string
 	// InBatch reports whether the change came from an item of a $batch.
 	InBatch bool
+	// PolicyID is the policy the change concerns: the one a unit was added
+	// to (CauseAdd) or removed from (CauseRemove, CauseRemoved), else the
+	// unit's policyId at the time ("" when it had none).
+	PolicyID string
 }
 
 // Transitions returns the status changes of the unit with this ID, oldest
@@ -83,6 +104,8 @@ type RecordedRequest struct {
 	Route Route
 	// UnitID is the unescaped unit ID for get and the actions.
 	UnitID string
+	// PolicyID is the unescaped policy ID of a policy route ("" otherwise).
+	PolicyID string
 	// Status is the status code answered (0 when the connection was reset
 	// or the client went away before an answer).
 	Status int

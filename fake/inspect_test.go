@@ -8,11 +8,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 func TestRequestsLog(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("a/b", fake.StatusUnprotected, ""))
+	e.add(site("a/b", models.StatusUnprotected, ""))
 	e.srv.Advance(time.Minute)
 	e.do("GET", unitsPath+"?$top=1", header("client-request-id", "c1"), prefer())
 	e.do("POST", unitPath("a/b", "offboard"))
@@ -55,7 +56,7 @@ func TestRequestsLog(t *testing.T) {
 	e.srv.ResetInspection()
 	require.Empty(t, e.srv.Requests())
 	require.Empty(t, e.srv.AllTransitions())
-	require.Equal(t, fake.StatusOffboardRequested, e.status("a/b"), "state is kept")
+	require.Equal(t, models.StatusOffboardRequested, e.status("a/b"), "state is kept")
 }
 
 func TestRequestsLogCap(t *testing.T) {

@@ -44,7 +44,7 @@ func decodePageToken(s, p string) (*pageToken, *graphError) {
 }
 
 // collectionKey identifies a collection for page tokens.
-func (t *target) collectionKey() string { return t.coll + "|" + string(t.kind) }
+func (t *target) collectionKey() string { return t.coll + "|" + t.kind.String() + "|" + t.pol.id }
 
 // sortKey returns a string whose byte order is the order of property p.
 func sortKey(u *Unit, p int) string {
@@ -160,7 +160,7 @@ func (s *Server) list(c *call, t *target) *response {
 	}
 	v := c.view(ls.masks)
 	match := func(u *Unit) bool {
-		return (t.kind == "" || u.Kind == t.kind) && (ls.filter == nil || ls.filter.match(u, v.includeUnknown))
+		return t.admits(u) && (ls.filter == nil || ls.filter.match(u, v.includeUnknown))
 	}
 
 	b := make([]byte, 0, 512+ls.size*900)
@@ -259,7 +259,7 @@ func (s *Server) countUnits(c *call, t *target, q *queryOpts) *response {
 	s.mu.Lock()
 	s.fireTimersLocked()
 	for _, e := range s.units {
-		if (t.kind == "" || e.u.Kind == t.kind) && (q.filter == nil || q.filter.match(&e.u, inc)) {
+		if t.admits(&e.u) && (q.filter == nil || q.filter.match(&e.u, inc)) {
 			n++
 		}
 	}

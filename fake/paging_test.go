@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // page is one decoded list page.
@@ -102,7 +103,7 @@ func TestPagingTopAndCasts(t *testing.T) {
 	units := e.srv.Seed(120)
 	var sites []string
 	for _, u := range units {
-		if u.Kind == fake.KindSite {
+		if u.Kind == models.KindSite {
 			sites = append(sites, u.ID)
 		}
 	}
@@ -149,7 +150,7 @@ func TestPagingCarriesOptions(t *testing.T) {
 	all := e.srv.Units()
 	var want []string
 	for _, u := range all {
-		if u.Status == fake.StatusProtected || u.PolicyID == "" {
+		if u.Status == models.StatusProtected || u.PolicyID == "" {
 			want = append(want, u.ID)
 		}
 	}
@@ -180,8 +181,8 @@ func TestPagingOrderBy(t *testing.T) {
 	e := newEnv(t, &fake.Options{PageSize: 9})
 	e.srv.Seed(100)
 	all := e.srv.Units()
-	rank := map[string]int{}
-	for i, s := range []string{"protectRequested", "protected", "unprotectRequested", "unprotected", "removeRequested", "unknownFutureValue", "offboardRequested", "offboarded", "cancelOffboardRequested"} {
+	rank := map[models.ProtectionUnitStatus]int{}
+	for i, s := range []models.ProtectionUnitStatus{"protectRequested", "protected", "unprotectRequested", "unprotected", "removeRequested", "unknownFutureValue", "offboardRequested", "offboarded", "cancelOffboardRequested"} {
 		rank[s] = i
 	}
 	tests := []struct {
@@ -223,7 +224,7 @@ func TestPagingStableUnderChanges(t *testing.T) {
 	// Changing units between pages neither repeats nor skips the others.
 	e := newEnv(t, &fake.Options{PageSize: 5})
 	for i := range 30 {
-		e.add(site(fmt.Sprintf("u%02d", i), fake.StatusUnprotected, ""))
+		e.add(site(fmt.Sprintf("u%02d", i), models.StatusUnprotected, ""))
 	}
 	first := decodePage(t, e.do("GET", unitsPath+"?$orderby=status"))
 	for _, id := range []string{"u00", "u10", "u20"} {

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // MaxFilterClauses is the most comparisons a $filter may combine with and/or;
@@ -37,6 +39,8 @@ const (
 	queryCount
 	queryItem
 	queryNone
+	queryPolicyList
+	queryPolicyCount
 )
 
 // unsupportedOptions are OData system query options the emulator knows and
@@ -52,12 +56,16 @@ var allowedOptions = map[queryKind]map[string]bool{
 	queryCount: {"$filter": true},
 	queryItem:  {"$select": true},
 	queryNone:  {},
+	// Policy collections: $filter on status and displayName, paging and
+	// $count; no $select or $orderby.
+	queryPolicyList:  {"$filter": true, "$top": true, "$count": true, "$skiptoken": true},
+	queryPolicyCount: {"$filter": true},
 }
 
 // parseQuery parses a raw query string for a route of kind qk over units of
 // kind k ("" for every kind). Options without a leading "$" are custom
 // options and ignored, as OData does.
-func parseQuery(raw string, qk queryKind, k Kind) (*queryOpts, *graphError) {
+func parseQuery(raw string, qk queryKind, k models.UnitKind) (*queryOpts, *graphError) {
 	q := &queryOpts{present: map[string]bool{}}
 	if raw == "" {
 		return q, nil
@@ -94,7 +102,11 @@ func parseQuery(raw string, qk queryKind, k Kind) (*queryOpts, *graphError) {
 		switch lk {
 		case "$filter":
 			q.filterRaw = val
-			q.filter, g = parseFilter(val)
+			if qk == queryPolicyList || qk == queryPolicyCount {
+				q.filter, g = parseFilterFor(val, &policyFilterSchema)
+			} else {
+				q.filter, g = parseFilter(val)
+			}
 		case "$select":
 			q.selectRaw = val
 			g = q.parseSelect(val, k)
@@ -141,11 +153,11 @@ func parseQuery(raw string, qk queryKind, k Kind) (*queryOpts, *graphError) {
 // derived type may be qualified ("microsoft.graph.siteProtectionUnit/siteId")
 // and then applies to units of that kind only. "id" and "@odata.type" are
 // always written.
-func (q *queryOpts) parseSelect(val string, k Kind) *graphError {
+func (q *queryOpts) parseSelect(val string, k models.UnitKind) *graphError {
 	var masks [3]propMask
 	typeName := "microsoft.graph.protectionUnitBase"
-	if k != "" {
-		typeName = "microsoft.graph." + k.typeName()
+	if k != models.KindUnknown {
+		typeName = "microsoft.graph." + unitTypeName(k)
 	}
 	for item := range strings.SplitSeq(val, ",") {
 		item = strings.TrimSpace(item)
@@ -167,7 +179,7 @@ func (q *queryOpts) parseSelect(val string, k Kind) *graphError {
 				return badRequest("Could not find a type named '" + typ + "' in $select.")
 			}
 			if !base {
-				if k != "" && ck != k {
+				if k != models.KindUnknown && ck != k {
 					return badRequest("The type '" + canon + "' is not compatible with '" + typeName + "'.")
 				}
 				on, qualified = ck, true
@@ -184,13 +196,13 @@ func (q *queryOpts) parseSelect(val string, k Kind) *graphError {
 		if p < 0 {
 			tn := typeName
 			if qualified {
-				tn = "microsoft.graph." + on.typeName()
+				tn = "microsoft.graph." + unitTypeName(on)
 			}
 			return badRequest("Could not find a property named '" + name + "' on type '" + tn + "'.")
 		}
 		if qualified {
 			masks[kindIndex(on)] |= 1 << p
-			q.selected = append(q.selected, "microsoft.graph."+on.typeName()+"/"+propNames[p])
+			q.selected = append(q.selected, "microsoft.graph."+unitTypeName(on)+"/"+propNames[p])
 		} else {
 			for i := range masks {
 				masks[i] |= 1 << p
@@ -247,27 +259,74 @@ func parseOrderBy(val string) ([]orderKey, *graphError) {
 type filterNode struct {
 	op          byte // 'a' (and), 'o' (or), 'e' (eq)
 	left, right *filterNode
-	prop        int
-	value       string // for status: the canonical member
+	prop        int    // the schema field's prop
+	value       string // for an enum: the canonical member
+}
+
+// eval evaluates n, deciding each comparison with leaf.
+func (n *filterNode) eval(leaf func(cmp *filterNode) bool) bool {
+	switch n.op {
+	case 'a':
+		return n.left.eval(leaf) && n.right.eval(leaf)
+	case 'o':
+		return n.left.eval(leaf) || n.right.eval(leaf)
+	}
+	return leaf(n)
 }
 
 // match evaluates n against u. includeUnknown is the request's Prefer
 // opt-in: without it, 'unknownFutureValue' matches the statuses the caller
 // sees as unknownFutureValue.
 func (n *filterNode) match(u *Unit, includeUnknown bool) bool {
-	switch n.op {
-	case 'a':
-		return n.left.match(u, includeUnknown) && n.right.match(u, includeUnknown)
-	case 'o':
-		return n.left.match(u, includeUnknown) || n.right.match(u, includeUnknown)
+	return n.eval(func(c *filterNode) bool {
+		if c.prop == propPolicyID {
+			return u.PolicyID == c.value
+		}
+		if models.ProtectionUnitStatus(c.value) == models.StatusUnknownFutureValue {
+			return !includeUnknown && statusRank(u.Status) > unknownFutureRank
+		}
+		return string(u.Status) == c.value
+	})
+}
+
+// filterField is a property a $filter may compare with a literal.
+type filterField struct {
+	name string // JSON name
+	prop int    // the filterNode.prop of its comparisons
+	// enumType is the qualified enum type of an enum property ("" for a
+	// string property), and members its members.
+	enumType string
+	members  []string
+	// nullable allows null, which is compared as the empty string.
+	nullable bool
+}
+
+// filterSchema is what a $filter over one type may compare.
+type filterSchema struct {
+	typeName string        // the qualified type, for messages
+	fields   []filterField // the filterable properties
+	others   []string      // the type's other properties, for messages
+	hint     string        // "status or policyId", for messages
+}
+
+// unitFilterSchema is the $filter of the unit collections.
+var unitFilterSchema = filterSchema{
+	typeName: "microsoft.graph.protectionUnitBase",
+	fields: []filterField{
+		{name: "status", prop: propStatus, enumType: "microsoft.graph.protectionUnitStatus", members: unitStatusMembers()},
+		{name: "policyId", prop: propPolicyID, nullable: true},
+	},
+	others: propNames[:],
+	hint:   "status or policyId",
+}
+
+// unitStatusMembers returns the members of protectionUnitStatus as strings.
+func unitStatusMembers() []string {
+	out := make([]string, len(models.KnownStatuses()))
+	for i, m := range models.KnownStatuses() {
+		out[i] = string(m)
 	}
-	if n.prop == propPolicyID {
-		return u.PolicyID == n.value
-	}
-	if n.value == StatusUnknownFutureValue {
-		return !includeUnknown && statusRank(u.Status) > unknownFutureRank
-	}
-	return u.Status == n.value
+	return out
 }
 
 // filterError is a 400 for a bad $filter.
@@ -361,14 +420,18 @@ func isIdentByte(c byte) bool {
 //
 // where one operand is status or policyId and the other a literal.
 type filterParser struct {
+	schema  *filterSchema
 	toks    []token
 	i       int
 	clauses int
 	depth   int
 }
 
-// parseFilter parses a $filter.
-func parseFilter(s string) (*filterNode, *graphError) {
+// parseFilter parses a $filter over protection units.
+func parseFilter(s string) (*filterNode, *graphError) { return parseFilterFor(s, &unitFilterSchema) }
+
+// parseFilterFor parses a $filter over the type schema describes.
+func parseFilterFor(s string, schema *filterSchema) (*filterNode, *graphError) {
 	if strings.TrimSpace(s) == "" {
 		return nil, filterError("the $filter is empty.")
 	}
@@ -376,7 +439,7 @@ func parseFilter(s string) (*filterNode, *graphError) {
 	if g != nil {
 		return nil, g
 	}
-	p := &filterParser{toks: toks}
+	p := &filterParser{toks: toks, schema: schema}
 	n, g := p.expr()
 	if g != nil {
 		return nil, g
@@ -438,7 +501,8 @@ func (p *filterParser) and() (*filterNode, *graphError) {
 
 // operand is one side of a comparison.
 type operand struct {
-	prop    int // propStatus or propPolicyID; -1 for a literal
+	prop    int // the field's prop; -1 for a literal
+	field   *filterField
 	value   string
 	isNull  bool
 	typed   string // the type prefix of an enum literal, if any
@@ -484,35 +548,35 @@ func (p *filterParser) term() (*filterNode, *graphError) {
 		left, right = right, left
 	}
 	if left.prop < 0 || right.prop >= 0 {
-		return nil, filterError("a comparison needs one property (status or policyId) and one literal.")
+		return nil, filterError("a comparison needs one property (" + p.schema.hint + ") and one literal.")
 	}
 	p.clauses++
-	n := &filterNode{op: 'e', prop: left.prop}
-	switch left.prop {
-	case propPolicyID:
+	f := left.field
+	n := &filterNode{op: 'e', prop: f.prop}
+	if f.enumType == "" {
 		if right.typed != "" {
-			return nil, filterError("policyId is compared with a string literal.")
+			return nil, filterError(f.name + " is compared with a string literal.")
 		}
-		n.value = right.value // null and '' both mean "removed from its policy"
-	case propStatus:
-		if right.isNull {
-			return nil, filterError("status cannot be compared with null.")
+		if right.isNull && !f.nullable {
+			return nil, filterError(f.name + " cannot be compared with null.")
 		}
-		if right.typed != "" && !strings.EqualFold(right.typed, "microsoft.graph.protectionUnitStatus") && !strings.EqualFold(right.typed, "graph.protectionUnitStatus") {
-			return nil, filterError("'" + right.typed + "' is not the type of status (microsoft.graph.protectionUnitStatus).")
-		}
-		canon := ""
-		for _, m := range statusOrder {
-			if strings.EqualFold(m, right.value) {
-				canon = m
-			}
-		}
-		if canon == "" {
-			return nil, filterError("'" + right.value + "' is not a member of microsoft.graph.protectionUnitStatus.")
-		}
-		n.value = canon
+		n.value = right.value // null and '' both mean "none" (for policyId: removed from its policy)
+		return n, nil
 	}
-	return n, nil
+	if right.isNull {
+		return nil, filterError(f.name + " cannot be compared with null.")
+	}
+	short := strings.TrimPrefix(f.enumType, "microsoft.")
+	if right.typed != "" && !strings.EqualFold(right.typed, f.enumType) && !strings.EqualFold(right.typed, short) {
+		return nil, filterError("'" + right.typed + "' is not the type of " + f.name + " (" + f.enumType + ").")
+	}
+	for _, m := range f.members {
+		if strings.EqualFold(m, right.value) {
+			n.value = m
+			return n, nil
+		}
+	}
+	return nil, filterError("'" + right.value + "' is not a member of " + f.enumType + ".")
 }
 
 func (p *filterParser) operand() (operand, *graphError) {
@@ -529,20 +593,20 @@ func (p *filterParser) operand() (operand, *graphError) {
 		if p.peek().kind == tokLParen {
 			return operand{}, filterError("function '" + t.text + "' is not supported.")
 		}
-		switch {
-		case strings.EqualFold(t.text, "null"):
+		if strings.EqualFold(t.text, "null") {
 			return operand{prop: -1, isNull: true, present: true}, nil
-		case strings.EqualFold(t.text, "status"):
-			return operand{prop: propStatus, present: true}, nil
-		case strings.EqualFold(t.text, "policyId"):
-			return operand{prop: propPolicyID, present: true}, nil
 		}
-		for _, n := range propNames {
-			if strings.EqualFold(n, t.text) {
-				return operand{}, filterError("filtering on property '" + n + "' is not supported; only status and policyId can be filtered.")
+		for i := range p.schema.fields {
+			if f := &p.schema.fields[i]; strings.EqualFold(t.text, f.name) {
+				return operand{prop: f.prop, field: f, present: true}, nil
 			}
 		}
-		return operand{}, filterError("could not find a property named '" + t.text + "' on type 'microsoft.graph.protectionUnitBase'.")
+		for _, n := range p.schema.others {
+			if strings.EqualFold(n, t.text) {
+				return operand{}, filterError("filtering on property '" + n + "' is not supported; only " + p.schema.hint + " can be filtered.")
+			}
+		}
+		return operand{}, filterError("could not find a property named '" + t.text + "' on type '" + p.schema.typeName + "'.")
 	case tokEOF:
 		return operand{}, filterError("unexpected end of the expression.")
 	}

@@ -9,19 +9,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // queryEnv holds units with known statuses and policies.
 func queryEnv(t *testing.T) *env {
 	e := newEnv(t, nil)
 	e.add(
-		site("a", fake.StatusProtected, "pol-1"),
-		site("b", fake.StatusProtected, "pol-2"),
-		drive("c", fake.StatusUnprotected, ""),
-		drive("d", fake.StatusUnprotected, "pol-1"),
-		mailbox("e", fake.StatusOffboardRequested, ""),
-		mailbox("f", fake.StatusRemoveRequested, "o'brien"),
-		site("g", fake.StatusOffboarded, ""),
+		site("a", models.StatusProtected, "pol-1"),
+		site("b", models.StatusProtected, "pol-2"),
+		drive("c", models.StatusUnprotected, ""),
+		drive("d", models.StatusUnprotected, "pol-1"),
+		mailbox("e", models.StatusOffboardRequested, ""),
+		mailbox("f", models.StatusRemoveRequested, "o'brien"),
+		site("g", models.StatusOffboarded, ""),
 	)
 	return e
 }
@@ -197,7 +198,7 @@ func TestUnsupportedQueryOptions(t *testing.T) {
 		r := e.do("POST", unitPath("c", action)+"?$select=id")
 		require.Equal(t, http.StatusBadRequest, r.status)
 	}
-	require.Equal(t, fake.StatusUnprotected, e.status("c"), "a refused action changes nothing")
+	require.Equal(t, models.StatusUnprotected, e.status("c"), "a refused action changes nothing")
 	// Custom (non-$) options are ignored, as OData does; so is the case of a $ option.
 	require.Equal(t, http.StatusOK, e.do("GET", unitsPath+"?api-version=1&foo").status)
 	r := e.do("GET", unitsPath+"?$TOP=2&%24count=true")

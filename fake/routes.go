@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // Route names an operation of the API. Faults target routes; recorded
@@ -28,6 +30,22 @@ const (
 	// RouteBatchItem, in a Fault, matches every item inside a $batch; it is
 	// short for Route: RouteAny with InBatch set.
 	RouteBatchItem
+	// RoutePolicyList is a GET of a policy collection
+	// (…/protectionPolicies and the typed …ProtectionPolicies, with
+	// …/$count).
+	RoutePolicyList
+	// RoutePolicyGet is a GET of one policy.
+	RoutePolicyGet
+	// RoutePolicyPatch is PATCH …/{sharePoint|oneDriveForBusiness|exchange}ProtectionPolicies/{id}
+	// (the …ProtectionUnits@delta update).
+	RoutePolicyPatch
+	// RoutePolicyUnitList is a GET of a policy's units
+	// (…ProtectionPolicies/{id}/siteProtectionUnits etc., with …/$count).
+	RoutePolicyUnitList
+	// RoutePolicyUnitGet is a GET of one unit through its policy.
+	RoutePolicyUnitGet
+	// RouteServiceStatus is GET /solutions/backupRestore (serviceStatus).
+	RouteServiceStatus
 	// RouteUnknown is a path the API does not have (recorded requests only).
 	RouteUnknown
 )
@@ -49,6 +67,18 @@ func (r Route) String() string {
 		return "batch"
 	case RouteBatchItem:
 		return "batchItem"
+	case RoutePolicyList:
+		return "policyList"
+	case RoutePolicyGet:
+		return "policyGet"
+	case RoutePolicyPatch:
+		return "policyPatch"
+	case RoutePolicyUnitList:
+		return "policyUnitList"
+	case RoutePolicyUnitGet:
+		return "policyUnitGet"
+	case RouteServiceStatus:
+		return "serviceStatus"
 	case RouteUnknown:
 		return "unknown"
 	}
@@ -67,7 +97,7 @@ const (
 type target struct {
 	route Route
 	// kind restricts the collection or the unit to one derived type.
-	kind Kind
+	kind models.UnitKind
 	// id is the unescaped unit ID (get and actions).
 	id string
 	// count is set for …/$count.
@@ -80,6 +110,8 @@ type target struct {
 	// listPath is the escaped collection path after /v1.0, as sent (for
 	// nextLink).
 	listPath string
+	// pol is the policy part of a policy path.
+	pol policyTarget
 	// admin is set for the emulator's own /_emulator/ paths.
 	admin bool
 	// err is the answer for a path or method the API does not serve.
@@ -98,23 +130,23 @@ func (t *target) contextPath() string {
 // parseCast recognises a type-cast segment ("microsoft.graph.X" or the
 // "graph.X" alias) and returns its kind and canonical form. base is set for
 // a cast to protectionUnitBase itself.
-func parseCast(seg string) (k Kind, canonical string, base, ok bool) {
+func parseCast(seg string) (k models.UnitKind, canonical string, base, ok bool) {
 	name, found := cutPrefixFold(seg, "microsoft.graph.")
 	if !found {
 		name, found = cutPrefixFold(seg, "graph.")
 	}
 	if !found {
-		return "", "", false, false
+		return models.KindUnknown, "", false, false
 	}
-	for _, k := range []Kind{KindSite, KindDrive, KindMailbox} {
-		if strings.EqualFold(name, k.typeName()) {
-			return k, "microsoft.graph." + k.typeName(), false, true
+	for _, k := range unitKinds {
+		if strings.EqualFold(name, unitTypeName(k)) {
+			return k, "microsoft.graph." + unitTypeName(k), false, true
 		}
 	}
 	if strings.EqualFold(name, "protectionUnitBase") {
-		return "", "microsoft.graph.protectionUnitBase", true, true
+		return models.KindUnknown, "microsoft.graph.protectionUnitBase", true, true
 	}
-	return "", "", false, false
+	return models.KindUnknown, "", false, false
 }
 
 // cutPrefixFold is strings.CutPrefix, ignoring ASCII case.
@@ -200,18 +232,22 @@ func parseTarget(method, escPath string) target {
 		return t
 	}
 	if len(segs) < 3 {
-		t.err = notImplemented()
+		t.route = RouteServiceStatus
+		t.err = allow(method, http.MethodGet)
 		return t
+	}
+	if _, _, ok := policyCollection(segs[2]); ok {
+		return parsePolicyTarget(t, method, segs[2:], rawSegs[2:], "/"+strings.Join(rawSegs[:2], "/"))
 	}
 	switch {
 	case strings.EqualFold(segs[2], collUnits):
 		t.coll = collUnits
 	case strings.EqualFold(segs[2], collSite):
-		t.coll, t.kind = collSite, KindSite
+		t.coll, t.kind = collSite, models.KindSite
 	case strings.EqualFold(segs[2], collDrive):
-		t.coll, t.kind = collDrive, KindDrive
+		t.coll, t.kind = collDrive, models.KindDrive
 	case strings.EqualFold(segs[2], collMailbox):
-		t.coll, t.kind = collMailbox, KindMailbox
+		t.coll, t.kind = collMailbox, models.KindMailbox
 	default:
 		t.err = segmentNotFound(segs[2])
 		return t
@@ -284,14 +320,14 @@ func parseTarget(method, escPath string) target {
 
 // castTo narrows t to kind k through a cast segment; it reports false when
 // the cast contradicts a typed collection.
-func (t *target) castTo(k Kind, canonical string, base bool) bool {
+func (t *target) castTo(k models.UnitKind, canonical string, base bool) bool {
 	if base {
 		return true
 	}
-	if t.kind != "" && t.kind != k {
+	if t.kind != models.KindUnknown && t.kind != k {
 		return false
 	}
-	if t.kind == "" {
+	if t.kind == models.KindUnknown {
 		t.cast = canonical
 	}
 	t.kind = k

@@ -6,12 +6,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 func TestRoutes(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s1", fake.StatusProtected, "p1"), drive("d1", fake.StatusProtected, "p2"), mailbox("m1", fake.StatusProtected, "p3"))
+	e.add(site("s1", models.StatusProtected, "p1"), drive("d1", models.StatusProtected, "p2"), mailbox("m1", models.StatusProtected, "p3"))
 	const root = "/solutions/backupRestore"
 	tests := []struct {
 		name, method, path string
@@ -47,9 +47,10 @@ func TestRoutes(t *testing.T) {
 		{"offboard on typed collection", "POST", root + "/siteProtectionUnits/s1/offboard", 400, "BadRequest", nil},
 		{"unknown action", "POST", unitPath("s1", "restore"), 400, "BadRequest", nil},
 		{"too deep", "GET", unitPath("s1", "offboard", "x"), 400, "BadRequest", nil},
-		{"unknown collection", "GET", root + "/protectionPolicies", 400, "BadRequest", nil},
+		{"unknown collection", "GET", root + "/restoreSessions", 400, "BadRequest", nil},
 		{"unknown root", "GET", "/users", 400, "BadRequest", nil},
-		{"backupRestore root", "GET", root, 501, "notSupported", nil},
+		{"backupRestore root", "GET", root, 200, "", nil},
+		{"solutions alone", "GET", "/solutions", 501, "notSupported", nil},
 		{"other version", "GET", "https://graph.microsoft.com/beta/solutions/backupRestore/protectionUnits", 400, "BadRequest", nil},
 		{"POST list", "POST", unitsPath, 405, "UnknownError", nil},
 		{"DELETE unit", "DELETE", unitPath("s1"), 405, "UnknownError", nil},
@@ -83,7 +84,7 @@ func TestEscapedIDs(t *testing.T) {
 	e := newEnv(t, nil)
 	ids := []string{"a/b?c#d", "with space", "per%cent", "ünïcödé", "dots.and..more", "semi;colon&amp=1", "+plus+", "MjUy…XzM="}
 	for _, id := range ids {
-		e.add(site(id, fake.StatusUnprotected, ""))
+		e.add(site(id, models.StatusUnprotected, ""))
 	}
 	for _, id := range ids {
 		t.Run(id, func(t *testing.T) {
@@ -92,7 +93,7 @@ func TestEscapedIDs(t *testing.T) {
 			require.Equal(t, id, r.json(t)["id"])
 			r = e.do("POST", unitPath(id, "offboard"), prefer())
 			require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-			require.Equal(t, fake.StatusOffboardRequested, r.json(t)["status"])
+			require.Equal(t, string(models.StatusOffboardRequested), r.json(t)["status"])
 			require.Len(t, e.srv.Transitions(id), 1)
 		})
 	}
@@ -108,7 +109,7 @@ func TestEscapedIDs(t *testing.T) {
 
 func TestCountEndpoint(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s1", fake.StatusProtected, "p"), site("s2", fake.StatusUnprotected, ""), drive("d1", fake.StatusProtected, "p"))
+	e.add(site("s1", models.StatusProtected, "p"), site("s2", models.StatusUnprotected, ""), drive("d1", models.StatusProtected, "p"))
 	for path, want := range map[string]string{
 		unitsPath + "/$count": "3",
 		unitsPath + "/$count?$filter=status%20eq%20'protected'":                          "2",

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // seedCategory is a state Seed puts units in; "removed" is unprotected with
@@ -35,10 +37,21 @@ const minSeedForCoverage = 20
 // calls drew): site, drive and mailbox units, about 15% removed from their
 // policy (policyId "" and unprotected: offboardable), about 15% already in
 // offboardRequested, about a third protected, the rest spread over the other
-// states. From n = 20 on, every kind and every state appears. Timestamps
-// are set relative to the emulator's clock so that pending timers are not
-// yet due: offboardRequested units are within their grace period and
-// cancelOffboardRequested units within their cancel delay.
+// states. From n = 20 on, every kind and every state appears.
+//
+// The first call also creates two policies per workload (SeedPolicies),
+// and every unit that has a policy belongs to one of its own kind: the
+// active policy holds the protected, protectRequested and removeRequested
+// units, the deactivated one the unprotected (still attached) and
+// unprotectRequested units. Attached units' protectionSources are manual,
+// dynamicRule or manual,dynamicRule; units removed from their policy and
+// units in the offboarding flow have no policy and sources none.
+//
+// Timestamps are set relative to the emulator's clock so that pending
+// timers are not yet due: offboardRequested units are within their grace
+// period, cancelOffboardRequested units within their cancel delay,
+// protectRequested and unprotectRequested units within ProtectDelay and
+// removeRequested units within RemovalDelay.
 func (s *Server) Seed(n int) []Unit {
 	if n <= 0 {
 		return nil
@@ -48,6 +61,7 @@ func (s *Server) Seed(n int) []Unit {
 	s.fireTimersLocked()
 	r := s.seedRand
 	now := s.clock.now()
+	s.seedPoliciesLocked(now)
 	cats := seedCategories(r, n)
 	kinds := seedKinds(r, n)
 	out := make([]Unit, 0, n)
@@ -100,22 +114,22 @@ func seedCategories(r *rand.Rand, n int) []seedCategory {
 
 // seedKinds returns the kinds of n units: about 40% sites, 30% drives and
 // 30% mailboxes, each kind at least once when n ≥ 3.
-func seedKinds(r *rand.Rand, n int) []Kind {
-	kinds := make([]Kind, n)
-	seen := map[Kind]bool{}
+func seedKinds(r *rand.Rand, n int) []models.UnitKind {
+	kinds := make([]models.UnitKind, n)
+	seen := map[models.UnitKind]bool{}
 	for i := range kinds {
 		switch x := r.IntN(10); {
 		case x < 4:
-			kinds[i] = KindSite
+			kinds[i] = models.KindSite
 		case x < 7:
-			kinds[i] = KindDrive
+			kinds[i] = models.KindDrive
 		default:
-			kinds[i] = KindMailbox
+			kinds[i] = models.KindMailbox
 		}
 		seen[kinds[i]] = true
 	}
 	if n >= 3 && len(seen) < 3 {
-		kinds[0], kinds[1], kinds[2] = KindSite, KindDrive, KindMailbox
+		kinds[0], kinds[1], kinds[2] = models.KindSite, models.KindDrive, models.KindMailbox
 	}
 	return kinds
 }
@@ -147,13 +161,6 @@ var (
 	seedSources = []string{"manual", "manual", "manual", "manual", "dynamicRule", "dynamicRule", "manual,dynamicRule"}
 )
 
-// seedPolicy returns one of three policy IDs per kind, derived from the seed.
-func seedPolicy(r *rand.Rand, seed uint64, k Kind) string {
-	pr := rand.New(rand.NewPCG(seed, uint64(kindIndex(k))+0x9011c7))
-	ids := [3]string{seededGUID(pr), seededGUID(pr), seededGUID(pr)}
-	return ids[r.IntN(3)]
-}
-
 // jitter returns a random duration in [lo, hi).
 func jitter(r *rand.Rand, lo, hi time.Duration) time.Duration {
 	if hi <= lo {
@@ -163,12 +170,12 @@ func jitter(r *rand.Rand, lo, hi time.Duration) time.Duration {
 }
 
 // seedUnit makes one unit of kind k in category c.
-func (s *Server) seedUnit(r *rand.Rand, k Kind, c seedCategory, now time.Time) Unit {
+func (s *Server) seedUnit(r *rand.Rand, k models.UnitKind, c seedCategory, now time.Time) Unit {
 	const day = 24 * time.Hour
 	u := Unit{Kind: k, ID: seededGUID(r)}
 	n := s.seeded + 1
 	switch k {
-	case KindSite:
+	case models.KindSite:
 		name := seedSiteNames[(n-1)%len(seedSiteNames)] // unique: the pool, then numbered rounds
 		if n > len(seedSiteNames) {
 			name += " " + itoa((n-1)/len(seedSiteNames)+1)
@@ -193,20 +200,20 @@ func (s *Server) seedUnit(r *rand.Rand, k Kind, c seedCategory, now time.Time) U
 	u.CreatedBy = IdentitySet{Application: backupApp, User: &creator}
 	u.LastModifiedBy = IdentitySet{Application: backupApp, User: &modifier}
 
-	grace, cancel := s.opts.GracePeriod, s.opts.CancelDelay
+	grace, cancel, protect, removal := s.opts.GracePeriod, s.opts.CancelDelay, s.opts.ProtectDelay, s.life.removalDelay
 	ms := func(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
 	switch c {
 	case catOffboardRequested:
-		u.Status = StatusOffboardRequested
+		u.Status = models.StatusOffboardRequested
 		u.OffboardRequestedDateTime = ms(now.Add(-time.Duration(float64(grace) * (0.05 + 0.6*r.Float64()))))
 		u.LastModifiedDateTime = u.OffboardRequestedDateTime
 	case catOffboarded:
-		u.Status = StatusOffboarded
+		u.Status = models.StatusOffboarded
 		u.OffboardRequestedDateTime = ms(now.Add(-grace - jitter(r, day, 60*day)))
 		u.LastModifiedDateTime = u.OffboardRequestedDateTime.Add(grace)
 		u.LastModifiedBy = serviceIdentity()
 	case catCancelOffboardRequested:
-		u.Status = StatusCancelOffboardRequested
+		u.Status = models.StatusCancelOffboardRequested
 		u.LastModifiedDateTime = ms(now.Add(-time.Duration(float64(cancel) * 0.5 * r.Float64())))
 		u.OffboardRequestedDateTime = ms(u.LastModifiedDateTime.Add(-jitter(r, time.Hour, 30*day)))
 	}
@@ -216,25 +223,37 @@ func (s *Server) seedUnit(r *rand.Rand, k Kind, c seedCategory, now time.Time) U
 		u.CreatedDateTime = ms(now.Add(-jitter(r, 30*day, 720*day)))
 		u.LastModifiedDateTime = ms(u.CreatedDateTime.Add(jitter(r, 0, now.Sub(u.CreatedDateTime))))
 	}
+	// Pending changes were requested recently enough that their timers
+	// are not yet due.
+	switch c {
+	case catProtectRequested, catUnprotectRequested:
+		u.LastModifiedDateTime = ms(now.Add(-time.Duration(float64(protect) * 0.5 * r.Float64())))
+	case catRemoveRequested:
+		u.LastModifiedDateTime = ms(now.Add(-time.Duration(float64(removal) * 0.5 * r.Float64())))
+	}
 
-	u.PolicyID = seedPolicy(r, s.opts.Seed, k)
+	pols := s.life.seededIDs[k]
+	u.PolicyID = pols[0]
+	if c == catDeactivated || c == catUnprotectRequested {
+		u.PolicyID = pols[1]
+	}
 	u.ProtectionSources = seedSources[r.IntN(len(seedSources))]
 	switch c {
 	case catRemoved, catOffboardRequested, catOffboarded, catCancelOffboardRequested:
 		u.PolicyID, u.ProtectionSources = "", "none"
 		if u.Status == "" {
-			u.Status = StatusUnprotected
+			u.Status = models.StatusUnprotected
 		}
 	case catProtected:
-		u.Status = StatusProtected
+		u.Status = models.StatusProtected
 	case catProtectRequested:
-		u.Status = StatusProtectRequested
+		u.Status = models.StatusProtectRequested
 	case catUnprotectRequested:
-		u.Status = StatusUnprotectRequested
+		u.Status = models.StatusUnprotectRequested
 	case catDeactivated:
-		u.Status = StatusUnprotected
+		u.Status = models.StatusUnprotected
 	case catRemoveRequested:
-		u.Status = StatusRemoveRequested
+		u.Status = models.StatusRemoveRequested
 	}
 	return u
 }

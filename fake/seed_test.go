@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 func TestSeedCoverage(t *testing.T) {
@@ -22,8 +23,8 @@ func TestSeedCoverage(t *testing.T) {
 				srv := fake.NewServer(&fake.Options{Seed: seed})
 				units := srv.Seed(n)
 				require.Len(t, units, n)
-				kinds := map[fake.Kind]int{}
-				states := map[string]int{}
+				kinds := map[models.UnitKind]int{}
+				states := map[models.ProtectionUnitStatus]int{}
 				offboardable, attachedUnprotected := 0, 0
 				for _, u := range units {
 					kinds[u.Kind]++
@@ -32,11 +33,11 @@ func TestSeedCoverage(t *testing.T) {
 					if u.Offboardable() {
 						offboardable++
 					}
-					if u.Status == fake.StatusUnprotected && u.PolicyID != "" {
+					if u.Status == models.StatusUnprotected && u.PolicyID != "" {
 						attachedUnprotected++
 					}
 					switch u.Kind {
-					case fake.KindSite:
+					case models.KindSite:
 						require.Regexp(t, siteID, u.SiteID)
 						require.NotEmpty(t, u.SiteName)
 						require.Regexp(t, `^https://contoso\.sharepoint\.com/(sites|teams)/\w+$`, u.SiteWebURL)
@@ -50,7 +51,7 @@ func TestSeedCoverage(t *testing.T) {
 					require.True(t, u.CreatedDateTime.Before(srv.Now()))
 					require.False(t, u.LastModifiedDateTime.Before(u.CreatedDateTime))
 					require.False(t, u.LastModifiedDateTime.After(srv.Now()))
-					inFlow := u.Status == fake.StatusOffboardRequested || u.Status == fake.StatusOffboarded || u.Status == fake.StatusCancelOffboardRequested
+					inFlow := u.Status == models.StatusOffboardRequested || u.Status == models.StatusOffboarded || u.Status == models.StatusCancelOffboardRequested
 					require.Equal(t, inFlow, !u.OffboardRequestedDateTime.IsZero(), u.Status)
 					if inFlow {
 						require.Empty(t, u.PolicyID)
@@ -66,7 +67,7 @@ func TestSeedCoverage(t *testing.T) {
 				}
 				require.Positive(t, attachedUnprotected)
 				require.InDelta(t, 0.15, float64(offboardable)/float64(n), 0.06)
-				require.InDelta(t, 0.15, float64(states[fake.StatusOffboardRequested])/float64(n), 0.06)
+				require.InDelta(t, 0.15, float64(states[models.StatusOffboardRequested])/float64(n), 0.06)
 				// Seeding does not leave timers overdue.
 				before := srv.Units()
 				srv.Advance(0)
@@ -95,7 +96,7 @@ func TestSeedDeterminism(t *testing.T) {
 	// Site names are unique.
 	names := map[string]bool{}
 	for _, u := range fake.NewServer(nil).Seed(300) {
-		if u.Kind == fake.KindSite {
+		if u.Kind == models.KindSite {
 			require.False(t, names[u.SiteName], u.SiteName)
 			names[u.SiteName] = true
 		}
@@ -105,16 +106,16 @@ func TestSeedDeterminism(t *testing.T) {
 func TestSeedTimersRespectOptions(t *testing.T) {
 	srv := fake.NewServer(&fake.Options{GracePeriod: time.Hour, CancelDelay: time.Minute})
 	units := srv.Seed(40)
-	states := map[string]int{}
+	states := map[models.ProtectionUnitStatus]int{}
 	for _, u := range srv.Units() {
 		states[u.Status]++
 	}
-	require.Positive(t, states[fake.StatusOffboardRequested], "short grace periods still leave units pending")
-	require.Positive(t, states[fake.StatusCancelOffboardRequested])
+	require.Positive(t, states[models.StatusOffboardRequested], "short grace periods still leave units pending")
+	require.Positive(t, states[models.StatusCancelOffboardRequested])
 	srv.Advance(time.Hour)
 	for _, u := range srv.Units() {
-		require.NotEqual(t, fake.StatusOffboardRequested, u.Status)
-		require.NotEqual(t, fake.StatusCancelOffboardRequested, u.Status)
+		require.NotEqual(t, models.StatusOffboardRequested, u.Status)
+		require.NotEqual(t, models.StatusCancelOffboardRequested, u.Status)
 	}
 	require.NotEmpty(t, units)
 
@@ -124,7 +125,7 @@ func TestSeedTimersRespectOptions(t *testing.T) {
 		switch {
 		case u.Offboardable():
 			require.Equal(t, http.StatusOK, e.do("POST", unitPath(u.ID, "offboard")).status)
-		case u.Status == fake.StatusOffboardRequested:
+		case u.Status == models.StatusOffboardRequested:
 			require.Equal(t, http.StatusOK, e.do("POST", unitPath(u.ID, "cancelOffboard")).status)
 		default:
 			require.Equal(t, http.StatusForbidden, e.do("POST", unitPath(u.ID, "offboard")).status)

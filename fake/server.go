@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // Defaults used when the matching Options field is zero.
@@ -47,6 +49,29 @@ type Options struct {
 	// CancelDelay is how long cancelOffboardRequested lasts before the unit
 	// becomes unprotected, on the emulator's clock (default 1 hour).
 	CancelDelay time.Duration
+	// ProtectDelay is how long protectRequested and unprotectRequested
+	// last before the unit becomes protected or unprotected, on the
+	// emulator's clock (default DefaultProtectDelay, 15 minutes).
+	ProtectDelay time.Duration
+	// RemovalDelay is how long removeRequested lasts before the removal
+	// completes (policyId "", status unprotected, protectionSources none),
+	// on the emulator's clock (default DefaultRemovalDelay, 10 minutes).
+	// Server.SetRemovalDelay changes it while the server runs.
+	RemovalDelay time.Duration
+	// DeltaErrorShape is how a policy PATCH reports a failed item (default
+	// DeltaErrorDataModification; an unknown value counts as the default).
+	// Server.SetDeltaErrorShape changes it while the server runs.
+	DeltaErrorShape DeltaErrorShape
+	// MaxDeltaItems is the most items one policy PATCH's …@delta array may
+	// hold; more fail the whole request with 400
+	// ProtectionUnitsLimitBreached (default DefaultMaxDeltaItems, 50; a
+	// negative value means no cap).
+	MaxDeltaItems int
+	// ServiceStatus is the tenant's serviceStatus.status at the start
+	// (default models.ServiceEnabled). Any other value makes policy
+	// PATCHes fail with 403 ProtectionChangeLocked; Server.SetServiceStatus
+	// changes it.
+	ServiceStatus models.BackupServiceStatus
 	// Start is the emulator clock's initial time (default DefaultStart,
 	// 2026-01-01T00:00:00Z).
 	Start time.Time
@@ -96,6 +121,7 @@ func (o *Options) withDefaults() Options {
 	if v.CancelDelay <= 0 {
 		v.CancelDelay = DefaultCancelDelay
 	}
+	v.lifecycleDefaults()
 	if v.Start.IsZero() {
 		v.Start = DefaultStart
 	}
@@ -135,6 +161,9 @@ type Server struct {
 	orderRand   *rand.Rand
 	seedRand    *rand.Rand
 	seeded      int
+	// life holds the policies, the service status and the lifecycle
+	// settings.
+	life lifecycleState
 
 	// tokens caches parsed bearer tokens.
 	tokens tokenCache
@@ -172,6 +201,7 @@ func (s *Server) resetLocked() {
 	s.orderRand = rand.New(rand.NewPCG(s.opts.Seed, 0xba7c4))
 	s.seedRand = rand.New(rand.NewPCG(s.opts.Seed, 0x5eed))
 	s.seeded = 0
+	s.life.reset(&s.opts)
 }
 
 // Reset returns the emulator to its initial state: no units, no faults, no
@@ -196,7 +226,9 @@ func (s *Server) Options() Options { return s.opts }
 func (s *Server) Client() *http.Client { return &http.Client{Transport: s.Transport()} }
 
 // AddUnit stores u after filling in its defaults (see Unit). It fails when
-// the ID is invalid or already used, or the kind or status is unknown. A
+// the ID is invalid or already used, the kind or status is unknown, or the
+// unit names an existing policy of another workload (a policy the emulator
+// does not have is allowed). A
 // unit added in offboardRequested becomes offboarded GracePeriod after its
 // OffboardRequestedDateTime; one in cancelOffboardRequested becomes
 // unprotected CancelDelay after its LastModifiedDateTime.
@@ -215,6 +247,9 @@ func (s *Server) addLocked(u Unit) error {
 	}
 	if _, dup := s.units[u.ID]; dup {
 		return &duplicateError{id: u.ID}
+	}
+	if err := s.checkPolicyRefLocked(&u); err != nil {
+		return err
 	}
 	e := &entry{u: u}
 	s.units[u.ID] = e
@@ -282,10 +317,13 @@ func (s *Server) UpdateUnit(id string, fn func(u *Unit)) (Unit, error) {
 	if err := u.normalize(s.clock.now()); err != nil {
 		return Unit{}, err
 	}
+	if err := s.checkPolicyRefLocked(&u); err != nil {
+		return Unit{}, err
+	}
 	from := e.u.Status
 	e.u = u
 	if from != u.Status {
-		s.transitionLocked(e, from, u.Status, s.clock.now(), CauseUpdate, "", false)
+		s.transitionLocked(e, from, u.Status, s.clock.now(), CauseUpdate, "", false, u.PolicyID)
 	} else {
 		e.gen++ // the times may have changed: re-arm
 		s.armLocked(e)

@@ -3,6 +3,8 @@ package fake
 import (
 	"container/heap"
 	"time"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
 // The service's literal 403 messages for the two actions.
@@ -14,14 +16,18 @@ const (
 // armLocked arms the timer matching e's current status, if any.
 func (s *Server) armLocked(e *entry) {
 	switch e.u.Status {
-	case StatusOffboardRequested:
+	case models.StatusOffboardRequested:
 		at := e.u.OffboardRequestedDateTime
 		if at.IsZero() {
 			at = e.u.LastModifiedDateTime
 		}
 		s.pushTimer(timer{at: at.Add(s.opts.GracePeriod), id: e.u.ID, gen: e.gen})
-	case StatusCancelOffboardRequested:
+	case models.StatusCancelOffboardRequested:
 		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.opts.CancelDelay), id: e.u.ID, gen: e.gen})
+	case models.StatusProtectRequested, models.StatusUnprotectRequested:
+		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.opts.ProtectDelay), id: e.u.ID, gen: e.gen})
+	case models.StatusRemoveRequested:
+		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.life.removalDelay), id: e.u.ID, gen: e.gen})
 	}
 }
 
@@ -40,12 +46,21 @@ func (s *Server) fireTimersLocked() {
 		if !ok || e.gen != t.gen {
 			continue
 		}
-		var to string
+		var to models.ProtectionUnitStatus
+		cause, policyID := CauseTimer, e.u.PolicyID
 		switch e.u.Status {
-		case StatusOffboardRequested:
-			to = StatusOffboarded
-		case StatusCancelOffboardRequested:
-			to = StatusUnprotected
+		case models.StatusOffboardRequested:
+			to = models.StatusOffboarded
+		case models.StatusCancelOffboardRequested:
+			to = models.StatusUnprotected
+		case models.StatusProtectRequested:
+			to, cause = models.StatusProtected, CauseProtected
+		case models.StatusUnprotectRequested:
+			to = models.StatusUnprotected
+		case models.StatusRemoveRequested:
+			// The removal completes: the unit leaves its policy.
+			to, cause = models.StatusUnprotected, CauseRemoved
+			e.u.PolicyID, e.u.ProtectionSources = "", "none"
 		default:
 			continue
 		}
@@ -53,17 +68,18 @@ func (s *Server) fireTimersLocked() {
 		e.u.Status = to
 		e.u.LastModifiedDateTime = t.at
 		e.u.LastModifiedBy = serviceIdentity()
-		s.transitionLocked(e, from, to, t.at, CauseTimer, "", false)
+		s.transitionLocked(e, from, to, t.at, cause, "", false, policyID)
 	}
 }
 
 // transitionLocked records a status change of e (whose status is already
-// to), bumps its generation and arms the timer of the new status.
-func (s *Server) transitionLocked(e *entry, from, to string, at time.Time, cause Cause, requestID string, inBatch bool) {
+// to) concerning policy policyID, bumps its generation and arms the timer
+// of the new status.
+func (s *Server) transitionLocked(e *entry, from, to models.ProtectionUnitStatus, at time.Time, cause Cause, requestID string, inBatch bool, policyID string) {
 	e.gen++
 	s.byUnit[e.u.ID] = append(s.byUnit[e.u.ID], len(s.transitions))
 	s.transitions = append(s.transitions, Transition{
-		UnitID: e.u.ID, From: from, To: to, At: at, Cause: cause, RequestID: requestID, InBatch: inBatch,
+		UnitID: e.u.ID, From: from, To: to, At: at, Cause: cause, RequestID: requestID, InBatch: inBatch, PolicyID: policyID,
 	})
 	s.armLocked(e)
 }
@@ -94,21 +110,21 @@ func (s *Server) applyAction(id string, op Route, who IdentitySet, requestID str
 		if !e.u.Offboardable() {
 			return Unit{}, &actionError{403, "OperationNotAllowed", msgOffboardNotAllowed}
 		}
-		e.u.Status = StatusOffboardRequested
+		e.u.Status = models.StatusOffboardRequested
 		e.u.OffboardRequestedDateTime = now
 		cause = CauseOffboard
 	case RouteCancelOffboard:
-		if e.u.Status != StatusOffboardRequested {
+		if e.u.Status != models.StatusOffboardRequested {
 			return Unit{}, &actionError{403, "OperationNotAllowed", msgCancelNotAllowed}
 		}
-		e.u.Status = StatusCancelOffboardRequested
+		e.u.Status = models.StatusCancelOffboardRequested
 		cause = CauseCancelOffboard
 	default:
 		panic("fake: applyAction with route " + op.String())
 	}
 	e.u.LastModifiedBy = who.clone()
 	e.u.LastModifiedDateTime = now
-	s.transitionLocked(e, from, e.u.Status, now, cause, requestID, inBatch)
+	s.transitionLocked(e, from, e.u.Status, now, cause, requestID, inBatch, e.u.PolicyID)
 	return e.u.clone(), nil
 }
 

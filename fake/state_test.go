@@ -8,34 +8,36 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 func TestStateMachineActions(t *testing.T) {
 	tests := []struct {
-		status, policy string
-		offboard       bool // offboard succeeds
-		cancel         bool // cancelOffboard succeeds
+		status   models.ProtectionUnitStatus
+		policy   string
+		offboard bool // offboard succeeds
+		cancel   bool // cancelOffboard succeeds
 	}{
-		{fake.StatusProtectRequested, "p", false, false},
-		{fake.StatusProtected, "p", false, false},
-		{fake.StatusUnprotectRequested, "p", false, false},
-		{fake.StatusUnprotected, "p", false, false}, // policy deactivated, unit still attached
-		{fake.StatusUnprotected, "", true, false},   // removed from its policy
-		{fake.StatusRemoveRequested, "p", false, false},
-		{fake.StatusRemoveRequested, "", false, false},
-		{fake.StatusOffboardRequested, "", false, true},
-		{fake.StatusOffboardRequested, "p", false, true},
-		{fake.StatusOffboarded, "", false, false},
-		{fake.StatusCancelOffboardRequested, "", false, false},
+		{models.StatusProtectRequested, "p", false, false},
+		{models.StatusProtected, "p", false, false},
+		{models.StatusUnprotectRequested, "p", false, false},
+		{models.StatusUnprotected, "p", false, false}, // policy deactivated, unit still attached
+		{models.StatusUnprotected, "", true, false},   // removed from its policy
+		{models.StatusRemoveRequested, "p", false, false},
+		{models.StatusRemoveRequested, "", false, false},
+		{models.StatusOffboardRequested, "", false, true},
+		{models.StatusOffboardRequested, "p", false, true},
+		{models.StatusOffboarded, "", false, false},
+		{models.StatusCancelOffboardRequested, "", false, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.status+"/policy="+tt.policy, func(t *testing.T) {
+		t.Run(string(tt.status)+"/policy="+tt.policy, func(t *testing.T) {
 			for _, action := range []string{"offboard", "cancelOffboard"} {
 				e := newEnv(t, nil)
 				e.add(site("u", tt.status, tt.policy))
-				ok, to, msg := tt.offboard, fake.StatusOffboardRequested, "Can't process this request as it is not in valid state."
+				ok, to, msg := tt.offboard, models.StatusOffboardRequested, "Can't process this request as it is not in valid state."
 				if action == "cancelOffboard" {
-					ok, to, msg = tt.cancel, fake.StatusCancelOffboardRequested, "Offboarding cannot be cancelled as it is not in a valid state."
+					ok, to, msg = tt.cancel, models.StatusCancelOffboardRequested, "Offboarding cannot be cancelled as it is not in a valid state."
 				}
 				r := e.do("POST", unitPath("u", action), prefer())
 				if !ok {
@@ -49,7 +51,7 @@ func TestStateMachineActions(t *testing.T) {
 				}
 				require.Equal(t, http.StatusOK, r.status, "%s: %s", action, r.body)
 				m := r.json(t)
-				require.Equal(t, to, m["status"])
+				require.Equal(t, string(to), m["status"])
 				require.Equal(t, "2026-01-01T00:00:00.0000000Z", m["lastModifiedDateTime"])
 				lm := m["lastModifiedBy"].(map[string]any)
 				require.Equal(t, map[string]any{"id": fake.TestUserID, "displayName": fake.TestUserName, "email": fake.TestUserUPN}, lm["user"])
@@ -72,41 +74,41 @@ func TestStateMachineActions(t *testing.T) {
 
 func TestTimers(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("u", fake.StatusUnprotected, ""))
+	e.add(site("u", models.StatusUnprotected, ""))
 	e.srv.Advance(time.Hour)
 	offboardAt := e.srv.Now()
 	require.Equal(t, http.StatusOK, e.do("POST", unitPath("u", "offboard")).status)
 
 	// Just before the grace period ends: still offboardRequested.
 	e.srv.Advance(fake.DefaultGracePeriod - time.Nanosecond)
-	require.Equal(t, fake.StatusOffboardRequested, e.status("u"))
+	require.Equal(t, models.StatusOffboardRequested, e.status("u"))
 	e.srv.Advance(time.Nanosecond)
-	require.Equal(t, fake.StatusOffboarded, e.status("u"))
+	require.Equal(t, models.StatusOffboarded, e.status("u"))
 	ts := e.srv.Transitions("u")
 	require.Len(t, ts, 2)
-	require.Equal(t, fake.Transition{UnitID: "u", From: fake.StatusOffboardRequested, To: fake.StatusOffboarded, At: offboardAt.Add(fake.DefaultGracePeriod), Cause: fake.CauseTimer}, ts[1])
+	require.Equal(t, fake.Transition{UnitID: "u", From: models.StatusOffboardRequested, To: models.StatusOffboarded, At: offboardAt.Add(fake.DefaultGracePeriod), Cause: fake.CauseTimer}, ts[1])
 	// Nothing more can happen to an offboarded unit.
 	require.Equal(t, http.StatusForbidden, e.do("POST", unitPath("u", "offboard")).status)
 	require.Equal(t, http.StatusForbidden, e.do("POST", unitPath("u", "cancelOffboard")).status)
 	m := e.do("GET", unitPath("u"), prefer()).json(t)
-	require.Equal(t, fake.StatusOffboarded, m["status"])
+	require.Equal(t, string(models.StatusOffboarded), m["status"])
 	require.Equal(t, "2026-01-01T01:00:00.0000000Z", m["offboardRequestedDateTime"])
 
 	// Cancel: cancelOffboardRequested, then unprotected after the delay,
 	// and the superseded grace timer never fires.
-	e.add(site("c", fake.StatusUnprotected, ""))
+	e.add(site("c", models.StatusUnprotected, ""))
 	require.Equal(t, http.StatusOK, e.do("POST", unitPath("c", "offboard")).status)
 	e.srv.Advance(24 * time.Hour)
 	require.Equal(t, http.StatusOK, e.do("POST", unitPath("c", "cancelOffboard")).status)
 	e.srv.Advance(fake.DefaultCancelDelay - time.Second)
-	require.Equal(t, fake.StatusCancelOffboardRequested, e.status("c"))
+	require.Equal(t, models.StatusCancelOffboardRequested, e.status("c"))
 	e.srv.Advance(time.Second)
-	require.Equal(t, fake.StatusUnprotected, e.status("c"))
+	require.Equal(t, models.StatusUnprotected, e.status("c"))
 	e.srv.Advance(2 * fake.DefaultGracePeriod)
-	require.Equal(t, fake.StatusUnprotected, e.status("c"))
+	require.Equal(t, models.StatusUnprotected, e.status("c"))
 	var got []string
 	for _, tr := range e.srv.Transitions("c") {
-		got = append(got, string(tr.Cause)+":"+tr.To)
+		got = append(got, string(tr.Cause)+":"+string(tr.To))
 	}
 	require.Equal(t, []string{"offboard:offboardRequested", "cancelOffboard:cancelOffboardRequested", "timer:unprotected"}, got)
 	// It can be offboarded again.
@@ -117,7 +119,7 @@ func TestTimersCustomDurationsAndLaziness(t *testing.T) {
 	start := time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 	e := newEnv(t, &fake.Options{GracePeriod: 30 * time.Minute, CancelDelay: time.Minute, Start: start})
 	require.Equal(t, start, e.srv.Now())
-	e.add(site("a", fake.StatusUnprotected, ""), site("b", fake.StatusUnprotected, ""))
+	e.add(site("a", models.StatusUnprotected, ""), site("b", models.StatusUnprotected, ""))
 	require.Equal(t, http.StatusOK, e.do("POST", unitPath("a", "offboard")).status)
 	require.Equal(t, http.StatusOK, e.do("POST", unitPath("b", "offboard")).status)
 	require.Equal(t, http.StatusOK, e.do("POST", unitPath("b", "cancelOffboard")).status)
@@ -130,19 +132,19 @@ func TestTimersCustomDurationsAndLaziness(t *testing.T) {
 	require.Equal(t, []string{"b"}, r.ids(t))
 	// Moving the clock back undoes nothing.
 	e.srv.SetNow(start)
-	require.Equal(t, fake.StatusOffboarded, e.status("a"))
+	require.Equal(t, models.StatusOffboarded, e.status("a"))
 
 	// Units added in a timed state get timers from their own timestamps.
-	u := site("late", fake.StatusOffboardRequested, "")
+	u := site("late", models.StatusOffboardRequested, "")
 	u.OffboardRequestedDateTime = start.Add(-29 * time.Minute)
 	e.add(u)
-	require.Equal(t, fake.StatusOffboardRequested, e.status("late"))
+	require.Equal(t, models.StatusOffboardRequested, e.status("late"))
 	e.srv.Advance(time.Minute)
-	require.Equal(t, fake.StatusOffboarded, e.status("late"))
-	u = site("overdue", fake.StatusCancelOffboardRequested, "")
+	require.Equal(t, models.StatusOffboarded, e.status("late"))
+	u = site("overdue", models.StatusCancelOffboardRequested, "")
 	u.LastModifiedDateTime = start.Add(-time.Hour)
 	e.add(u)
-	require.Equal(t, fake.StatusUnprotected, e.status("overdue"))
+	require.Equal(t, models.StatusUnprotected, e.status("overdue"))
 }
 
 func TestRealTimeClock(t *testing.T) {
@@ -159,11 +161,11 @@ func TestRealTimeClock(t *testing.T) {
 func TestPreferSemantics(t *testing.T) {
 	e := newEnv(t, nil)
 	e.add(
-		site("p1", fake.StatusProtected, "pol"),
-		site("r1", fake.StatusUnprotected, ""),
-		site("o1", fake.StatusOffboardRequested, ""),
-		site("x1", fake.StatusOffboarded, ""),
-		site("c1", fake.StatusCancelOffboardRequested, ""),
+		site("p1", models.StatusProtected, "pol"),
+		site("r1", models.StatusUnprotected, ""),
+		site("o1", models.StatusOffboardRequested, ""),
+		site("x1", models.StatusOffboarded, ""),
+		site("c1", models.StatusCancelOffboardRequested, ""),
 	)
 	hidden := map[string]string{"p1": "protected", "r1": "unprotected", "o1": "unknownFutureValue", "x1": "unknownFutureValue", "c1": "unknownFutureValue"}
 	shown := map[string]string{"p1": "protected", "r1": "unprotected", "o1": "offboardRequested", "x1": "offboarded", "c1": "cancelOffboardRequested"}
@@ -190,7 +192,7 @@ func TestPreferSemantics(t *testing.T) {
 		r = e.do("GET", unitsPath, opts...)
 		require.Len(t, r.ids(t), 2)
 		require.Equal(t, "include-unknown-enum-members,odata.maxpagesize=2", r.header.Get("Preference-Applied"))
-		require.Equal(t, fake.StatusCancelOffboardRequested, r.json(t)["value"].([]any)[0].(map[string]any)["status"])
+		require.Equal(t, string(models.StatusCancelOffboardRequested), r.json(t)["value"].([]any)[0].(map[string]any)["status"])
 	}
 	// Get.
 	require.Equal(t, "unknownFutureValue", e.do("GET", unitPath("o1")).json(t)["status"])

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // throttled returns an env whose emulator throttles with o. Call it inside
@@ -149,7 +150,7 @@ func TestThrottleRetryAfterArithmetic(t *testing.T) {
 func TestThrottledAnswerAndNoStateChange(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := throttled(t, &fake.ThrottleOptions{AppTenant: fake.ThrottleLimit{Rate: 1, Burst: 1}})
-		e.add(mailbox("m1", fake.StatusUnprotected, ""), mailbox("m2", fake.StatusUnprotected, ""))
+		e.add(mailbox("m1", models.StatusUnprotected, ""), mailbox("m2", models.StatusUnprotected, ""))
 		r := e.do("POST", unitPath("m1", "offboard"))
 		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 		r = e.do("POST", unitPath("m2", "offboard"), header("client-request-id", "c-1"))
@@ -173,7 +174,7 @@ func TestThrottledAnswerAndNoStateChange(t *testing.T) {
 		require.Equal(t, r.header.Get("request-id"), in["request-id"])
 		require.Equal(t, "c-1", in["client-request-id"])
 		require.NotEmpty(t, in["date"])
-		require.Equal(t, fake.StatusUnprotected, e.status("m2"), "a throttled offboard is not applied")
+		require.Equal(t, models.StatusUnprotected, e.status("m2"), "a throttled offboard is not applied")
 		require.Empty(t, e.srv.Transitions("m2"))
 		recs := e.srv.Requests()
 		require.Equal(t, http.StatusTooManyRequests, recs[len(recs)-1].Status, "recorded with its status")
@@ -188,7 +189,7 @@ func TestThrottleBatchPerItem(t *testing.T) {
 		var items []map[string]any
 		for i := range fake.MaxBatchRequests {
 			id := "u" + strconv.Itoa(i)
-			e.add(mailbox(id, fake.StatusUnprotected, ""))
+			e.add(mailbox(id, models.StatusUnprotected, ""))
 			items = append(items, item(strconv.Itoa(i), "POST", unitPath(id, "offboard")))
 		}
 		r := e.do("POST", "/$batch", contentType("application/json"), body(batchBody(t, items...)))

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // trackingBody records whether it was read to the end and closed.
@@ -31,7 +32,7 @@ func (b *trackingBody) Close() error { b.closed.Store(true); return nil }
 
 func TestTransport(t *testing.T) {
 	srv := fake.NewServer(nil)
-	require.NoError(t, srv.AddUnit(site("s", fake.StatusUnprotected, "")))
+	require.NoError(t, srv.AddUnit(site("s", models.StatusUnprotected, "")))
 	rt := srv.Transport()
 	tok := fake.NewDelegatedCredential().Token()
 
@@ -61,7 +62,7 @@ func TestTransport(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+tok)
 	_, err = rt.RoundTrip(req)
 	require.ErrorIs(t, err, context.Canceled)
-	require.Equal(t, fake.StatusUnprotected, mustUnit(t, srv, "s").Status)
+	require.Equal(t, models.StatusUnprotected, mustUnit(t, srv, "s").Status)
 	require.Len(t, srv.Requests(), 2, "the item and the $batch; nothing for the cancelled request")
 
 	// Any host is served, http or https.

@@ -5,94 +5,52 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/m365kit/backuprestore/models"
 )
 
-// Kind is the derived type of a protection unit.
-type Kind string
-
-// The three kinds of protection unit the service has.
-const (
-	// KindSite is a SharePoint site (#microsoft.graph.siteProtectionUnit).
-	KindSite Kind = "site"
-	// KindDrive is a OneDrive for Business drive (#microsoft.graph.driveProtectionUnit).
-	KindDrive Kind = "drive"
-	// KindMailbox is an Exchange mailbox (#microsoft.graph.mailboxProtectionUnit).
-	KindMailbox Kind = "mailbox"
-)
-
-// ODataType returns the kind's "@odata.type" value, such as
-// "#microsoft.graph.siteProtectionUnit", or "" for an unknown kind.
-func (k Kind) ODataType() string {
+// unitTypeName is the unqualified OData type name of a unit kind
+// ("siteProtectionUnit", …), or "" for models.KindUnknown.
+func unitTypeName(k models.UnitKind) string {
 	switch k {
-	case KindSite:
-		return "#microsoft.graph.siteProtectionUnit"
-	case KindDrive:
-		return "#microsoft.graph.driveProtectionUnit"
-	case KindMailbox:
-		return "#microsoft.graph.mailboxProtectionUnit"
-	}
-	return ""
-}
-
-// typeName is the unqualified OData type name of the kind.
-func (k Kind) typeName() string {
-	switch k {
-	case KindSite:
+	case models.KindSite:
 		return "siteProtectionUnit"
-	case KindDrive:
+	case models.KindDrive:
 		return "driveProtectionUnit"
-	case KindMailbox:
+	case models.KindMailbox:
 		return "mailboxProtectionUnit"
 	}
 	return ""
 }
 
-// valid reports whether k is one of the three kinds.
-func (k Kind) valid() bool { return k.typeName() != "" }
+// validKind reports whether k is one of the three kinds of unit.
+func validKind(k models.UnitKind) bool { return unitTypeName(k) != "" }
 
-// The members of protectionUnitStatus, in the service's enum order. The
-// members after StatusUnknownFutureValue are reported as
-// StatusUnknownFutureValue to callers that do not send
-// "Prefer: include-unknown-enum-members".
-const (
-	// StatusProtectRequested: protection was requested.
-	StatusProtectRequested = "protectRequested"
-	// StatusProtected: protection is active.
-	StatusProtected = "protected"
-	// StatusUnprotectRequested: disabling protection was requested.
-	StatusUnprotectRequested = "unprotectRequested"
-	// StatusUnprotected: protection is off. With an empty PolicyID the unit
-	// has been removed from its policy and can be offboarded.
-	StatusUnprotected = "unprotected"
-	// StatusRemoveRequested: removal from the policy was requested.
-	StatusRemoveRequested = "removeRequested"
-	// StatusUnknownFutureValue is the evolvable-enum sentinel. It is never
-	// stored; it is only what callers without the Prefer header see.
-	StatusUnknownFutureValue = "unknownFutureValue"
-	// StatusOffboardRequested: offboarding was requested; the unit becomes
-	// StatusOffboarded when Options.GracePeriod has passed.
-	StatusOffboardRequested = "offboardRequested"
-	// StatusOffboarded: offboarding finished.
-	StatusOffboarded = "offboarded"
-	// StatusCancelOffboardRequested: cancelling the offboarding was
-	// requested; the unit becomes StatusUnprotected when Options.CancelDelay
-	// has passed.
-	StatusCancelOffboardRequested = "cancelOffboardRequested"
-)
+// unitKinds are the three kinds of unit, in a fixed order.
+var unitKinds = [...]models.UnitKind{models.KindSite, models.KindDrive, models.KindMailbox}
 
-// statusOrder lists the enum members in their CSDL order.
-var statusOrder = []string{
-	StatusProtectRequested, StatusProtected, StatusUnprotectRequested, StatusUnprotected,
-	StatusRemoveRequested, StatusUnknownFutureValue, StatusOffboardRequested, StatusOffboarded,
-	StatusCancelOffboardRequested,
+// parseUnitKind maps the kind's name ("site", "drive", "mailbox", as
+// models.UnitKind.String writes it, any case) or its @odata.type to the
+// kind; anything else is models.KindUnknown.
+func parseUnitKind(s string) models.UnitKind {
+	for _, k := range unitKinds {
+		if strings.EqualFold(s, k.String()) || s == k.ODataType() {
+			return k
+		}
+	}
+	return models.KindUnknown
 }
 
 // unknownFutureRank is the enum value of unknownFutureValue.
 const unknownFutureRank = 5
 
-// statusRank returns the enum value of a status, or -1 when unknown.
-func statusRank(s string) int {
-	for i, m := range statusOrder {
+// statusRank returns the enum value of a status (its index in
+// models.KnownStatuses(), the CSDL order), or -1 when unknown. The members
+// after models.StatusUnknownFutureValue are reported as
+// models.StatusUnknownFutureValue to callers that do not send
+// "Prefer: include-unknown-enum-members".
+func statusRank(s models.ProtectionUnitStatus) int {
+	for i, m := range models.KnownStatuses() {
 		if m == s {
 			return i
 		}
@@ -101,11 +59,12 @@ func statusRank(s string) int {
 }
 
 // Statuses returns every state a unit can be in (every member of
-// protectionUnitStatus except unknownFutureValue), in enum order.
-func Statuses() []string {
-	out := make([]string, 0, len(statusOrder)-1)
-	for _, s := range statusOrder {
-		if s != StatusUnknownFutureValue {
+// protectionUnitStatus except unknownFutureValue, which is never stored),
+// in enum order. The slice is new on every call.
+func Statuses() []models.ProtectionUnitStatus {
+	out := make([]models.ProtectionUnitStatus, 0, len(models.KnownStatuses())-1)
+	for _, s := range models.KnownStatuses() {
+		if s != models.StatusUnknownFutureValue {
 			out = append(out, s)
 		}
 	}
@@ -191,9 +150,9 @@ func (e *PublicError) clone() *PublicError {
 // and Email. The emulator hands out copies; changing one does not change the
 // emulator's state (use Server.UpdateUnit for that).
 type Unit struct {
-	// Kind is the derived type. AddUnit infers KindSite when it is empty
-	// and SiteID is set; otherwise it is required.
-	Kind Kind
+	// Kind is the derived type. AddUnit infers models.KindSite when it is
+	// models.KindUnknown and SiteID is set; otherwise it is required.
+	Kind models.UnitKind
 	// ID is the unit's key: any non-empty string without control
 	// characters, at most 1,024 bytes. Clients percent-encode it as one
 	// path segment.
@@ -201,8 +160,9 @@ type Unit struct {
 	// PolicyID is the policy the unit belongs to; "" once the unit has been
 	// removed from its policy.
 	PolicyID string
-	// Status is one of the Status* constants (not StatusUnknownFutureValue).
-	Status string
+	// Status is a member of models.ProtectionUnitStatus other than
+	// models.StatusUnknownFutureValue (which is never stored).
+	Status models.ProtectionUnitStatus
 	// ProtectionSources is the flags string, e.g. "manual",
 	// "manual,dynamicRule" or "none". AddUnit defaults it to "none" when
 	// PolicyID is empty and to "manual" otherwise.
@@ -236,7 +196,7 @@ type Unit struct {
 	// OffboardRequestedDateTime is when offboarding was requested; the zero
 	// time (written as the sentinel 0001-01-01T00:00:00.0000000Z) means
 	// never. AddUnit sets it to the emulator's clock for a unit added in
-	// StatusOffboardRequested without one.
+	// models.StatusOffboardRequested without one.
 	OffboardRequestedDateTime time.Time
 	// Error is the unit's error property; nil is written as null.
 	Error *PublicError
@@ -253,7 +213,7 @@ func (u Unit) clone() Unit {
 // Offboardable reports whether offboard would succeed on u: the unit has
 // been removed from its policy (empty PolicyID) and is unprotected.
 func (u Unit) Offboardable() bool {
-	return u.PolicyID == "" && u.Status == StatusUnprotected
+	return u.PolicyID == "" && u.Status == models.StatusUnprotected
 }
 
 // maxIDLength is the longest ID the emulator accepts, in bytes.
@@ -280,17 +240,17 @@ func (u *Unit) normalize(now time.Time) error {
 	if !validID(u.ID) {
 		return fmt.Errorf("%w: %q", errInvalidID, u.ID)
 	}
-	if u.Kind == "" && u.SiteID != "" {
-		u.Kind = KindSite
+	if u.Kind == models.KindUnknown && u.SiteID != "" {
+		u.Kind = models.KindSite
 	}
-	if !u.Kind.valid() {
-		return fmt.Errorf("fake: unit %q: unknown kind %q (want %q, %q or %q)", u.ID, u.Kind, KindSite, KindDrive, KindMailbox)
+	if !validKind(u.Kind) {
+		return fmt.Errorf("fake: unit %q: unknown kind %d (want models.KindSite, models.KindDrive or models.KindMailbox)", u.ID, int(u.Kind))
 	}
 	if u.Status == "" {
 		if u.PolicyID == "" {
-			u.Status = StatusUnprotected
+			u.Status = models.StatusUnprotected
 		} else {
-			u.Status = StatusProtected
+			u.Status = models.StatusProtected
 		}
 	}
 	if r := statusRank(u.Status); r < 0 || r == unknownFutureRank {
@@ -309,7 +269,7 @@ func (u *Unit) normalize(now time.Time) error {
 	if u.LastModifiedDateTime.IsZero() {
 		u.LastModifiedDateTime = u.CreatedDateTime
 	}
-	if u.Status == StatusOffboardRequested && u.OffboardRequestedDateTime.IsZero() {
+	if u.Status == models.StatusOffboardRequested && u.OffboardRequestedDateTime.IsZero() {
 		u.OffboardRequestedDateTime = now
 	}
 	u.CreatedDateTime = u.CreatedDateTime.UTC()

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // docsUnit is the unit of the cancelOffboard page's example 1.
@@ -20,11 +21,11 @@ func docsUnit(t *testing.T) fake.Unit {
 	offReq, err := time.Parse(time.RFC3339Nano, "2015-07-19T12:01:03.45Z")
 	require.NoError(t, err)
 	return fake.Unit{
-		Kind:                      fake.KindSite,
+		Kind:                      models.KindSite,
 		ID:                        "89014d8c-71fe-4d00-a01a-31850bc5b32c",
 		SiteID:                    "contoso-jpn.sharepoint.com,da60e844-ba1d-49bc-b4d4-d5e36bae9019,0271110f-634f-4300-a841-3a8a2e900900",
 		PolicyID:                  "845457dc-4bb2-4815-bef3-8628ebd1952e",
-		Status:                    fake.StatusOffboardRequested,
+		Status:                    models.StatusOffboardRequested,
 		ProtectionSources:         "manual",
 		CreatedBy:                 fake.IdentitySet{Application: app, User: &fake.Identity{Email: "rian@contoso.com", ID: "845457dc-4bb2-4815-bef3-8628ebd1952e", DisplayName: "Rian"}},
 		CreatedDateTime:           created,
@@ -74,7 +75,7 @@ func TestDocsExampleCancelOffboard(t *testing.T) {
 
 func TestCommonHeaders(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s1", fake.StatusProtected, "p"))
+	e.add(site("s1", models.StatusProtected, "p"))
 	for _, path := range []string{unitPath("s1"), unitsPath, unitPath("nope"), "/nowhere"} {
 		r := e.do("GET", path)
 		require.Equal(t, "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8", r.header.Get("Content-Type"), path)
@@ -91,7 +92,7 @@ func TestCommonHeaders(t *testing.T) {
 
 func TestUnitShapes(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s1", fake.StatusProtected, "p"), drive("d1", fake.StatusProtected, "p"), mailbox("m1", fake.StatusProtected, "p"))
+	e.add(site("s1", models.StatusProtected, "p"), drive("d1", models.StatusProtected, "p"), mailbox("m1", models.StatusProtected, "p"))
 	keyOrder := regexp.MustCompile(`"([A-Za-z@.]+)":`)
 	want := map[string][]string{
 		"s1": {"@odata.context", "@odata.type", "id", "siteId", "siteName", "siteWebUrl", "policyId", "status", "protectionSources", "createdBy", "application", "id", "displayName", "createdDateTime", "lastModifiedBy", "application", "id", "displayName", "lastModifiedDateTime", "error", "offboardRequestedDateTime"},
@@ -113,7 +114,7 @@ func TestUnitShapes(t *testing.T) {
 		require.Equal(t, "2026-01-01T00:00:00.0000000Z", m["createdDateTime"])
 	}
 	// A unit error is written in full.
-	u := site("err", fake.StatusProtectRequested, "p")
+	u := site("err", models.StatusProtectRequested, "p")
 	u.Error = &fake.PublicError{Code: "QuotaExceeded", Message: "Backup size quota exceeded.", Details: []fake.PublicErrorDetail{{Code: "c", Message: "m", Target: "t"}}}
 	e.add(u)
 	r := e.do("GET", unitPath("err"))
@@ -122,17 +123,17 @@ func TestUnitShapes(t *testing.T) {
 
 func TestAddUnit(t *testing.T) {
 	srv := fake.NewServer(nil)
-	require.NoError(t, srv.AddUnit(site("a", fake.StatusProtected, "p")))
-	require.ErrorContains(t, srv.AddUnit(site("a", fake.StatusProtected, "p")), "already exists")
+	require.NoError(t, srv.AddUnit(site("a", models.StatusProtected, "p")))
+	require.ErrorContains(t, srv.AddUnit(site("a", models.StatusProtected, "p")), "already exists")
 	for name, u := range map[string]fake.Unit{
-		"empty id":       site("", fake.StatusProtected, "p"),
-		"control char":   site("a\x01", fake.StatusProtected, "p"),
-		"dot":            site(".", fake.StatusProtected, "p"),
-		"whitespace":     site("  ", fake.StatusProtected, "p"),
+		"empty id":       site("", models.StatusProtected, "p"),
+		"control char":   site("a\x01", models.StatusProtected, "p"),
+		"dot":            site(".", models.StatusProtected, "p"),
+		"whitespace":     site("  ", models.StatusProtected, "p"),
 		"no kind":        {ID: "x"},
-		"bad kind":       {ID: "x", Kind: "team"},
+		"bad kind":       {ID: "x", Kind: models.UnitKind(7)},
 		"bad status":     site("x", "deleted", "p"),
-		"sentinel state": site("x", fake.StatusUnknownFutureValue, "p"),
+		"sentinel state": site("x", models.StatusUnknownFutureValue, "p"),
 	} {
 		require.Error(t, srv.AddUnit(u), name)
 	}
@@ -140,35 +141,35 @@ func TestAddUnit(t *testing.T) {
 	for i := range long {
 		long[i] = 'a'
 	}
-	require.Error(t, srv.AddUnit(site(string(long), fake.StatusProtected, "p")))
-	require.NoError(t, srv.AddUnit(site(string(long[:1024]), fake.StatusProtected, "p")))
+	require.Error(t, srv.AddUnit(site(string(long), models.StatusProtected, "p")))
+	require.NoError(t, srv.AddUnit(site(string(long[:1024]), models.StatusProtected, "p")))
 
 	// Defaults.
 	require.NoError(t, srv.AddUnit(fake.Unit{ID: "inferred", SiteID: "h,1,2"}))
 	u, ok := srv.Unit("inferred")
 	require.True(t, ok)
-	require.Equal(t, fake.KindSite, u.Kind)
-	require.Equal(t, fake.StatusUnprotected, u.Status)
+	require.Equal(t, models.KindSite, u.Kind)
+	require.Equal(t, models.StatusUnprotected, u.Status)
 	require.Equal(t, "none", u.ProtectionSources)
 	require.Equal(t, fake.DefaultStart, u.CreatedDateTime)
 	require.Equal(t, u.CreatedDateTime, u.LastModifiedDateTime)
 	require.NotNil(t, u.CreatedBy.Application)
 	require.True(t, u.Offboardable())
-	require.NoError(t, srv.AddUnit(fake.Unit{ID: "attached", Kind: fake.KindDrive, PolicyID: "p"}))
+	require.NoError(t, srv.AddUnit(fake.Unit{ID: "attached", Kind: models.KindDrive, PolicyID: "p"}))
 	u, _ = srv.Unit("attached")
-	require.Equal(t, fake.StatusProtected, u.Status)
+	require.Equal(t, models.StatusProtected, u.Status)
 	require.Equal(t, "manual", u.ProtectionSources)
 	require.False(t, u.Offboardable())
-	require.NoError(t, srv.AddUnit(fake.Unit{ID: "off", Kind: fake.KindDrive, Status: fake.StatusOffboardRequested}))
+	require.NoError(t, srv.AddUnit(fake.Unit{ID: "off", Kind: models.KindDrive, Status: models.StatusOffboardRequested}))
 	u, _ = srv.Unit("off")
 	require.Equal(t, fake.DefaultStart, u.OffboardRequestedDateTime)
 
 	// Copies: changing what the emulator handed out changes nothing.
 	u, _ = srv.Unit("a")
-	u.Status = fake.StatusOffboarded
+	u.Status = models.StatusOffboarded
 	u.CreatedBy.Application.DisplayName = "changed"
 	u2, _ := srv.Unit("a")
-	require.Equal(t, fake.StatusProtected, u2.Status)
+	require.Equal(t, models.StatusProtected, u2.Status)
 	require.NotEqual(t, "changed", u2.CreatedBy.Application.DisplayName)
 	all := srv.Units()
 	require.Len(t, all, srv.Len())
@@ -188,19 +189,19 @@ func TestAddUnit(t *testing.T) {
 
 func TestUpdateAndRemoveUnit(t *testing.T) {
 	e := newEnv(t, nil)
-	e.add(site("s", fake.StatusProtected, "p"))
+	e.add(site("s", models.StatusProtected, "p"))
 	// Play the service's part: remove the unit from its policy.
 	u, err := e.srv.UpdateUnit("s", func(u *fake.Unit) {
-		u.PolicyID, u.Status, u.ProtectionSources = "", fake.StatusUnprotected, "none"
-		u.ID, u.Kind = "ignored", fake.KindDrive
+		u.PolicyID, u.Status, u.ProtectionSources = "", models.StatusUnprotected, "none"
+		u.ID, u.Kind = "ignored", models.KindDrive
 	})
 	require.NoError(t, err)
 	require.Equal(t, "s", u.ID)
-	require.Equal(t, fake.KindSite, u.Kind)
+	require.Equal(t, models.KindSite, u.Kind)
 	require.True(t, u.Offboardable())
 	ts := e.srv.Transitions("s")
 	require.Len(t, ts, 1)
-	require.Equal(t, fake.Transition{UnitID: "s", From: fake.StatusProtected, To: fake.StatusUnprotected, At: fake.DefaultStart, Cause: fake.CauseUpdate}, ts[0])
+	require.Equal(t, fake.Transition{UnitID: "s", From: models.StatusProtected, To: models.StatusUnprotected, At: fake.DefaultStart, Cause: fake.CauseUpdate}, ts[0])
 	r := e.do("POST", unitPath("s", "offboard"))
 	require.Equal(t, http.StatusOK, r.status)
 
@@ -210,11 +211,11 @@ func TestUpdateAndRemoveUnit(t *testing.T) {
 	require.Error(t, err)
 
 	// Entering offboardRequested through an update arms the grace timer.
-	e.add(site("t", fake.StatusProtected, "p"))
-	_, err = e.srv.UpdateUnit("t", func(u *fake.Unit) { u.Status = fake.StatusOffboardRequested })
+	e.add(site("t", models.StatusProtected, "p"))
+	_, err = e.srv.UpdateUnit("t", func(u *fake.Unit) { u.Status = models.StatusOffboardRequested })
 	require.NoError(t, err)
 	e.srv.Advance(fake.DefaultGracePeriod)
-	require.Equal(t, fake.StatusOffboarded, e.status("t"))
+	require.Equal(t, models.StatusOffboarded, e.status("t"))
 
 	require.True(t, e.srv.RemoveUnit("s"))
 	require.False(t, e.srv.RemoveUnit("s"))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/m365kit/backuprestore/internal/jsonlex"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // The emulator writes JSON by hand: keys in the documentation's order, no
@@ -62,22 +63,22 @@ const (
 )
 
 // kindProps returns the properties of a kind.
-func kindProps(k Kind) propMask {
+func kindProps(k models.UnitKind) propMask {
 	switch k {
-	case KindSite:
+	case models.KindSite:
 		return siteProps
-	case KindDrive, KindMailbox:
+	case models.KindDrive, models.KindMailbox:
 		return ownerProps
 	}
 	return baseProps
 }
 
 // kindIndex maps a kind to an index into per-kind arrays.
-func kindIndex(k Kind) int {
+func kindIndex(k models.UnitKind) int {
 	switch k {
-	case KindSite:
+	case models.KindSite:
 		return 0
-	case KindDrive:
+	case models.KindDrive:
 		return 1
 	}
 	return 2
@@ -93,12 +94,15 @@ type view struct {
 	// masks are the selected properties per kind (site, drive, mailbox);
 	// nil means every property.
 	masks *[3]propMask
+	// noType leaves out "@odata.type" (the items of a PATCH's @delta echo
+	// have none).
+	noType bool
 }
 
 // reportedStatus is the status as this view shows it.
-func (v *view) reportedStatus(s string) string {
+func (v *view) reportedStatus(s models.ProtectionUnitStatus) models.ProtectionUnitStatus {
 	if !v.includeUnknown && statusRank(s) > unknownFutureRank {
-		return StatusUnknownFutureValue
+		return models.StatusUnknownFutureValue
 	}
 	return s
 }
@@ -116,12 +120,15 @@ func appendUnit(b []byte, u *Unit, v *view, ctx string) []byte {
 		b = appendString(b, ctx)
 		b = append(b, ',')
 	}
-	b = append(b, `"@odata.type":"`...)
-	b = append(b, u.Kind.ODataType()...)
-	b = append(b, `","id":`...)
+	if !v.noType {
+		b = append(b, `"@odata.type":"`...)
+		b = append(b, u.Kind.ODataType()...)
+		b = append(b, `",`...)
+	}
+	b = append(b, `"id":`...)
 	b = appendString(b, u.ID)
-	blankSite := v.appOnly && u.Kind == KindSite
-	blankOwner := v.appOnly && u.Kind == KindMailbox
+	blankSite := v.appOnly && u.Kind == models.KindSite
+	blankOwner := v.appOnly && u.Kind == models.KindMailbox
 	for p := propSiteID; p < numProps; p++ {
 		if m&(1<<p) == 0 {
 			continue
@@ -145,7 +152,7 @@ func appendUnit(b []byte, u *Unit, v *view, ctx string) []byte {
 		case propPolicyID:
 			b = appendString(b, u.PolicyID)
 		case propStatus:
-			b = appendString(b, v.reportedStatus(u.Status))
+			b = appendString(b, string(v.reportedStatus(u.Status)))
 		case propProtectionSources:
 			b = appendString(b, u.ProtectionSources)
 		case propCreatedBy:

@@ -14,10 +14,18 @@
 //	curl -H 'Authorization: Bearer x' -H 'Prefer: include-unknown-enum-members' \
 //	  http://127.0.0.1:8080/v1.0/solutions/backupRestore/protectionUnits
 //
+// It also serves the policy side of the lifecycle: six seeded policies (two
+// per workload) under /solutions/backupRestore/protectionPolicies and the
+// typed …ProtectionPolicies collections, each policy's own view of its
+// units, the "…ProtectionUnits@delta" PATCH that adds and removes units
+// (removeRequested becomes removed after -removal-delay), and the tenant's
+// serviceStatus at GET /solutions/backupRestore.
+//
 // The emulator's control API is under /_emulator/ (no token): advance the
 // clock (POST /_emulator/clock?advance=90d), seed units, inject faults
 // (POST /_emulator/faults), throttle (POST /_emulator/throttle?appTenant=5/10),
-// read the transitions and the request log. GET /_emulator/ lists every
+// read the transitions and the request log, list policies, change the
+// service status and the PATCH's settings. GET /_emulator/ lists every
 // endpoint as JSON, and emulator -h prints the same list.
 //
 // It models Graph throttling when asked (-throttle RATE[/BURST]: token
@@ -43,6 +51,13 @@
 //	-throttle-app r[/b] the same per app across tenants
 //	-throttle-tenant r[/b] the same per tenant across apps
 //	-cors-origins list  browser origins allowed to call it, comma-separated (default *: any; "" none)
+//	-protect-delay d    delay before protectRequested becomes protected (default 15m)
+//	-removal-delay d    delay before removeRequested becomes removed from its policy (default 10m)
+//	-delta-error-shape s  how a policy PATCH reports a failed item: dataModificationException
+//	                    (default, the update pages' shape) or publicError (the error-codes page's)
+//	-max-delta-items n  the most items of one policy PATCH (default 50; -1: no cap)
+//	-service-status s   the tenant's initial serviceStatus.status: enabled (default), disabled,
+//	                    protectionChangeLocked or restoreLocked (all but enabled refuse policy PATCHes)
 package main
 
 import (
@@ -61,6 +76,7 @@ import (
 	"time"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 func main() {
@@ -135,6 +151,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Var(limitFlag{&throttle.Tenant}, "throttle-tenant", "throttle each tenant, across apps, to `RATE[/BURST]`")
 	corsOrigins := fs.String("cors-origins", "*", "browser `origins` allowed to call the emulator, comma-separated (e.g. http://localhost:3000); * allows any, \"\" none")
 	fs.Usage = func() { usage(fs) }
+	protectDelay := days(fake.DefaultProtectDelay)
+	fs.Var(&protectDelay, "protect-delay", "delay before protectRequested becomes protected (e.g. 15m)")
+	removalDelay := days(fake.DefaultRemovalDelay)
+	fs.Var(&removalDelay, "removal-delay", "delay before removeRequested becomes removed from its policy (e.g. 10m)")
+	shapeName := fs.String("delta-error-shape", fake.DeltaErrorDataModification.String(),
+		"how a policy PATCH reports a failed item: dataModificationException or publicError")
+	maxDelta := fs.Int("max-delta-items", fake.DefaultMaxDeltaItems, "the most items of one policy PATCH (-1: no cap)")
+	serviceStatus := fs.String("service-status", string(models.ServiceEnabled),
+		"the initial serviceStatus.status: enabled, disabled, protectionChangeLocked or restoreLocked")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -155,6 +180,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if throttle != (fake.ThrottleOptions{}) {
 		throttleOpts = &throttle
 	}
+	shape, err := fake.ParseDeltaErrorShape(*shapeName)
+	if err != nil {
+		return &usageError{fmt.Errorf("-delta-error-shape: %w", err)}
+	}
+	if *maxDelta == 0 || *maxDelta < -1 {
+		return &usageError{errors.New("-max-delta-items must be ≥ 1, or -1 for no cap")}
+	}
+	status := models.BackupServiceStatus(*serviceStatus)
+	if !status.IsKnown() || status == models.ServiceUnknownFutureValue {
+		return &usageError{fmt.Errorf("-service-status: unknown status %q (want enabled, disabled, protectionChangeLocked or restoreLocked)", *serviceStatus)}
+	}
 	startTime := time.Now().UTC().Truncate(time.Second)
 	if *start != "" {
 		t, err := time.Parse(time.RFC3339Nano, *start)
@@ -166,9 +202,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	srv := fake.NewServer(&fake.Options{
 		PageSize: *pageSize, GracePeriod: time.Duration(grace), CancelDelay: time.Duration(cancelDelay),
+		ProtectDelay: time.Duration(protectDelay), RemovalDelay: time.Duration(removalDelay),
+		DeltaErrorShape: shape, MaxDeltaItems: *maxDelta, ServiceStatus: status,
 		Start: startTime, RealTimeClock: !*frozen, Seed: *seed, StrictAuth: *strict,
 		Throttle: throttleOpts, CORSOrigins: origins,
 	})
+	policies := len(srv.SeedPolicies())
 	srv.Seed(*units)
 
 	ln, err := net.Listen("tcp", *listen)
@@ -178,7 +217,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	baseURL := "http://" + ln.Addr().String() + "/v1.0"
 	fmt.Fprintln(stdout, baseURL)
-	fmt.Fprintf(stdout, "serving %d protection units (seed %d); control API at http://%s/_emulator/\n", *units, *seed, ln.Addr())
+	fmt.Fprintf(stdout, "serving %d protection units and %d protection policies (seed %d, service status %s); control API at http://%s/_emulator/\n",
+		*units, policies, *seed, status, ln.Addr())
 	if throttleOpts != nil {
 		fmt.Fprintf(stdout, "throttling per second: app %s, tenant %s, app+tenant %s\n", throttle.App, throttle.Tenant, throttle.AppTenant)
 	}

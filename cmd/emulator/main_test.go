@@ -151,3 +151,77 @@ func TestDays(t *testing.T) {
 	require.Equal(t, "15m0s", d.String())
 	require.Error(t, d.Set("0d"))
 }
+
+// send makes a request with a body and returns the answer.
+func send(t *testing.T, method, url, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer opaque-token")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, b
+}
+
+func TestRunLifecycleFlags(t *testing.T) {
+	base, stop := started(t, "-listen", "127.0.0.1:0", "-units", "30", "-seed", "3", "-frozen-clock",
+		"-removal-delay", "1m", "-protect-delay", "2m", "-delta-error-shape", "publicError", "-max-delta-items", "2",
+		"-service-status", "protectionChangeLocked")
+	root := strings.TrimSuffix(base, "/v1.0")
+	resp, b := get(t, base+"/solutions/backupRestore/protectionPolicies?$count=true", "Bearer opaque-token")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	var pols struct {
+		Count int `json:"@odata.count"`
+		Value []struct {
+			ID   string `json:"id"`
+			Type string `json:"@odata.type"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(b, &pols))
+	require.Equal(t, 6, pols.Count, "two seeded policies per workload")
+	var spID string
+	for _, p := range pols.Value {
+		if p.Type == "#microsoft.graph.sharePointProtectionPolicy" {
+			spID = p.ID
+		}
+	}
+	resp, b = get(t, base+"/solutions/backupRestore", "Bearer opaque-token")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	require.Contains(t, string(b), `"status":"protectionChangeLocked"`)
+
+	patch := base + "/solutions/backupRestore/sharePointProtectionPolicies/" + spID
+	one := `{"siteProtectionUnits@delta":[{"@removed":{"reason":"changed"},"id":"no-such-unit"}]}`
+	resp, b = send(t, "PATCH", patch, one)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "%s", b)
+	resp, b = send(t, "POST", root+"/_emulator/service-status?status=enabled", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	resp, b = send(t, "PATCH", patch, one)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	require.Contains(t, string(b), `"error":{"code":"ProtectionUnitNotFound"`, "-delta-error-shape publicError")
+	three := `{"siteProtectionUnits@delta":[{"siteId":"a"},{"siteId":"b"},{"siteId":"c"}]}`
+	resp, b = send(t, "PATCH", patch, three)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "-max-delta-items 2: %s", b)
+	resp, b = get(t, root+"/_emulator/settings", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.JSONEq(t, `{"deltaErrorShape":"publicError","removalDelay":"1m0s"}`, string(b))
+	require.NoError(t, stop())
+}
+
+func TestRunLifecycleFlagErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"-removal-delay", "0"},
+		{"-protect-delay", "soon"},
+		{"-delta-error-shape", "xml"},
+		{"-max-delta-items", "0"},
+		{"-max-delta-items", "-2"},
+		{"-service-status", "paused"},
+		{"-service-status", "unknownFutureValue"},
+	} {
+		err := run(t.Context(), args, io.Discard)
+		require.Error(t, err, "%v", args)
+	}
+}

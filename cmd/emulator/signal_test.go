@@ -48,3 +48,14 @@ func TestStopsCleanlyOnSignal(t *testing.T) {
 		})
 	}
 }
+
+// -h lists every flag, the lifecycle ones included, and exits 0.
+func TestHelpListsFlags(t *testing.T) {
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-h")
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, f := range []string{"-removal-delay", "-protect-delay", "-delta-error-shape", "-max-delta-items", "-service-status", "-grace", "-units"} {
+		require.Contains(t, string(out), f)
+	}
+}

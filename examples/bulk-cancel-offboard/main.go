@@ -33,6 +33,7 @@ import (
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/examples/internal/signin"
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 func main() {
@@ -190,7 +191,7 @@ func emulator(out io.Writer, n int, faults float64) (*backuprestore.Client, []st
 	var ids, others []string
 	for _, u := range seeded {
 		switch {
-		case u.Status == fake.StatusOffboardRequested:
+		case u.Status == models.StatusOffboardRequested:
 			ids = append(ids, u.ID)
 		case len(others) < 3:
 			others = append(others, u.ID)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/internal/faultproxy"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // TestEmulatorCancelOffboard posts cancelOffboard to the emulator through
@@ -32,7 +33,7 @@ func TestEmulatorCancelOffboard(t *testing.T) {
 		t.Run(tt.kind.String(), func(t *testing.T) {
 			emu := fake.NewServer(nil)
 			const id = "89014d8c"
-			require.NoError(t, emu.AddUnit(fake.Unit{Kind: fake.KindSite, ID: id, Status: fake.StatusOffboardRequested,
+			require.NoError(t, emu.AddUnit(fake.Unit{Kind: models.KindSite, ID: id, Status: models.StatusOffboardRequested,
 				SiteID: "contoso.sharepoint.com,da60e844-ba1d-49bc-b4d4-d5e36bae9019,712a596e-6e25-44fb-8a4b-7e4b2c5e4c1d"}))
 			srv := httptest.NewServer(emu)
 			t.Cleanup(srv.Close)
@@ -79,12 +80,12 @@ func TestEmulatorCancelOffboard(t *testing.T) {
 			require.Equal(t, rule, ev.Rule)
 			if tt.applied {
 				require.Equal(t, 1, n, "the emulator applied the cancel the client never heard of")
-				require.Equal(t, fake.StatusCancelOffboardRequested, u.Status)
+				require.Equal(t, models.StatusCancelOffboardRequested, u.Status)
 				require.True(t, ev.Forwarded)
 				require.Equal(t, http.StatusOK, ev.Status)
 			} else {
 				require.Zero(t, n)
-				require.Equal(t, fake.StatusOffboardRequested, u.Status)
+				require.Equal(t, models.StatusOffboardRequested, u.Status)
 				require.False(t, ev.Forwarded)
 				require.Zero(t, ev.Status)
 			}
@@ -94,7 +95,7 @@ func TestEmulatorCancelOffboard(t *testing.T) {
 			require.NoError(t, r.err)
 			require.Equal(t, tt.retryStatus, r.status)
 			if tt.retryStatus == http.StatusOK {
-				require.Equal(t, fake.StatusCancelOffboardRequested, string(r.body))
+				require.Equal(t, string(models.StatusCancelOffboardRequested), string(r.body))
 			}
 		})
 	}
