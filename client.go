@@ -125,7 +125,7 @@ type Client struct {
 	// limiter paces every bulk call of this client (and every stage of its
 	// runs) to what the service admits; one per client, so concurrent bulk
 	// calls share one budget.
-	limiter *schedule.Limiter
+	limiter schedule.Pacer
 }
 
 // NewClient returns a client that authenticates with cred (any
@@ -182,7 +182,7 @@ func NewClient(cred azcore.TokenCredential, opts *Options) (*Client, error) {
 		return nil, fmt.Errorf("backuprestore: creating the Kiota adapter: %w", err)
 	}
 	adapter.SetBaseUrl(base.String())
-	return &Client{adapter: adapter, maxBytes: maxBytes, timeout: timeout, base: base, retry: retry, limiter: schedule.New(schedule.Options{})}, nil
+	return &Client{adapter: adapter, maxBytes: maxBytes, timeout: timeout, base: base, retry: retry, limiter: schedule.ForClient()}, nil
 }
 
 // newHTTPClient builds the http.Client the adapter uses: the caller's
@@ -280,7 +280,7 @@ func NewClientWithAdapter(adapter abs.RequestAdapter) (*Client, error) {
 	if isNil(adapter) {
 		return nil, errors.New("backuprestore: NewClientWithAdapter: adapter is nil")
 	}
-	return &Client{adapter: adapter, maxBytes: DefaultMaxResponseBytes, retry: resolveRetry(RetryOptions{}), limiter: schedule.New(schedule.Options{})}, nil
+	return &Client{adapter: adapter, maxBytes: DefaultMaxResponseBytes, retry: resolveRetry(RetryOptions{}), limiter: schedule.ForClient()}, nil
 }
 
 // Adapter returns the Kiota RequestAdapter the client sends requests
