@@ -59,14 +59,17 @@ func (b *ProtectionPoliciesRequestBuilder) path() string {
 
 func (b *ProtectionPoliciesRequestBuilder) lister() *lister[*models.ProtectionPolicyPage] {
 	return &lister[*models.ProtectionPolicyPage]{
-		c:            b.c,
-		path:         b.path(),
-		op:           "list protection policies",
-		decode:       decodePolicyPage,
-		factory:      models.CreateProtectionPolicyPageFromDiscriminatorValue,
-		fromParsable: func(p serialization.Parsable) (*models.ProtectionPolicyPage, bool) { pg, ok := p.(*models.ProtectionPolicyPage); return pg, ok && pg != nil },
-		nextLink:     func(p *models.ProtectionPolicyPage) string { return p.NextLink },
-		after:        b.fillKind,
+		c:       b.c,
+		path:    b.path(),
+		op:      "list protection policies",
+		decode:  decodePolicyPage,
+		factory: models.CreateProtectionPolicyPageFromDiscriminatorValue,
+		fromParsable: func(p serialization.Parsable) (*models.ProtectionPolicyPage, bool) {
+			pg, ok := p.(*models.ProtectionPolicyPage)
+			return pg, ok && pg != nil
+		},
+		nextLink: func(p *models.ProtectionPolicyPage) string { return p.NextLink },
+		after:    b.fillKind,
 	}
 }
 
