@@ -44,7 +44,9 @@ func liveHeap() (alloc, inuse int64) {
 //   - the peak above the heap before the listing is within 4 pages' JSON
 //     plus 256 KiB (the page's body buffer and the page decoded, with the
 //     connection's and the client's fixed costs);
-//   - listing 100,000 units does not cost twice the peak of 10,000;
+//   - listing 100,000 units raises the peak of 10,000 by at most 1.5 pages'
+//     JSON (one page, decoded, which an isolated sample sometimes holds
+//     beside the current one; see scaledata.MaxScaleUpPages);
 //   - within the 100,000-unit listing, the heap's trend (the least-squares
 //     slope over the full pages, times their number) grows by at most a
 //     quarter page's JSON: nothing is kept from page to page (the quarter

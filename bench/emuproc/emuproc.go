@@ -138,8 +138,12 @@ func (e *Emulator) Stop() {
 	e.stdin = nil
 }
 
-// newServer builds the emulator of cfg.
+// newServer builds the emulator of cfg. It fails on an invalid throttling
+// configuration or a unit the emulator refuses.
 func newServer(cfg Config) (*fake.Server, error) {
+	if err := cfg.Throttle.Validate(); err != nil {
+		return nil, err // fake.NewServer would panic
+	}
 	rec := -1
 	if cfg.RecordRequests {
 		rec = 0 // the default bound
