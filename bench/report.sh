@@ -31,7 +31,7 @@
 #                    cache, what CI runs) and in bench/msgraph/ (cold, minutes)
 #   THROTTLE_BENCH='^BenchmarkThrottledBulk$'  -bench regexp of the throttled
 #                    bulk cancel (issue 15.5), run after the rounds with
-#                    -benchtime 1x; empty: skip its section. ~6.5 minutes: each
+#                    -benchtime 1x; empty: skip its section. ~7 minutes: each
 #                    case runs once against a fresh emulator process, and the
 #                    50 items/s cases take ~200 s (adaptive, 10,000 units) and
 #                    ~20 s (fixed); a sub-benchmark regexp picks cases, e.g.
@@ -163,7 +163,7 @@ throttle_section() {
 	if [[ "$REUSE_RECORDS" != 1 ]]; then
 		rm -rf "$dir" && mkdir -p "$dir"
 		load_before=$(loadavg)
-		log "throttled bulk cancel: -bench '$THROTTLE_BENCH' -benchtime 1x -count $THROTTLE_COUNT (~6.5 minutes per count)"
+		log "throttled bulk cancel: -bench '$THROTTLE_BENCH' -benchtime 1x -count $THROTTLE_COUNT (~7 minutes per count)"
 		"$work/bench.test" -test.run '^$' -test.bench "$THROTTLE_BENCH" -test.count "$THROTTLE_COUNT" -test.benchtime 1x \
 			-test.benchmem -test.timeout 0 -throttle.out "$dir" -throttle.loopunits "$THROTTLE_LOOP_UNITS" | tee "$dir/raw.txt" >&2
 		printf '%s\n%s\n%s\n%s\n' "$(date -u +%Y-%m-%d)" "$commit" "$load_before" "$(loadavg)" >"$dir/meta.txt"
