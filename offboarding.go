@@ -249,6 +249,8 @@ func (st *runState) replay(entries []JournalEntry) {
 			u.res.PolicyID = e.PolicyID // the policy it was in when the run read it
 		}
 		u.res.Kind, u.res.Stage = e.Kind, e.Stage
+		// The unit as last seen, as far as the journal knows it.
+		u.res.Unit = &models.ProtectionUnit{ID: e.UnitID, Status: e.Status, PolicyID: e.PolicyID, ODataType: e.Kind.ODataType()}
 		if e.Stage == StageRead && e.Outcome == OutcomePending {
 			continue
 		}
