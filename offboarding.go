@@ -199,6 +199,9 @@ type runState struct {
 	units  map[string]*runUnit
 	stage  Stage
 	out    *RunResults
+	// inStage are the units the running stage started with; progress
+	// counts how many of them it has finished with.
+	inStage []*runUnit
 }
 
 func newRunState(r *Run, action string, ids []string) *runState {
@@ -243,7 +246,9 @@ func (st *runState) replay(entries []JournalEntry) {
 			u.intents[e.Stage] = e.At
 			continue
 		}
-		delete(u.intents, e.Stage)
+		if e.Outcome != OutcomeUnknown {
+			delete(u.intents, e.Stage) // an unknown outcome leaves the write in doubt
+		}
 		if e.Stage == StageRead && u.prior == nil {
 			u.prior = &models.ProtectionUnit{ID: e.UnitID, Status: e.Status, PolicyID: e.PolicyID}
 			u.res.PolicyID = e.PolicyID // the policy it was in when the run read it
@@ -311,14 +316,26 @@ func (st *runState) progress() {
 	if st.r.opts.OnProgress == nil {
 		return
 	}
-	p := RunProgress{Stage: st.stage, Total: len(st.order), Counts: map[Outcome]int{}}
+	p := RunProgress{Stage: st.stage, Total: len(st.order), Counts: map[Outcome]int{}, StageTotal: len(st.inStage)}
 	for _, u := range st.order {
 		p.Counts[u.res.Outcome]++
 		if u.res.Outcome.final() {
 			p.Done++
 		}
 	}
+	for _, u := range st.inStage {
+		if u.res.Outcome.final() || u.next != st.stage {
+			p.StageDone++
+		}
+	}
 	st.r.opts.OnProgress(p)
+}
+
+// enter starts a stage with units (whose next stage is s, or, for the
+// read, every unit read).
+func (st *runState) enter(s Stage, units []*runUnit) {
+	st.stage, st.inStage = s, units
+	st.progress()
 }
 
 // execute runs the stages for every open unit.
@@ -407,8 +424,10 @@ func (st *runState) gate(ctx context.Context) error {
 
 // read reads units and plans each one's next stage.
 func (st *runState) read(ctx context.Context, units []*runUnit) error {
-	st.stage = StageRead
-	st.progress()
+	for _, u := range units {
+		u.next = StageRead // until the read plans it
+	}
+	st.enter(StageRead, units)
 	if len(units) == 0 {
 		return nil
 	}
@@ -439,6 +458,7 @@ func (st *runState) read(ctx context.Context, units []*runUnit) error {
 				continue
 			}
 			u.res.Stage, u.res.Outcome, u.res.Err, u.res.Reason = StageRead, OutcomePending, rd.Err, "could not be read"
+			u.next = 0
 			continue
 		}
 		u.res.Unit, u.res.Kind, u.res.Err = rd.Unit, rd.Unit.Kind(), nil
@@ -449,6 +469,7 @@ func (st *runState) read(ctx context.Context, units []*runUnit) error {
 		}
 		o, stage, reason := st.plan(u, rd.Unit)
 		if o != OutcomePending {
+			u.next = 0
 			u.res.Stage, u.res.Outcome, u.res.Reason = stage, o, reason
 			entries = append(entries, st.entry(u, stage, false))
 			continue
@@ -588,8 +609,7 @@ func (st *runState) cancelStages(ctx context.Context) error {
 
 // remove removes units from their policies, one policy after another.
 func (st *runState) remove(ctx context.Context, units []*runUnit) error {
-	st.stage = StageRemove
-	st.progress()
+	st.enter(StageRemove, units)
 	type group struct {
 		kind   models.PolicyKind
 		policy string
@@ -713,8 +733,7 @@ func (st *runState) cancel(ctx context.Context, units []*runUnit) error {
 // act sends action to units through the bulk scheduler, journaling every
 // batch's intent before it goes out and each unit's outcome after.
 func (st *runState) act(ctx context.Context, units []*runUnit, action unitAction, stage Stage) error {
-	st.stage = stage
-	st.progress()
+	st.enter(stage, units)
 	if len(units) == 0 {
 		return nil
 	}
@@ -792,8 +811,7 @@ func (st *runState) act(ctx context.Context, units []*runUnit, action unitAction
 // waitUntil waits until cond holds for units, then sends them to next (or
 // settles them Done when next is 0).
 func (st *runState) waitUntil(ctx context.Context, units []*runUnit, stage Stage, cond WaitCondition, next Stage) error {
-	st.stage = stage
-	st.progress()
+	st.enter(stage, units)
 	byID := make(map[string]*runUnit, len(units))
 	ids := make([]string, len(units))
 	for i, u := range units {

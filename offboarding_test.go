@@ -310,3 +310,44 @@ func (f *failingJournal) Record(ctx context.Context, e ...JournalEntry) error {
 	}
 	return f.MemoryJournal.Record(ctx, e...)
 }
+
+// A write whose answer was lost and could not be settled is Unknown, and
+// stays in doubt in the journal: the resume reads it back and, finding it
+// applied (the run had read the unit before in another state), reports
+// Done — not Already — without sending it again.
+func TestResumeSettlesAnUnknownWriteAsDone(t *testing.T) {
+	srv, c := lifecycleRig(t, 0, 3)
+	var ids []string
+	for i := range 5 {
+		id := "removed-" + itoa(i)
+		require.NoError(t, srv.AddUnit(fake.Unit{Kind: models.KindSite, ID: id, SiteID: "s" + id, Status: models.StatusUnprotected}))
+		ids = append(ids, id)
+	}
+	j := NewMemoryJournal()
+	opts := &RunOptions{Journal: j, Wait: fastWait, Bulk: BulkOptions{MaxAttempts: 2}}
+	opts.OnProgress = func(p RunProgress) {
+		if p.Stage == StageOffboard && p.StageDone == 0 {
+			// Every $batch from now on is applied and its answer lost.
+			srv.AddFault(fake.Fault{Route: fake.RouteBatch, Kind: fake.FaultResetAfter, Count: 100})
+		}
+	}
+	res, err := c.Offboarding(opts).Offboard(t.Context(), ids)
+	require.NoError(t, err)
+	for _, r := range res.Units {
+		require.Equal(t, OutcomeUnknown, r.Outcome, "%s: %v", r.ID, r.Err)
+		require.ErrorIs(t, r.Err, ErrOutcomeUnknown)
+	}
+	st, err := c.Offboarding(&RunOptions{Journal: j}).Status(t.Context())
+	require.NoError(t, err)
+	for _, r := range st.Units {
+		require.Equal(t, OutcomeUnknown, r.Outcome, r.ID)
+	}
+	srv.ClearFaults()
+	res, err = c.Offboarding(&RunOptions{Journal: j, Wait: fastWait}).Resume(t.Context())
+	require.NoError(t, err)
+	cs := causes(srv)
+	for _, r := range res.Units {
+		require.Equal(t, OutcomeDone, r.Outcome, "%s: %s %v", r.ID, r.Reason, r.Err)
+		require.Equal(t, 1, cs[r.ID][fake.CauseOffboard], "offboarded once")
+	}
+}

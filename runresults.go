@@ -211,10 +211,14 @@ func (r *RunResults) Plan() []PlanGroup {
 }
 
 // RunProgress is what OnProgress is told: the stage running, how many of
-// the run's units are finished (any final outcome) out of the total, and
-// the counts so far.
+// the run's units are finished (any final outcome) out of the total, how
+// many of the units the stage started with it is done with, and the
+// counts so far.
 type RunProgress struct {
 	Stage       Stage
 	Done, Total int
-	Counts      map[Outcome]int
+	// StageDone of StageTotal units of the running stage have left it (on
+	// to the next stage, or finished).
+	StageDone, StageTotal int
+	Counts                map[Outcome]int
 }
