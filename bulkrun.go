@@ -35,6 +35,9 @@ type bulkItem struct {
 	// own answer for this unit (kept when a later read-back fails).
 	lastErr error
 	answer  *Error
+	// readDate and readRecv are the Date header of the $batch that carried
+	// the unit's read and when it arrived (readUnits).
+	readDate, readRecv time.Time
 }
 
 // inDoubt reports whether an attempt may have been acted on without the
@@ -75,12 +78,31 @@ type bulkRun struct {
 	// abort is the cause that stopped the run (a credential that fails,
 	// an unknown host, the guard); nil while it runs.
 	abort error
+	// readOnly: the run only reads the units (readUnits); no action.
+	readOnly bool
+	// beforeSend, when set, is called with an action batch's items before
+	// it is sent (a run journals its intent); an error stops the run, with
+	// that batch not sent.
+	beforeSend func(items []*bulkItem) error
+	// prior, when set, gives each unit's evidence from before this call (a
+	// run's journal: an earlier attempt that may have been applied).
+	prior func(id string) attemptEvidence
 }
 
 func (b *ProtectionUnitsRequestBuilder) runBulk(ctx context.Context, ids []string, opts *BulkOptions, action unitAction) BulkResults {
+	r, optErr := newBulkRun(b.c, opts, action)
+	return r.start(ctx, ids, optErr)
+}
+
+func newBulkRun(c *Client, opts *BulkOptions, action unitAction) (*bulkRun, error) {
 	o, optErr := opts.resolve()
-	r := &bulkRun{c: b.c, action: action, opts: o}
-	if base, err := b.c.baseURL(); err == nil {
+	return &bulkRun{c: c, action: action, opts: o}, optErr
+}
+
+// start registers ids and runs to the end.
+func (r *bulkRun) start(ctx context.Context, ids []string, optErr error) BulkResults {
+	action := r.action
+	if base, err := r.c.baseURL(); err == nil {
 		r.base = base.String()
 	}
 	index := make(map[string]struct{}, len(ids))
@@ -98,6 +120,10 @@ func (b *ProtectionUnitsRequestBuilder) runBulk(ctx context.Context, ids []strin
 		case err != nil:
 			r.finish(it, nil, wrapErr(action.name+" "+quoteID(id), ErrNotSent, err))
 		default:
+			if r.prior != nil {
+				it.ev = r.prior(id)
+			}
+			it.needsRead = r.readOnly
 			r.ready = append(r.ready, it)
 		}
 	}
@@ -180,6 +206,10 @@ func (r *bulkRun) loop(ctx context.Context) {
 // an attempt may have been acted on, else not sent.
 func (r *bulkRun) finishUnsettled(it *bulkItem, cause error) {
 	op := r.action.name + " " + quoteID(it.id)
+	if r.readOnly {
+		r.finish(it, nil, wrapErr(op, cause))
+		return
+	}
 	if it.inDoubt() || it.ev.any() {
 		r.finish(it, nil, wrapErr(op+": an attempt may have been applied and was not settled", ErrOutcomeUnknown, cause, answerOrNil(it.answer)))
 		return
@@ -261,6 +291,11 @@ func (r *bulkRun) run(ctx context.Context, job bulkJob) bulkJobDone {
 		}
 	}
 	log := &middleware.AttemptLog{}
+	if !job.read && r.beforeSend != nil {
+		if err := r.beforeSend(job.items); err != nil {
+			return bulkJobDone{job: job, err: wrapErr("$batch", ErrNotSent, errJournal{err}), log: log}
+		}
+	}
 	// Every item counts against Graph's limits on its own: take a token
 	// for each. A context that ends meanwhile sends nothing.
 	if err := r.c.limiter.Wait(ctx, len(reqs)); err != nil {
@@ -395,6 +430,8 @@ func (r *bulkRun) onBatchFailure(ctx context.Context, it *bulkItem, read bool, e
 			r.inDoubt(it, e) // a gateway's failure after the service may have acted
 		case maybeActedStatus(s):
 			r.readLater(it, e.RetryAfter, e)
+		case read && r.readOnly:
+			r.finish(it, nil, e)
 		case read:
 			// A read-back the service refused as a whole (401, 403, …)
 			// leaves the action's outcome open.
@@ -407,6 +444,10 @@ func (r *bulkRun) onBatchFailure(ctx context.Context, it *bulkItem, read bool, e
 	// Written, no usable answer.
 	if !read {
 		it.ev.maybeActed(sent)
+	}
+	if ctx.Err() != nil && r.readOnly {
+		r.finish(it, nil, wrapErr("read protection unit "+quoteID(it.id), context.Cause(ctx), err))
+		return
 	}
 	if ctx.Err() != nil {
 		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id), ErrOutcomeUnknown, context.Cause(ctx), err, answerOrNil(it.answer)))
@@ -476,6 +517,11 @@ func (r *bulkRun) onReadResponse(it *bulkItem, resp batchResponse, date, recv ti
 			r.readLater(it, 0, newErrorFromParts(s, resp.header, resp.body, err, http.MethodGet, url))
 			return
 		}
+		if r.readOnly {
+			it.needsRead, it.readDate, it.readRecv = false, date, recv
+			r.finish(it, u, nil)
+			return
+		}
 		switch r.action.judge(u, it.ev, date, recv) {
 		case applied:
 			r.results[it.idx].Reconciled = true
@@ -522,6 +568,10 @@ func (r *bulkRun) keep(it *bulkItem) { r.ready = append(r.ready, it) }
 // backoff), up to MaxAttempts read-backs; then its outcome is unknown. The
 // service's last own answer (a 403) stays wrapped in that error.
 func (r *bulkRun) readLater(it *bulkItem, after time.Duration, err error) {
+	if r.readOnly && (it.reads >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay) {
+		r.finish(it, nil, wrapErr("read protection unit "+quoteID(it.id), err))
+		return
+	}
 	if it.reads >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay {
 		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": reading the unit back failed", ErrOutcomeUnknown, err, answerOrNil(it.answer)))
 		return
@@ -578,4 +628,39 @@ func quoteID(id string) string {
 		id = id[:64] + "…"
 	}
 	return `"` + id + `"`
+}
+
+// errJournal marks a failure of a run's journal, which stops the run: the
+// batch it was about to record was not sent.
+type errJournal struct{ err error }
+
+func (e errJournal) Error() string { return "recording the intent failed: " + e.err.Error() }
+func (e errJournal) Unwrap() error { return e.err }
+
+// unitRead is what readUnits learnt about one unit: the unit, or the
+// error of its read (*Error with ErrNotFound for an unknown unit, or the
+// transport's), and the service's clock when it was read.
+type unitRead struct {
+	Unit       *models.ProtectionUnit
+	Err        error
+	date, recv time.Time
+}
+
+// readUnits reads many units through $batch GETs, with the bulk
+// scheduler's pacing, retries and backoff; one result per ID, in order
+// (duplicates share a read).
+func (c *Client) readUnits(ctx context.Context, ids []string, opts *BulkOptions) []unitRead {
+	r, optErr := newBulkRun(c, opts, unitAction{name: "read"})
+	r.readOnly = true
+	res := r.start(ctx, ids, optErr)
+	byID := make(map[string]unitRead, len(res))
+	for _, it := range r.items {
+		x := res[it.idx]
+		byID[x.ID] = unitRead{Unit: x.Unit, Err: x.Err, date: it.readDate, recv: it.readRecv}
+	}
+	out := make([]unitRead, len(ids))
+	for i, id := range ids {
+		out[i] = byID[id]
+	}
+	return out
 }

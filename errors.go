@@ -83,6 +83,14 @@ var (
 	// answered a later resend (its 403, its 404), that answer, so errors.Is
 	// with their sentinels still works. Read the unit before acting again.
 	ErrOutcomeUnknown error = errs.New("backuprestore: outcome unknown: the action may have been applied")
+	// ErrDuplicateInList matches Graph code DuplicateProtectionUnitInList:
+	// a policy PATCH named a unit twice (400; nothing was applied).
+	ErrDuplicateInList error = errs.New("backuprestore: a unit is named twice in one policy change")
+	// ErrDynamicRuleUnit matches Graph code ProtectionUnitActionNotAllowed:
+	// a unit protected through a dynamic (inclusion) rule cannot be removed
+	// from its policy by a PATCH (400; nothing in that request was applied).
+	// Remove it through the rule (deleteAndUnprotect) instead.
+	ErrDynamicRuleUnit error = errs.New("backuprestore: units protected via dynamic rules can't be removed manually")
 )
 
 // opError is an error with the package prefix once, however deeply the
@@ -121,11 +129,22 @@ func (e *opError) Unwrap() []error { return e.errs }
 
 const errPrefix = "backuprestore: "
 
+var errInvalidPolicyID = errs.New("backuprestore: invalid protection policy ID")
+
 // Graph error codes the sentinels match.
 const (
 	CodeOperationNotAllowed     = "OperationNotAllowed"
 	CodeProtectionUnitNotFound  = "ProtectionUnitNotFound"
 	CodeInvalidProtectionUnitID = "InvalidProtectionUnitId"
+	// The policy side (lifecycle-facts §2.3).
+	CodePolicyNotFound                 = "PolicyNotFound"
+	CodeInvalidPolicyID                = "InvalidPolicyId"
+	CodeDuplicateProtectionUnitInList  = "DuplicateProtectionUnitInList"
+	CodeProtectionUnitActionNotAllowed = "ProtectionUnitActionNotAllowed"
+	CodeProtectionUnitAlreadyExists    = "ProtectionUnitAlreadyExists"
+	// CodeProtectionChangeLocked is the emulator's code for a PATCH the
+	// tenant's service status refuses (the service's is undocumented).
+	CodeProtectionChangeLocked = "ProtectionChangeLocked"
 )
 
 // maxRawBody is how much of an error body *Error keeps in RawBody.
@@ -243,7 +262,15 @@ func (e *Error) Is(target error) bool {
 	case ErrForbidden:
 		return s == http.StatusForbidden
 	case ErrNotFound:
-		return s == http.StatusNotFound || strings.EqualFold(e.Code, CodeProtectionUnitNotFound)
+		return s == http.StatusNotFound || strings.EqualFold(e.Code, CodeProtectionUnitNotFound) || strings.EqualFold(e.Code, CodePolicyNotFound)
+	case ErrInvalidPolicyID:
+		return strings.EqualFold(e.Code, CodeInvalidPolicyID)
+	case ErrDuplicateInList:
+		return strings.EqualFold(e.Code, CodeDuplicateProtectionUnitInList)
+	case ErrDynamicRuleUnit:
+		return strings.EqualFold(e.Code, CodeProtectionUnitActionNotAllowed)
+	case ErrServiceLocked:
+		return strings.EqualFold(e.Code, CodeProtectionChangeLocked)
 	case ErrConflict:
 		return s == http.StatusConflict
 	case ErrThrottled:

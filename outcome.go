@@ -55,7 +55,8 @@ func refusedBeforeSending(err error) bool {
 			return true
 		}
 	}
-	return false
+	var je errJournal
+	return errors.As(err, &je) // a run's journal failed: nothing more goes out
 }
 
 // unitAction describes one bound action (offboard, cancelOffboard) for

@@ -34,6 +34,9 @@ type ProtectionUnitsRequestBuilder struct {
 	// cast is the type-cast segment ("microsoft.graph.siteProtectionUnit"),
 	// or "" for every kind.
 	cast string
+	// rawPath, when set, is another collection of units to list (a
+	// policy's own view), percent-encoded, below the base URL.
+	rawPath string
 }
 
 // ByID returns the builder for one protection unit. The ID is opaque: it is

@@ -3,71 +3,154 @@ package main
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
 // TestMain clears the sign-in variables, so a developer machine set up for
-// Azure does not send these tests to Microsoft Graph.
+// Azure does not send these tests to Microsoft Graph. No test here gets
+// past the command line with a Graph target: none reaches a network.
 func TestMain(m *testing.M) {
 	os.Unsetenv("AZURE_TENANT_ID")
 	os.Unsetenv("AZURE_CLIENT_ID")
 	os.Exit(m.Run())
 }
 
-// The example runs against the embedded emulator with no flags.
-func TestRunAgainstEmulator(t *testing.T) {
-	var out bytes.Buffer
-	require.NoError(t, run(t.Context(), nil, &out))
-	require.NotEmpty(t, out.String())
-	t.Log(out.String())
+const (
+	tenant   = "00000000-0000-0000-0000-000000000001"
+	clientID = "00000000-0000-0000-0000-000000000002"
+)
+
+// result is what one run of the program did.
+type result struct {
+	code           int
+	stdout, stderr string
 }
 
-func TestRealGraphNeedsAllFlags(t *testing.T) {
-	var out bytes.Buffer
-	require.Error(t, run(t.Context(), []string{"-tenant", "t"}, &out))
+func runProgram(t *testing.T, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), args, &stdout, &stderr)
+	return result{code, stdout.String(), stderr.String()}
 }
 
-func TestOutputShowsBothSteps(t *testing.T) {
-	var out bytes.Buffer
-	require.NoError(t, run(t.Context(), []string{"-units", "40"}, &out))
-	s := out.String()
-	require.Contains(t, s, "offboardRequested → cancelOffboardRequested")
-	require.Contains(t, s, "403 OperationNotAllowed")
-	require.Contains(t, s, "Offboarding cannot be cancelled as it is not in a valid state.")
-	require.Contains(t, s, "last modified by")
+// The README's main job: with no flags it runs on the embedded emulator,
+// cancels an offboarding and shows the typed error for a unit that is not
+// offboarding.
+func TestDefaultRun(t *testing.T) {
+	r := runProgram(t)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Empty(t, r.stderr)
+	for _, want := range []string{
+		"cancel an offboarding, against the embedded emulator\n",
+		"Seeded 25 random units.\n",
+		"1. Cancel the offboarding of site unit ",
+		"status            offboardRequested → cancelOffboardRequested",
+		"last modified by  Megan Bowen <MeganB@contoso.onmicrosoft.com> via Contoso Backup Tool",
+		"2. Cancel the offboarding of ",
+		"which is not offboarding (status protected)",
+		"error             403 OperationNotAllowed",
+		"message           Offboarding cannot be cancelled as it is not in a valid state.",
+		"errors.Is         ErrOperationNotAllowed=true ErrForbidden=true",
+	} {
+		require.Contains(t, r.stdout, want)
+	}
 }
 
-// The README's main command keeps working on a machine set up for Azure:
-// one sign-in variable alone leaves the emulator in charge, both select
-// Microsoft Graph (which then needs -id, and sends nothing without it), and
-// -emulator overrides them.
-func TestSignInEnvironment(t *testing.T) {
+// -h prints the usage on stdout and exits 0.
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help"} {
+		r := runProgram(t, arg)
+		require.Equal(t, 0, r.code)
+		require.Empty(t, r.stderr)
+		for _, want := range []string{
+			"Usage: cancel-offboard [flags]", "Cancels the offboarding", "Where it runs:", "$AZURE_TENANT_ID", "$AZURE_CLIENT_ID",
+			"-emulator", "-tenant", "-client-id", "-signin", "-id ID", "-units n", "20 to 100000 (default 25)",
+			"go run ./examples/cancel-offboard -tenant contoso.onmicrosoft.com -client-id <app-id> -id <unit-id>", "Exit status:",
+		} {
+			require.Contains(t, r.stdout, want)
+		}
+	}
+}
+
+// Every bad command line is a usage error: exit 2, a message naming the
+// flag (or variable) on stderr, then the usage; nothing on stdout, nothing
+// sent, no panic.
+func TestUsageErrors(t *testing.T) {
 	cases := []struct {
-		name, tenant, clientID string
-		args                   []string
-		wantErr                string
+		name string
+		env  [2]string // AZURE_TENANT_ID, AZURE_CLIENT_ID
+		args []string
+		want []string
 	}{
-		{"tenant variable alone", "00000000-0000-0000-0000-000000000001", "", nil, ""},
-		{"client id variable alone", "", "00000000-0000-0000-0000-000000000002", nil, ""},
-		{"both variables, no -id", "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002", nil, "-id is required"},
-		{"both variables, -emulator", "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002", []string{"-emulator"}, ""},
+		{"units too few", [2]string{}, []string{"-units", "19"}, []string{`invalid value "19" for flag -units`, "20 to 100000"}},
+		{"units too many", [2]string{}, []string{"-units", "100001"}, []string{"-units", "20 to 100000"}},
+		{"units malformed", [2]string{}, []string{"-units", "lots"}, []string{"-units", "20 to 100000"}},
+		{"id empty", [2]string{}, []string{"-id", ""}, []string{`invalid value "" for flag -id`, "empty"}},
+		{"id dot segment", [2]string{}, []string{"-id", ".."}, []string{"-id", "dot segment"}},
+		{"id control character", [2]string{}, []string{"-id", "a\x00b"}, []string{"-id", "control character"}},
+		{"signin unknown", [2]string{}, []string{"-signin", "sms"}, []string{"-signin", "device-code, browser"}},
+		{"signin without tenant", [2]string{}, []string{"-signin", "browser"}, []string{"-signin", "needs a tenant and a client ID"}},
+		{"unknown flag", [2]string{}, []string{"-unit", "30"}, []string{"flag provided but not defined: -unit"}},
+		{"argument", [2]string{}, []string{"89014d8c"}, []string{`unexpected argument "89014d8c"`}},
+		{"-tenant only", [2]string{}, []string{"-tenant", tenant}, []string{"-tenant is set", "-client-id"}},
+		{"-client-id only", [2]string{}, []string{"-client-id", clientID}, []string{"-client-id is set", "-tenant"}},
+		{"AZURE_TENANT_ID only", [2]string{tenant, ""}, nil, []string{"AZURE_TENANT_ID is set", "AZURE_CLIENT_ID"}},
+		{"AZURE_CLIENT_ID only", [2]string{"", clientID}, nil, []string{"AZURE_CLIENT_ID is set", "AZURE_TENANT_ID"}},
+		{"Graph without -id", [2]string{}, []string{"-tenant", tenant, "-client-id", clientID}, []string{"-id is required against Microsoft Graph"}},
+		{"both variables without -id", [2]string{tenant, clientID}, nil, []string{"-id is required against Microsoft Graph (selected by AZURE_TENANT_ID and AZURE_CLIENT_ID)"}},
+		{"-units on Graph", [2]string{tenant, clientID}, []string{"-id", "u", "-units", "30"}, []string{"-units applies to the embedded emulator only"}},
+		{"malformed tenant", [2]string{}, []string{"-tenant", "bad tenant", "-client-id", clientID, "-id", "u"}, []string{`-tenant "bad tenant"`}},
+		{"malformed client ID", [2]string{}, []string{"-tenant", tenant, "-client-id", "my-app", "-id", "u"}, []string{`-client-id "my-app"`, "GUID"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("AZURE_TENANT_ID", tc.tenant)
-			t.Setenv("AZURE_CLIENT_ID", tc.clientID)
-			var out bytes.Buffer
-			err := run(t.Context(), tc.args, &out)
-			if tc.wantErr != "" {
-				require.ErrorContains(t, err, tc.wantErr)
-				require.Empty(t, out.String())
-				return
+			t.Setenv("AZURE_TENANT_ID", tc.env[0])
+			t.Setenv("AZURE_CLIENT_ID", tc.env[1])
+			r := runProgram(t, tc.args...)
+			require.Equal(t, 2, r.code, r.stderr)
+			require.Empty(t, r.stdout)
+			msg, usage, _ := strings.Cut(r.stderr, "\n\n")
+			require.True(t, strings.HasPrefix(msg, "cancel-offboard: "), msg)
+			for _, want := range tc.want {
+				require.Contains(t, msg, want)
 			}
-			require.NoError(t, err)
-			require.Contains(t, out.String(), "against the embedded emulator")
-			require.Contains(t, out.String(), "offboardRequested → cancelOffboardRequested")
+			require.True(t, strings.HasPrefix(usage, "Usage: cancel-offboard [flags]"), usage)
 		})
 	}
+}
+
+// -id without a tenant acts on that ID in the emulator: it is seeded as
+// offboarding, the output says so, and it is the unit cancelled.
+func TestIDOnEmulator(t *testing.T) {
+	for _, args := range [][]string{
+		{"-id", "my unit/42"},
+		{"-id", "my unit/42", "-units", "20"},
+	} {
+		r := runProgram(t, args...)
+		require.Equal(t, 0, r.code, r.stderr)
+		require.Empty(t, r.stderr)
+		require.Contains(t, r.stdout, "and unit my unit/42 as offboarding (offboardRequested), so that cancelOffboard can act on it.\n")
+		require.Contains(t, r.stdout, "1. Cancel the offboarding of site unit my unit/42 (status offboardRequested):\n   kind              site\n   id                my unit/42\n")
+		require.Contains(t, r.stdout, "offboardRequested → cancelOffboardRequested")
+		require.Contains(t, r.stdout, "403 OperationNotAllowed")
+	}
+}
+
+// -emulator overrides the sign-in settings, flags and variables alike, and
+// the first line says which were ignored.
+func TestEmulatorOverrides(t *testing.T) {
+	t.Setenv("AZURE_TENANT_ID", tenant)
+	t.Setenv("AZURE_CLIENT_ID", clientID)
+	r := runProgram(t, "-emulator")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "against the embedded emulator (-emulator: ignoring AZURE_TENANT_ID, AZURE_CLIENT_ID)\n")
+	require.Contains(t, r.stdout, "offboardRequested → cancelOffboardRequested")
+
+	r = runProgram(t, "-emulator", "-tenant", tenant, "-id", "u1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "(-emulator: ignoring -tenant, AZURE_CLIENT_ID)\n")
+	require.Contains(t, r.stdout, "Cancel the offboarding of site unit u1 ")
 }

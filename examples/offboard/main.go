@@ -1,118 +1,155 @@
 // Command offboard offboards a protection unit that was removed from its
 // policy, then cancels the offboarding, printing the unit's state after
-// each step, and shows what the emulator's clock does to it afterwards.
+// each step; on the embedded emulator it also shows what the emulator's
+// clock does to the unit afterwards.
 //
-//	go run ./examples/offboard                  # against the embedded emulator
+//	go run ./examples/offboard                  # on the embedded emulator
+//	go run ./examples/offboard -id my-unit      # the same, with my-unit seeded as removed from its policy
 //	go run ./examples/offboard -tenant <tenant-id> -client-id <app-id> -id <unit-id>
+//
+// Against Microsoft Graph the unit must already be removed from its policy
+// (unprotected, no policyId); otherwise nothing is sent. -h prints every
+// flag and the rules (examples/internal/cli). Exit status: 0 done, 1 a
+// call failed, 2 a usage error.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/signal"
 	"time"
 
 	"github.com/m365kit/backuprestore"
-	"github.com/m365kit/backuprestore/examples/internal/signin"
+	"github.com/m365kit/backuprestore/examples/internal/cli"
 	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "offboard:", err)
-		os.Exit(1)
-	}
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("offboard", flag.ContinueOnError)
-	sign := signin.Register(fs)
-	id := fs.String("id", "", "unit to offboard and restore (required with -tenant)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	graph, err := sign.Graph()
-	if err != nil {
-		return err
-	}
+// spec is the program's usage text.
+var spec = cli.Spec{
+	Name: "offboard",
+	Summary: `Offboards a protection unit that was removed from its policy (POST
+…/protectionUnits/{id}/offboard), shows that offboarding it again is
+refused (403 OperationNotAllowed), then cancels the offboarding (POST
+…/cancelOffboard), printing the unit's state after each step. On the
+embedded emulator it then moves the emulator's clock two hours on and
+reads the unit again.
 
+The unit must be removed from its policy first (status unprotected, no
+policyId): otherwise offboard is not sent.`,
+	Examples: []string{
+		"go run ./examples/offboard",
+		"go run ./examples/offboard -id my-unit",
+		"go run ./examples/offboard -tenant contoso.onmicrosoft.com -client-id <app-id> -id <unit-id>",
+	},
+}
+
+// emulatorUnits is how many random units the emulator is seeded with.
+const emulatorUnits = 30
+
+// run is the program: it parses args, does the job, and returns the exit
+// status (cli.Exit*).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	p := cli.New(spec, stdout, stderr)
+	id := cli.UnitID(p.Flags(), "id", "protection unit `ID` to offboard and restore (required on Microsoft Graph; on the emulator it is seeded as removed from its policy first, default a seeded unit)")
+	p.GraphRequires("id", "the unit, removed from its policy, to offboard and restore")
+	t, err := p.Parse(args)
+	if err == nil {
+		err = offboardAndCancel(ctx, stdout, t, *id)
+	}
+	return p.Exit(err)
+}
+
+// offboardAndCancel is the job, on either target.
+func offboardAndCancel(ctx context.Context, out io.Writer, t cli.Target, id string) error {
 	var c *backuprestore.Client
 	var srv *fake.Server
-	if graph {
-		if *id == "" {
-			return errors.New("-id is required to call Microsoft Graph (pass -emulator to use the embedded emulator)")
+	var err error
+	if t.Graph {
+		c, err = t.NewGraphClient(nil)
+		if err != nil {
+			return err
 		}
-		cred, cerr := sign.Credential(out)
-		if cerr != nil {
-			return cerr
-		}
-		c, err = backuprestore.NewClient(cred, nil)
-		if err == nil {
-			fmt.Fprintf(out, "backuprestore %s: offboard, then cancel, against Microsoft Graph\n\n", backuprestore.Version)
-		}
+		fmt.Fprintf(out, "backuprestore %s: offboard unit %s, then cancel, against %s\n\n", backuprestore.Version, id, t)
 	} else {
 		srv = fake.NewServer(nil)
-		srv.Seed(30)
-		c, err = backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{
-			HTTPClient: &http.Client{Transport: srv.Transport()},
-			BaseURL:    fake.DefaultBaseURL, // in-process: errors name the emulator
-		})
-		if err == nil {
-			*id, err = firstRemovedUnit(ctx, c)
+		srv.Seed(emulatorUnits)
+		if id != "" {
+			if err := cli.SeedUnits(srv, []string{id}, cli.SeedRemovedFromPolicy, "id"); err != nil {
+				return err
+			}
 		}
-		if err == nil {
-			fmt.Fprintf(out, "backuprestore %s: offboard a unit removed from its policy, then cancel, against the embedded emulator\n\n", backuprestore.Version)
+		c, err = cli.NewEmulatorClient(srv, nil)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "backuprestore %s: offboard a unit removed from its policy, then cancel, against %s\n", backuprestore.Version, t)
+		if id != "" {
+			fmt.Fprintf(out, "Seeded %d random units, and unit %s as %s, so that offboard can act on it.\n\n", emulatorUnits, id, cli.SeedRemovedFromPolicy)
+		} else {
+			if id, err = firstRemovedUnit(ctx, c); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Seeded %d random units; offboarding %s, the first removed from its policy.\n\n", emulatorUnits, id)
 		}
 	}
-	if err != nil {
-		return err
-	}
-	units := c.ProtectionUnits()
+	unit := c.ProtectionUnits().ByID(id)
 
-	before, err := units.ByID(*id).Get(ctx, nil)
+	before, err := unit.Get(ctx, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("get %s: %w", id, err)
 	}
 	show(out, "before", before)
+	if !before.CanOffboard() {
+		policy := before.PolicyID
+		if policy == "" {
+			policy = "none"
+		}
+		return fmt.Errorf("unit %s is %s (policy %s): offboard needs a unit removed from its policy and unprotected; nothing was sent", id, before.Status, policy)
+	}
 
-	after, err := units.ByID(*id).Offboard().Post(ctx, nil)
+	after, err := unit.Offboard().Post(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("offboard: %w", err)
+		return fmt.Errorf("offboard %s: %w", id, err)
 	}
 	show(out, "offboard", after)
 
 	// Offboarding it again is not allowed: it is already offboarding.
-	_, err = units.ByID(*id).Offboard().Post(ctx, nil)
+	_, err = unit.Offboard().Post(ctx, nil)
 	var e *backuprestore.Error
 	switch {
 	case err == nil:
 		fmt.Fprintf(out, "%-16s accepted (unexpected: the unit was already offboarding)\n", "offboard again")
+	case errors.Is(err, backuprestore.ErrOutcomeUnknown) || errors.Is(err, backuprestore.ErrNotSent):
+		return fmt.Errorf("offboard %s again: %w", id, err)
 	case errors.As(err, &e):
 		fmt.Fprintf(out, "%-16s refused, %d %s: %s (errors.Is ErrOperationNotAllowed: %t)\n",
 			"offboard again", e.StatusCode, e.Code, e.Message, errors.Is(err, backuprestore.ErrOperationNotAllowed))
 	default:
-		return fmt.Errorf("offboard again: %w", err)
+		return fmt.Errorf("offboard %s again: %w", id, err)
 	}
 
-	restored, err := units.ByID(*id).CancelOffboard().Post(ctx, nil)
+	restored, err := unit.CancelOffboard().Post(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("cancelOffboard: %w", err)
+		return fmt.Errorf("cancelOffboard %s: %w", id, err)
 	}
 	show(out, "cancelOffboard", restored)
 
 	if srv != nil {
 		srv.Advance(2 * time.Hour) // the emulator completes the cancellation after Options.CancelDelay
-		later, err := units.ByID(*id).Get(ctx, nil)
+		later, err := unit.Get(ctx, nil)
 		if err != nil {
-			return err
+			return fmt.Errorf("get %s: %w", id, err)
 		}
 		show(out, "two hours later", later)
 	}
@@ -126,9 +163,11 @@ func firstRemovedUnit(ctx context.Context, c *backuprestore.Client) (string, err
 		if err != nil {
 			return "", err
 		}
-		return u.ID, nil
+		if u.CanOffboard() {
+			return u.ID, nil
+		}
 	}
-	return "", errors.New("no unit removed from its policy")
+	return "", errors.New("the emulator holds no unit removed from its policy")
 }
 
 // show prints one step: the unit and its state, with the offboarding
