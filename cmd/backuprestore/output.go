@@ -120,6 +120,9 @@ func (lw *listWriter[T]) close() error {
 	return lw.tw.Flush()
 }
 
+// jsonIndent is v as indented JSON (two spaces), as json output writes it.
+func jsonIndent(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
+
 // writeList writes items in the output format.
 func writeList[T any](w io.Writer, output string, f format[T], items []T) error {
 	lw := newListWriter(w, output, f)

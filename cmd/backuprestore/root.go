@@ -162,7 +162,7 @@ func (a *app) rootCommand() *cobra.Command {
 	a.g.auth = "azurecli"
 	f.Var(newEnum(&a.g.auth, authValues), "auth", "how to sign in: azurecli (az login), devicecode or browser")
 	a.g.output = "table"
-	f.Var(newEnum(&a.g.output, outputValues), "output", "output format: table, json, jsonl or csv")
+	f.VarP(newEnum(&a.g.output, outputValues), "output", "o", "output format: table, json, jsonl or csv")
 	f.StringVar(&a.g.journal, "journal", "", "the run's journal `FILE` (default in the user's state directory)")
 	f.BoolVarP(&a.g.yes, "yes", "y", false, "do not ask for confirmation before writing (for scripts)")
 	f.BoolVarP(&a.g.quiet, "quiet", "q", false, "no progress bars, plan or notes on stderr; only results and errors")
@@ -170,7 +170,7 @@ func (a *app) rootCommand() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions(authValues, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputValues, cobra.ShellCompDirectiveNoFileComp))
 
-	root.AddCommand(a.unitsCommand())
+	root.AddCommand(a.unitsCommand(), a.policiesCommand(), a.serviceStatusCommand())
 	return root
 }
 

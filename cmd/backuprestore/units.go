@@ -267,26 +267,5 @@ func (a *app) unitsGet(cmd *cobra.Command, text, kind string) error {
 			return err
 		}
 	}
-	if a.g.output == "table" {
-		return writeUnitDetail(a, u)
-	}
-	return writeList(a.out, a.g.output, unitFormat, []*models.ProtectionUnit{u})
-}
-
-// writeUnitDetail writes one unit as "field: value" lines, for people.
-func writeUnitDetail(a *app, u *models.ProtectionUnit) error {
-	lw := newListWriter(a.out, "table", format[[2]string]{table: []column[[2]string]{
-		{"field", func(r [2]string) string { return r[0] }},
-		{"value", func(r [2]string) string { return r[1] }},
-	}})
-	for i, c := range unitFormat.csv {
-		v := c.value(u)
-		if v == "" && i > 5 {
-			continue
-		}
-		if err := lw.add([2]string{c.name, v}); err != nil {
-			return err
-		}
-	}
-	return lw.close()
+	return writeOne(a, format[*models.ProtectionUnit]{table: unitFormat.csv, csv: unitFormat.csv, json: unitFormat.json}, u)
 }

@@ -154,10 +154,9 @@ func TestUnitsGet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.run(t, "--emulator", "--output", "json", "units", "get", tc.target, "--kind", srvKind(srv, tc.want))
 			require.Equal(t, 0, r.code, r.stderr)
-			var got []unitJSON
-			require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
-			require.Len(t, got, 1)
-			require.Equal(t, tc.want, got[0].ID)
+			var got unitJSON
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &got), "one JSON object")
+			require.Equal(t, tc.want, got.ID)
 		})
 	}
 
