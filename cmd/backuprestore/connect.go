@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -85,10 +86,13 @@ const embeddedUnits = 60
 const embeddedRemovalDelay = 2 * time.Second
 
 // newEmbeddedEmulator returns the emulator --emulator runs against: seeded
-// with embeddedUnits units and six policies, its clock running from now.
+// with embeddedUnits units and six policies, its clock running from
+// fake.DefaultStart. The start is fixed because the seeded units depend on
+// it as well as on the seed: every invocation must see the same units, so
+// that an ID listed by one can be offboarded by the next.
 func newEmbeddedEmulator() *fake.Server {
 	srv := fake.NewServer(&fake.Options{
-		Start: time.Now().UTC().Truncate(time.Second), RealTimeClock: true,
+		Start: fake.DefaultStart, RealTimeClock: true,
 		RemovalDelay: embeddedRemovalDelay,
 	})
 	srv.Seed(embeddedUnits)
@@ -112,6 +116,9 @@ func (a *app) connect(ctx context.Context, ep endpoint) (*backuprestore.Client, 
 		}
 		srv := newSrv()
 		opts.BaseURL, opts.HTTPClient = fake.DefaultBaseURL, srv.Client()
+		if a.wrapTransport != nil {
+			opts.HTTPClient = &http.Client{Transport: a.wrapTransport(srv.Transport())}
+		}
 		cred = a.embeddedCred
 		if cred == nil {
 			cred = fake.NewDelegatedCredential()

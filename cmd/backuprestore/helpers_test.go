@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"flag"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +35,8 @@ type cli struct {
 	env map[string]string
 	// stateDir is $XDG_STATE_HOME (a temporary directory by default).
 	stateDir string
+	// wrap wraps the embedded emulator's transport.
+	wrap func(http.RoundTripper) http.RoundTripper
 }
 
 // result is what an invocation did.
@@ -68,7 +72,7 @@ func (c *cli) run(t *testing.T, args ...string) result {
 		in: strings.NewReader(c.stdin), out: &out, err: &errb,
 		inTTY: c.inTTY, errTTY: c.errTTY,
 		getenv: func(k string) string { return env[k] },
-	}, embeddedCred: c.cred}
+	}, embeddedCred: c.cred, wrapTransport: c.wrap}
 	if c.srv != nil {
 		a.embedded = func() *fake.Server { return c.srv }
 	} else {
@@ -117,4 +121,16 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// serveEmulator serves srv over HTTP on a loopback port for the test and
+// returns its base URL (for --emulator-url).
+func serveEmulator(t *testing.T, srv *fake.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	hs := &http.Server{Handler: srv}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	return "http://" + ln.Addr().String() + "/v1.0"
 }

@@ -298,13 +298,16 @@ func (j *journalFile) archiveCurrent() error {
 // defaultJournalPath is the journal's default location: in the user's
 // state directory ($XDG_STATE_HOME, else ~/.local/state as the XDG spec
 // defines it on Unix-like systems, else os.UserConfigDir: Application
-// Support on macOS, %AppData% on Windows), one file for Microsoft Graph and
-// another for the emulators, so that trying the tool never touches a
-// tenant's run.
+// Support on macOS, %AppData% on Windows), one file for Microsoft Graph,
+// one for standalone emulators and one for the embedded emulator, so that
+// trying the tool never touches a tenant's run.
 func defaultJournalPath(getenv func(string) string, mode string) (string, error) {
 	name := "journal.db"
-	if mode != modeGraph {
+	switch mode {
+	case modeURL:
 		name = "emulator-journal.db"
+	case modeEmbedded:
+		name = "embedded-emulator-journal.db"
 	}
 	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
 		return filepath.Join(d, "backuprestore", name), nil

@@ -116,6 +116,9 @@ func TestDefaultJournalPath(t *testing.T) {
 	p, err = defaultJournalPath(get, modeURL)
 	require.NoError(t, err)
 	require.Equal(t, "/state/backuprestore/emulator-journal.db", p)
+	p, err = defaultJournalPath(get, modeEmbedded)
+	require.NoError(t, err)
+	require.Equal(t, "/state/backuprestore/embedded-emulator-journal.db", p)
 	env["XDG_STATE_HOME"] = "relative/ignored"
 	p, err = defaultJournalPath(get, modeGraph)
 	require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -50,6 +51,9 @@ type app struct {
 	// fake.NewDelegatedCredential(). Tests set it to exercise 401s, 403s
 	// and credential failures.
 	embeddedCred azcore.TokenCredential
+	// wrapTransport, when set, wraps the embedded emulator's transport:
+	// tests use it to lose answers on the way back.
+	wrapTransport func(http.RoundTripper) http.RoundTripper
 	// ttyIn is the terminal the confirmation prompt reads from when stdin
 	// is one; tests replace it.
 	ttyIn io.Reader
@@ -93,6 +97,7 @@ func (a *app) execute(ctx context.Context, args []string) int {
 		return a.code
 	}
 	code, msg := classify(err, a.need)
+	code = max(code, a.code) // a run that stopped keeps its units' code when that is worse
 	if !a.entered {
 		code = exitUsage
 		msg += "\nRun 'backuprestore --help' for usage."
@@ -170,7 +175,8 @@ func (a *app) rootCommand() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions(authValues, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputValues, cobra.ShellCompDirectiveNoFileComp))
 
-	root.AddCommand(a.unitsCommand(), a.policiesCommand(), a.serviceStatusCommand())
+	root.AddCommand(a.unitsCommand(), a.policiesCommand(), a.serviceStatusCommand(),
+		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand())
 	return root
 }
 

@@ -189,3 +189,19 @@ func srvKind(srv *fake.Server, id string) string {
 	u, _ := srv.Unit(id)
 	return u.Kind.String()
 }
+
+// The embedded emulator has the same units in every process (an ID one
+// invocation lists is there for the next), the golden tests' units.
+func TestEmbeddedEmulatorIsReproducible(t *testing.T) {
+	ids := func(srv *fake.Server) []string {
+		var out []string
+		for _, u := range srv.Units() {
+			out = append(out, u.ID+" "+string(u.Status)+" "+u.Email+u.SiteWebURL)
+		}
+		return out
+	}
+	first := ids(newEmbeddedEmulator())
+	require.Len(t, first, embeddedUnits)
+	require.Equal(t, first, ids(newEmbeddedEmulator()))
+	require.Equal(t, first, ids(testEmulator()))
+}
