@@ -336,7 +336,12 @@ func (r *bulkRun) pace(n int, resp batchResult, err error, log *middleware.Attem
 		}
 	}
 	l.OnSuccess(len(resp) - throttled)
-	if throttled > 0 {
+	// A few items throttled out of a batch are a weak signal: a budget
+	// overrun throttles most of what follows it, while one or two 429s in
+	// twenty are noise the items themselves handle (each waits its own
+	// Retry-After). Cutting the shared rate by 30% on each would sink it
+	// under sparse 429s. A quarter of the batch or more is congestion.
+	if throttled > 0 && throttled*4 >= len(resp) {
 		l.OnThrottled(throttled, longest)
 	}
 }

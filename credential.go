@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -14,6 +16,8 @@ import (
 
 // credentialGuard wraps the caller's credential:
 //
+//   - a token is reused until 5 minutes before it expires (or its
+//     RefreshOn), instead of asking the credential on every request;
 //   - concurrent token requests with the same options are coalesced into
 //     one call (golang.org/x/sync/singleflight), so a bulk call's batches
 //     cannot storm Entra ID, which azidentity's own cache does not prevent
@@ -24,11 +28,49 @@ import (
 type credentialGuard struct {
 	cred  azcore.TokenCredential
 	group singleflight.Group
+	// cache holds the last token per request options until shortly before
+	// it expires, as azcore's BearerTokenPolicy does (Kiota's token
+	// provider asks the credential on every request). A claims challenge
+	// (CAE) asks with other options, so it is never served from here.
+	mu    sync.Mutex
+	cache map[tokenKey]azcore.AccessToken
 }
+
+// tokenKey identifies a token request.
+type tokenKey struct {
+	scopes, claims, tenant string
+	cae                    bool
+}
+
+// tokenRefreshMargin is how long before its expiry a cached token is
+// replaced.
+const tokenRefreshMargin = 5 * time.Minute
 
 // GetToken implements azcore.TokenCredential.
 func (g *credentialGuard) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	key := strings.Join(opts.Scopes, " ") + "\x00" + opts.Claims + "\x00" + opts.TenantID + "\x00" + strconv.FormatBool(opts.EnableCAE)
+	k := tokenKey{strings.Join(opts.Scopes, " "), opts.Claims, opts.TenantID, opts.EnableCAE}
+	g.mu.Lock()
+	tok, ok := g.cache[k]
+	g.mu.Unlock()
+	now := time.Now()
+	if ok && now.Add(tokenRefreshMargin).Before(tok.ExpiresOn) && (tok.RefreshOn.IsZero() || now.Before(tok.RefreshOn)) {
+		return tok, nil
+	}
+	tok, err := g.fetch(ctx, k, opts)
+	if err == nil {
+		g.mu.Lock()
+		if g.cache == nil {
+			g.cache = map[tokenKey]azcore.AccessToken{}
+		}
+		g.cache[k] = tok
+		g.mu.Unlock()
+	}
+	return tok, err
+}
+
+// fetch asks the credential, coalescing concurrent requests.
+func (g *credentialGuard) fetch(ctx context.Context, k tokenKey, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	key := k.scopes + "\x00" + k.claims + "\x00" + k.tenant + "\x00" + strconv.FormatBool(k.cae)
 	for {
 		ch := g.group.DoChan(key, func() (any, error) { return g.cred.GetToken(ctx, opts) })
 		select {

@@ -1,8 +1,10 @@
 // Package backuprestore is a Go client for the Microsoft Graph Backup
-// Storage protection-unit API (Microsoft 365 Backup): list and get
-// protection units, offboard them, and cancel an offboarding
-// (POST /solutions/backupRestore/protectionUnits/{id}/cancelOffboard),
-// one at a time or in bulk through JSON batching.
+// Storage API (Microsoft 365 Backup) around protection units: list and get
+// units and policies, remove units from their policy, offboard them, and
+// cancel an offboarding
+// (POST /solutions/backupRestore/protectionUnits/{id}/cancelOffboard), one
+// at a time, in bulk through JSON batching, or as a whole resumable run
+// ([Client.Offboarding]: gate, read, remove, wait, offboard).
 //
 // It is built on Kiota's abstractions and HTTP pipeline, so a Kiota
 // RequestAdapter (msgraph-sdk-go's, for example) can be reused with
@@ -41,6 +43,16 @@
 // [ErrInvalidProtectionUnitID], a context that ended wraps
 // context.Canceled or context.DeadlineExceeded.
 //
+// # Outcomes
+//
+// Every result is true: success only with evidence that the call did it
+// (the service's 2xx, or a read-back showing this call's action after its
+// answer was lost); the service's own error when it answered; [ErrNotSent]
+// when nothing reached the wire (told apart with net/http/httptrace);
+// [ErrOutcomeUnknown] only when request bytes were written and nothing
+// could settle what happened. [WithCaptureResponse] hands any call's
+// response metadata to the caller.
+//
 // # Paging
 //
 // [ProtectionUnitsRequestBuilder.All] and [ProtectionUnitsRequestBuilder.Pages]
@@ -53,15 +65,15 @@
 // Responses 429 and 503 (and 504 for reads) are retried after Retry-After
 // (fractional seconds or an HTTP date) or an exponential backoff with
 // jitter, up to [RetryOptions].MaxRetries; a delay over MaxRetryDelay is
-// not slept: the [*Error] is returned with RetryAfter set. Offboard and
-// cancelOffboard are retried only when the service did not act (429, 503);
-// after an ambiguous failure they read the unit back instead of resending.
+// not slept: the [*Error] is returned with RetryAfter set. Bulk calls and
+// runs share one adaptive scheduler per client (see [BulkOptions]): a
+// token bucket per item whose rate follows CUBIC on 429s.
 //
 // # Testing
 //
-// Package fake is an in-memory emulator of the API with real state, paging,
-// $batch, permissions, time control and fault injection. Plug it in with
-// Options.HTTPClient = &http.Client{Transport: srv.Transport()} and
-// Options.BaseURL = fake.DefaultBaseURL; see its documentation and the
-// examples.
+// Package fake is an in-memory emulator of the API with real state (units,
+// policies, the @delta PATCH, the service status), paging, $batch,
+// permissions, Graph-like throttling, time control and fault injection.
+// Plug it in with Options.HTTPClient = srv.Client() and Options.BaseURL =
+// fake.DefaultBaseURL; see its documentation and the examples.
 package backuprestore

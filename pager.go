@@ -60,10 +60,13 @@ func (l *lister[P]) pages(ctx context.Context, opts *ListOptions) iter.Seq2[P, e
 		var zero P
 		link := o.NextLink
 		buf := new([]byte) // one body buffer for every page of this listing
-		seen := map[string]struct{}{}
-		if link != "" {
-			seen[link] = struct{}{}
-		}
+		// A nextLink that repeats the last one ends the listing at once;
+		// a longer loop is caught by Brent's cycle detection: constant
+		// memory (a set of every link seen would grow with the listing,
+		// 200 bytes a page), a loop found by about twice the pages up to
+		// the end of its first lap.
+		var loop brent
+		loop.see(link)
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(zero, wrapTransportError(ctx, l.op, err))
@@ -78,11 +81,10 @@ func (l *lister[P]) pages(ctx context.Context, opts *ListOptions) iter.Seq2[P, e
 			if !yield(page, nil) || next == "" {
 				return
 			}
-			if _, repeated := seen[next]; repeated {
+			if next == link || loop.see(next) {
 				yield(zero, fmt.Errorf("%w: @odata.nextLink repeats an earlier page's link; stopping instead of looping", ErrUnexpectedResponse))
 				return
 			}
-			seen[next] = struct{}{}
 			link = next
 		}
 	}
@@ -203,4 +205,28 @@ func itemsOf[P, T any](pages iter.Seq2[P, error], value func(P) []T) iter.Seq2[T
 			}
 		}
 	}
+}
+
+// brent detects a repeating sequence of links in constant memory (Brent's
+// algorithm): it keeps one link and compares every new one with it,
+// moving it forward at powers of two. A sequence that enters a loop is
+// caught by about twice the number of links up to the end of its first lap.
+type brent struct {
+	mark  string
+	steps int
+	power int
+}
+
+// see records the next link and reports whether it closes a loop.
+func (b *brent) see(link string) bool {
+	if b.power == 0 {
+		b.power = 1
+	} else if link == b.mark {
+		return true
+	}
+	b.steps++
+	if b.steps == b.power {
+		b.mark, b.steps, b.power = link, 0, b.power*2
+	}
+	return false
 }

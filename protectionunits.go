@@ -166,12 +166,43 @@ type OffboardRequestBuilder struct{ actionBuilder }
 // and returns the updated unit (status offboardRequested). See
 // https://learn.microsoft.com/graph/api/protectionunitbase-offboard.
 //
-// It fails before sending anything with an error matching
-// ErrInvalidProtectionUnitID for a malformed ID, and ErrDelegatedAuthRequired
-// when the credential's token is app-only. A unit in the wrong state fails
-// with *Error matching ErrOperationNotAllowed (and ErrForbidden); any other
-// non-2xx, or a 2xx without a unit, with *Error; a failure without a
-// response wraps its cause. It is retried only on 429 and 503.
+// What it can return, and what it does to get there:
+//
+//   - The unit (status offboardRequested): the service answered 2xx, or its answer was
+//     lost and a read-back showed evidence that this call applied the
+//     action (see below); WithCaptureResponse's Response.Reconciled says
+//     which.
+//   - Before anything is sent: ErrInvalidProtectionUnitID for a malformed
+//     ID, ErrDelegatedAuthRequired for an app-only token, ErrCredential
+//     when the credential cannot produce a token, ErrNotSent with the
+//     context's error when ctx has already ended.
+//   - ErrNotSent (with its cause: an unknown host, a refused connection,
+//     an outage): no attempt reached the wire. The pipeline retried the
+//     failures that happen before a request is written, and 429 and 503
+//     answers after their Retry-After (the service did not act on them),
+//     within RetryOptions.MaxRetries.
+//   - The service's *Error: 403 OperationNotAllowed (matching ErrOperationNotAllowed and
+//     ErrForbidden) for a unit still in a policy or already offboarding; 404 or ProtectionUnitNotFound for an
+//     unknown unit (matching ErrNotFound), also when the answer came from a
+//     read-back; any other non-2xx as *Error.
+//   - ErrOutcomeUnknown (wrapping the failures, the context's error and
+//     the service's last answer): an attempt was written, its answer was
+//     lost, and nothing settled it: the read-back failed, ctx ended while
+//     the request was on the wire, or the retries ran out.
+//
+// When an attempt's answer is lost after the request was written (a reset,
+// a stall past RetryOptions.StallTimeout, the client's own timeout, a 408,
+// 500, 502 or 504 from a gateway, a 2xx whose body is unusable), the unit
+// is read back (patiently: up to MaxRetries+1 reads, with backoff). It
+// counts as applied only with evidence that this call did it: the unit in
+// the action's state, marked (offboardRequestedDateTime) no earlier than the attempt, on the
+// service's clock estimated from its Date header, and last modified by the
+// caller (the token's oid) when both are known. A unit already in that
+// state before the call is no success of this call. Without evidence the
+// action is sent again (it cannot apply twice: the resend earns the
+// service's own answer), up to MaxRetries times; a 403 that follows an
+// attempt that may have been applied is read back once more before it is
+// reported.
 func (b *OffboardRequestBuilder) Post(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
 	return b.post(ctx, cfg)
 }
@@ -193,12 +224,44 @@ type CancelOffboardRequestBuilder struct{ actionBuilder }
 // cancelOffboardRequested). See
 // https://learn.microsoft.com/graph/api/protectionunitbase-canceloffboard.
 //
-// It fails before sending anything with an error matching
-// ErrInvalidProtectionUnitID for a malformed ID, and ErrDelegatedAuthRequired
-// when the credential's token is app-only. A unit that is not offboarding
-// fails with *Error matching ErrOperationNotAllowed (and ErrForbidden); any
-// other non-2xx, or a 2xx without a unit, with *Error; a failure without a
-// response wraps its cause. It is retried only on 429 and 503.
+// What it can return, and what it does to get there:
+//
+//   - The unit (status cancelOffboardRequested): the service answered 2xx, or its answer was
+//     lost and a read-back showed evidence that this call applied the
+//     action (see below); WithCaptureResponse's Response.Reconciled says
+//     which.
+//   - Before anything is sent: ErrInvalidProtectionUnitID for a malformed
+//     ID, ErrDelegatedAuthRequired for an app-only token, ErrCredential
+//     when the credential cannot produce a token, ErrNotSent with the
+//     context's error when ctx has already ended.
+//   - ErrNotSent (with its cause: an unknown host, a refused connection,
+//     an outage): no attempt reached the wire. The pipeline retried the
+//     failures that happen before a request is written, and 429 and 503
+//     answers after their Retry-After (the service did not act on them),
+//     within RetryOptions.MaxRetries.
+//   - The service's *Error: 403 OperationNotAllowed (matching ErrOperationNotAllowed and
+//     ErrForbidden) for a unit that is not offboarding; 404 or ProtectionUnitNotFound for an
+//     unknown unit (matching ErrNotFound), also when the answer came from a
+//     read-back; any other non-2xx as *Error.
+//   - ErrOutcomeUnknown (wrapping the failures, the context's error and
+//     the service's last answer): an attempt was written, its answer was
+//     lost, and nothing settled it: the read-back failed, ctx ended while
+//     the request was on the wire, or the retries ran out.
+//
+// When an attempt's answer is lost after the request was written (a reset,
+// a stall past RetryOptions.StallTimeout, the client's own timeout, a 408,
+// 500, 502 or 504 from a gateway, a 2xx whose body is unusable), the unit
+// is read back (patiently: up to MaxRetries+1 reads, with backoff). It
+// counts as applied only with evidence that this call did it: the unit in
+// the action's state, marked (lastModifiedDateTime; a cancellation the service has
+// already completed carries no mark of its own and ends as ErrOutcomeUnknown) no earlier than the attempt, on the
+// service's clock estimated from its Date header, and last modified by the
+// caller (the token's oid) when both are known. A unit already in that
+// state before the call is no success of this call. Without evidence the
+// action is sent again (it cannot apply twice: the resend earns the
+// service's own answer), up to MaxRetries times; a 403 that follows an
+// attempt that may have been applied is read back once more before it is
+// reported.
 func (b *CancelOffboardRequestBuilder) Post(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
 	return b.post(ctx, cfg)
 }

@@ -26,7 +26,9 @@ type WaitCondition struct {
 func (c WaitCondition) String() string { return c.name }
 
 // Holds reports whether u is in the state the condition waits for.
-func (c WaitCondition) Holds(u *models.ProtectionUnit) bool { return u != nil && c.holds != nil && c.holds(u) }
+func (c WaitCondition) Holds(u *models.ProtectionUnit) bool {
+	return u != nil && c.holds != nil && c.holds(u)
+}
 
 // The conditions the lifecycle waits for.
 var (

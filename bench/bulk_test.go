@@ -41,7 +41,7 @@ func newBulkEmulator(tb testing.TB, n int) (*backuprestore.Client, []string) {
 }
 
 // BenchmarkBulkCancel compares cancelling offboardings with
-// CancelOffboardAll ($batch, 20 per batch, 4 in flight) against a loop of
+// CancelOffboardAll ($batch, 20 per batch, its default scheduler) against a loop of
 // single Post calls, with 20 ms of simulated latency per HTTP request.
 // Compare the ns/cancel metric: bulk does 10,000 cancels per op, the loop
 // one (10,000 sequential 20 ms calls would take over 3 minutes per op).

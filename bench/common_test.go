@@ -21,14 +21,17 @@ import (
 
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/bench/benchserver"
+	"github.com/m365kit/backuprestore/bench/emuproc"
 )
 
 // servers is set by TestMain before any test or benchmark runs.
 var servers benchserver.URLs
 
 // TestMain starts the server process (or, in it, serves) and points the
-// tests and benchmarks at it.
+// tests and benchmarks at it. The emulator child processes of emuproc are
+// this binary too.
 func TestMain(m *testing.M) {
+	emuproc.ServeIfChild() // in an emulator child process, serves and exits
 	urls, stop, err := benchserver.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
