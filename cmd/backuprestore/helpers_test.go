@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"net"
 	"net/http"
@@ -35,6 +36,8 @@ type cli struct {
 	env map[string]string
 	// stateDir is $XDG_STATE_HOME (a temporary directory by default).
 	stateDir string
+	// ctx is the invocation's context; nil: the test's.
+	ctx context.Context
 	// wrap wraps the embedded emulator's transport.
 	wrap func(http.RoundTripper) http.RoundTripper
 }
@@ -78,7 +81,11 @@ func (c *cli) run(t *testing.T, args ...string) result {
 	} else {
 		a.embedded = testEmulator
 	}
-	code := a.execute(t.Context(), args)
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = t.Context()
+	}
+	code := a.execute(ctx, args)
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 

@@ -82,7 +82,9 @@ Units already offboarding or offboarded are left alone (outcome "already");
 units protected by a dynamic rule are skipped (the service refuses to remove
 them). Every write's intent is in the journal before the request is sent and
 its outcome after: after a crash or Ctrl-C, "backuprestore resume" continues
-without sending any action twice; "backuprestore status" shows where it is.`
+without sending any action twice; "backuprestore status" shows where it is.
+
+` + exitCodesHelp
 
 // cancelHelp is cancel-offboard's long help.
 const cancelHelp = `Cancel the offboarding of protection units (during their grace period): their
@@ -91,7 +93,9 @@ alone; units not offboarding are skipped. --wait also waits until each
 cancellation completed (the unit unprotected).
 
 Like offboard, it shows the plan and asks first (--yes for scripts), writes a
-journal that "resume" continues, and --dry-run writes nothing.`
+journal that "resume" continues, and --dry-run writes nothing.
+
+` + exitCodesHelp
 
 // runCommand is offboard or cancel-offboard.
 func (a *app) runCommand(action string) *cobra.Command {

@@ -104,7 +104,9 @@ out), against the service it was started on: units already finished keep
 their outcome; every other unit is read again and taken on from its state,
 with the journal's record of what was sent as evidence, so no action is sent
 twice. Writes in doubt (sent, answer lost) are settled by reading back.
-It does not ask for confirmation: the run was confirmed when it started.`,
+It does not ask for confirmation: the run was confirmed when it started.
+
+` + exitCodesHelp,
 		Example: "  backuprestore resume\n  backuprestore resume --journal run-2026-12-01.db",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -147,7 +149,9 @@ func (a *app) statusCommand() *cobra.Command {
 		Long: `Show the run the journal holds, from the journal alone (nothing is sent): each
 unit's stage and outcome. "unknown" marks a unit in doubt: a write was sent
 and its outcome not recorded (the process died); resume reads it back first.
-The exit code is the run's, as if it ended now.`,
+The exit code is the run's, as if it ended now.
+
+` + exitCodesHelp,
 		Example: "  backuprestore status\n  backuprestore --emulator-url http://127.0.0.1:8080/v1.0 status --output csv",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

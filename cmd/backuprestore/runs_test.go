@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -378,8 +379,10 @@ func TestOffboardExitCodes(t *testing.T) {
 		c.wrap = nil
 		r = c.run(t, "--emulator", "-o", "json", "resume")
 		require.Equal(t, exitOK, r.code, r.stderr)
-		require.Equal(t, "done", decodeResults(t, r.stdout)[0].Outcome)
-		require.Equal(t, 1, causes(srv.AllTransitions())[u.ID][fake.CauseOffboard])
+		require.Equal(t, 1, causes(srv.AllTransitions())[u.ID][fake.CauseOffboard], "not sent twice")
+		require.Equal(t, "done", decodeResults(t, r.stdout)[0].Outcome,
+			"this run offboarded it (its answer was lost): Resume documents Done, not Already. The SDK's replay "+
+				"drops the intent of a stage whose recorded outcome is Unknown, losing that evidence")
 	})
 }
 
@@ -578,5 +581,31 @@ func TestCancelOffboard(t *testing.T) {
 		got, _ := srv.Unit(offb[i].ID)
 		require.Equal(t, models.StatusUnprotected, got.Status)
 		require.Equal(t, 1, causes(srv.AllTransitions())[offb[i].ID][fake.CauseCancelOffboard])
+	}
+}
+
+// Ctrl-C (the context ending) mid-run: the results so far are written,
+// the unfinished units named and resume suggested (exit 1); resume then
+// finishes the run.
+func TestInterrupted(t *testing.T) {
+	srv := fake.NewServer(&fake.Options{RemovalDelay: time.Hour})
+	srv.Seed(embeddedUnits)
+	units := pick(srv, 3, removable)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	c := cli{srv: srv, ctx: ctx}
+	r := c.run(t, "--emulator", "--yes", "-o", "json", "offboard", "--poll-interval", "50ms", units[0].ID, units[1].ID, units[2].ID)
+	require.Equal(t, exitFailed, r.code, r.stderr)
+	require.Contains(t, r.stderr, `interrupted (context canceled): 3 units not finished; "backuprestore resume" continues the run`)
+	for _, x := range decodeResults(t, r.stdout) {
+		require.Equal(t, "pending", x.Outcome)
+	}
+	srv.Advance(2 * time.Hour)
+	c.ctx = nil
+	r = c.run(t, "--emulator", "-o", "json", "resume", "--poll-interval", "50ms")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	for _, x := range decodeResults(t, r.stdout) {
+		require.Equal(t, "done", x.Outcome)
+		require.Equal(t, 1, causes(srv.AllTransitions())[x.ID][fake.CauseRemove])
 	}
 }
