@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/m365kit/backuprestore"
+	"github.com/m365kit/backuprestore/fake"
+)
+
+// Environment variables read for the defaults of --tenant and --client-id.
+const (
+	envTenant   = "AZURE_TENANT_ID"
+	envClientID = "AZURE_CLIENT_ID"
+)
+
+// The endpoint modes.
+const (
+	modeEmbedded = "emulator"
+	modeURL      = "emulator-url"
+	modeGraph    = "graph"
+)
+
+// endpoint is where a command's calls go: what the global flags chose. A
+// run's journal records it, so that resume continues against the same
+// service.
+type endpoint struct {
+	// Mode is modeEmbedded, modeURL or modeGraph.
+	Mode string `json:"mode"`
+	// URL is the standalone emulator's base URL (modeURL).
+	URL string `json:"url,omitempty"`
+	// Tenant, ClientID and Auth are the sign-in (modeGraph); Tenant and
+	// ClientID may be empty (the credential's defaults).
+	Tenant   string `json:"tenant,omitempty"`
+	ClientID string `json:"clientId,omitempty"`
+	Auth     string `json:"auth,omitempty"`
+}
+
+// String describes the endpoint for people.
+func (e endpoint) String() string {
+	switch e.Mode {
+	case modeEmbedded:
+		return "the embedded emulator"
+	case modeURL:
+		return "the emulator at " + e.URL
+	}
+	s := "Microsoft Graph"
+	if e.Tenant != "" {
+		s += ", tenant " + e.Tenant
+	}
+	return s + " (--auth " + e.Auth + ")"
+}
+
+// endpoint returns the endpoint the global flags name.
+func (a *app) endpoint() endpoint {
+	switch {
+	case a.g.emulator:
+		return endpoint{Mode: modeEmbedded}
+	case a.g.emulatorURL != "":
+		return endpoint{Mode: modeURL, URL: a.g.emulatorURL}
+	}
+	return endpoint{Mode: modeGraph, Tenant: orEnv(a.g.tenant, a.getenv(envTenant)),
+		ClientID: orEnv(a.g.clientID, a.getenv(envClientID)), Auth: a.g.auth}
+}
+
+// orEnv returns v, or def when v is empty.
+func orEnv(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// embeddedUnits is how many units the embedded emulator is seeded with.
+const embeddedUnits = 60
+
+// embeddedRemovalDelay is how long a removal takes in the embedded
+// emulator: short, so that an offboarding run completes in a demo.
+const embeddedRemovalDelay = 2 * time.Second
+
+// newEmbeddedEmulator returns the emulator --emulator runs against: seeded
+// with embeddedUnits units and six policies, its clock running from
+// fake.DefaultStart. The start is fixed because the seeded units depend on
+// it as well as on the seed: every invocation must see the same units, so
+// that an ID listed by one can be offboarded by the next.
+func newEmbeddedEmulator() *fake.Server {
+	srv := fake.NewServer(&fake.Options{
+		Start: fake.DefaultStart, RealTimeClock: true,
+		RemovalDelay: embeddedRemovalDelay,
+	})
+	srv.Seed(embeddedUnits)
+	return srv
+}
+
+// emulatorToken is the opaque bearer token sent to a standalone emulator,
+// which counts it as delegated BackupRestore-Configuration.ReadWrite.All
+// and BackupRestore-Control.Read.All (unless it runs with -strict-auth).
+const emulatorToken = "backuprestore-cli-emulator-token"
+
+// connect returns a client for the endpoint.
+func (a *app) connect(ctx context.Context, ep endpoint) (*backuprestore.Client, error) {
+	opts := &backuprestore.Options{Logger: a.log}
+	var cred azcore.TokenCredential
+	switch ep.Mode {
+	case modeEmbedded:
+		newSrv := a.embedded
+		if newSrv == nil {
+			newSrv = newEmbeddedEmulator
+		}
+		srv := newSrv()
+		opts.BaseURL, opts.HTTPClient = fake.DefaultBaseURL, srv.Client()
+		if a.wrapTransport != nil {
+			opts.HTTPClient = &http.Client{Transport: a.wrapTransport(srv.Transport())}
+		}
+		cred = a.embeddedCred
+		if cred == nil {
+			cred = fake.NewDelegatedCredential()
+		}
+	case modeURL:
+		if err := checkEmulatorURL(ep.URL); err != nil {
+			return nil, err
+		}
+		opts.BaseURL = strings.TrimSuffix(ep.URL, "/")
+		cred = fake.NewOpaqueCredential(emulatorToken)
+	default:
+		var err error
+		if cred, err = a.credential(ctx, ep); err != nil {
+			return nil, err
+		}
+	}
+	c, err := backuprestore.NewClient(cred, opts)
+	if err != nil {
+		return nil, usageErrorf("%w", err)
+	}
+	a.log.Debug("connected", "endpoint", ep.String())
+	return c, nil
+}
+
+// checkEmulatorURL checks --emulator-url: an http(s) URL with a host.
+func checkEmulatorURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usageErrorf("--emulator-url %q is not an http(s) URL (the emulator prints it first, e.g. http://127.0.0.1:8080/v1.0)", s)
+	}
+	return nil
+}
+
+// credential returns the credential --auth names.
+func (a *app) credential(_ context.Context, ep endpoint) (azcore.TokenCredential, error) {
+	var cred azcore.TokenCredential
+	var err error
+	switch ep.Auth {
+	case "devicecode":
+		cred, err = azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
+			TenantID: ep.Tenant, ClientID: ep.ClientID,
+			UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
+				_, err := fmt.Fprintln(a.err, m.Message)
+				return err
+			},
+		})
+	case "browser":
+		cred, err = azidentity.NewInteractiveBrowserCredential(&azidentity.InteractiveBrowserCredentialOptions{
+			TenantID: ep.Tenant, ClientID: ep.ClientID,
+		})
+	default:
+		cred, err = azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: ep.Tenant})
+	}
+	if err != nil {
+		return nil, withCode(exitAuth, fmt.Errorf("--auth %s: %w", ep.Auth, err))
+	}
+	return cred, nil
+}
