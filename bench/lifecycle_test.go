@@ -169,16 +169,22 @@ func runLifecycleCase(b testing.TB, tm timer, job lifecycleSetup, contender stri
 func runSDKOffboarding(ctx context.Context, b testing.TB, c *backuprestore.Client, ids []string, wait backuprestore.WaitOptions, r *lifecycledata.Run) {
 	var cur backuprestore.Stage
 	var at time.Time
+	var rounds []time.Duration
 	endStage := func(now time.Time) {
 		if cur != 0 {
-			r.Stages = append(r.Stages, lifecycledata.Stage{Name: cur.String(), Took: now.Sub(at)})
+			r.Stages = append(r.Stages, lifecycledata.Stage{Name: cur.String(), Took: now.Sub(at), Rounds: rounds})
 		}
+		rounds = nil
 	}
 	res, err := c.Offboarding(&backuprestore.RunOptions{Wait: wait, OnProgress: func(p backuprestore.RunProgress) {
-		if p.Stage != cur {
-			now := time.Now()
+		now := time.Now()
+		switch {
+		case p.Stage != cur:
 			endStage(now)
 			cur, at = p.Stage, now
+		case p.Stage == backuprestore.StageWaitRemoved:
+			// A waiting stage reports once per poll round.
+			rounds = append(rounds, now.Sub(at))
 		}
 	}}).Offboard(ctx, ids)
 	endStage(time.Now())

@@ -68,6 +68,9 @@ type Run struct {
 type Stage struct {
 	Name string        `json:"name"`
 	Took time.Duration `json:"took"`
+	// Rounds holds, for a waiting stage, when each poll round ended,
+	// from the stage's start.
+	Rounds []time.Duration `json:"rounds,omitempty"`
 }
 
 // TotalRequests is the number of HTTP requests (from the emulator's log).

@@ -59,7 +59,15 @@ func runLifecycle(w io.Writer, in string) error {
 		}
 		var parts []string
 		for _, s := range r.Stages {
-			parts = append(parts, fmt.Sprintf("%s %s", s.Name, duration(s.Took)))
+			part := fmt.Sprintf("%s %s", s.Name, duration(s.Took))
+			if len(s.Rounds) > 0 {
+				ends := make([]string, len(s.Rounds))
+				for i, d := range s.Rounds {
+					ends[i] = duration(d)
+				}
+				part += fmt.Sprintf(" (%d poll rounds, ending at %s)", len(s.Rounds), strings.Join(ends, ", "))
+			}
+			parts = append(parts, part)
 		}
 		fmt.Fprintf(w, "Stages of the run (round %d), in order: %s.", r.Round, strings.Join(parts, ", "))
 		if polls := r.Items["get"] - r.Units; polls > 0 {
