@@ -37,6 +37,13 @@
 #                    ~20 s (fixed); a sub-benchmark regexp picks cases, e.g.
 #                    '^BenchmarkThrottledBulk$/^limit200$/'
 #   THROTTLE_COUNT=1     -count of THROTTLE_BENCH (every run is in the table)
+#   LIFECYCLE_BENCH='^BenchmarkOffboardRun$'  -bench regexp of the offboarding
+#                    run (issue 14.11), run after the rounds with -benchtime 1x;
+#                    empty: skip its section. ~40 s: 5,000 units offboarded by
+#                    the SDK's run (~8 s) and by one call per unit and step
+#                    (~30 s), each against a fresh emulator process; a
+#                    sub-benchmark regexp picks one, e.g. '^BenchmarkOffboardRun$/^run$'
+#   LIFECYCLE_COUNT=1    -count of LIFECYCLE_BENCH (every run is in the table)
 #   THROTTLE_LOOP_UNITS=500  units the single-call loop contender cancels (it
 #                    is latency-bound, ~48/s: 10,000 would take 210 s per limit)
 #   SCALE_TESTS=1    0: skip the heap of listing and of bulk results at scale
@@ -44,17 +51,19 @@
 #                    ~20 s); a failing bound is reported in its table, not fatal
 #   ONLY=            comma-separated sections to run alone and splice into the
 #                    existing OUT, leaving the rest of it as it is: throttle,
-#                    scale (each section sits between <!-- section:NAME -->
-#                    markers, which a full run writes too)
-#   RECORDS=         directory to keep the throttle and scale records and raw
-#                    output in (default: a temporary one, removed at the end)
-#   REUSE_RECORDS=0  1: run nothing for the throttle and scale sections, write
-#                    them from RECORDS (after editing bench/analysis-*.md)
+#                    scale, lifecycle (each section sits between
+#                    <!-- section:NAME --> markers, which a full run writes too)
+#   RECORDS=         directory to keep the throttle, scale and lifecycle records
+#                    and raw output in (default: a temporary one, removed at the end)
+#   REUSE_RECORDS=0  1: run nothing for the throttle, scale and lifecycle
+#                    sections, write them from RECORDS (after editing
+#                    bench/analysis-*.md)
 #   OUT=../BENCHMARKS.md
 #   BENCHSTAT=golang.org/x/perf/cmd/benchstat@latest
 #
 # Quick run: COUNT=1 BENCHTIME=100ms SKIP_COLD=1 SKIP_VET=1 THROTTLE_BENCH= OUT=/tmp/b.md ./report.sh
 # The issue-15 sections alone: ONLY=throttle,scale ./report.sh
+# The offboarding run (issue 14.11) alone: ONLY=lifecycle ./report.sh
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -78,6 +87,8 @@ OUT=${OUT:-$root/BENCHMARKS.md}
 BENCHSTAT=${BENCHSTAT:-golang.org/x/perf/cmd/benchstat@latest}
 THROTTLE_BENCH=${THROTTLE_BENCH-'^BenchmarkThrottledBulk$'}
 THROTTLE_COUNT=${THROTTLE_COUNT:-1}
+LIFECYCLE_BENCH=${LIFECYCLE_BENCH-'^BenchmarkOffboardRun$'}
+LIFECYCLE_COUNT=${LIFECYCLE_COUNT:-1}
 THROTTLE_LOOP_UNITS=${THROTTLE_LOOP_UNITS:-500}
 SCALE_TESTS=${SCALE_TESTS:-1}
 ONLY=${ONLY:-}
@@ -90,16 +101,17 @@ trap cleanup EXIT
 
 log() { printf '== %s\n' "$*" >&2; }
 
-# Which of the issue-15 sections run, and where their records go.
-only_throttle=0 only_scale=0
+# Which of the spliceable sections run, and where their records go.
+only_throttle=0 only_scale=0 only_lifecycle=0
 if [[ -n "$ONLY" ]]; then
 	IFS=, read -ra only_list <<<"$ONLY"
 	for name in "${only_list[@]}"; do
 		case $name in
 		throttle) only_throttle=1 ;;
 		scale) only_scale=1 ;;
+		lifecycle) only_lifecycle=1 ;;
 		*)
-			echo "report.sh: ONLY: unknown section '$name' (want throttle, scale)" >&2
+			echo "report.sh: ONLY: unknown section '$name' (want throttle, scale, lifecycle)" >&2
 			exit 2
 			;;
 		esac
@@ -108,11 +120,12 @@ if [[ -n "$ONLY" ]]; then
 		echo "report.sh: ONLY needs an existing $OUT to splice the sections into" >&2
 		exit 2
 	fi
-	do_throttle=$only_throttle do_scale=$only_scale
+	do_throttle=$only_throttle do_scale=$only_scale do_lifecycle=$only_lifecycle
 else
-	do_throttle=0 do_scale=0
+	do_throttle=0 do_scale=0 do_lifecycle=0
 	[[ -n "$THROTTLE_BENCH" ]] && do_throttle=1
 	[[ "$SCALE_TESTS" == 1 ]] && do_scale=1
+	[[ -n "$LIFECYCLE_BENCH" ]] && do_lifecycle=1
 fi
 records=${RECORDS:-$work/records}
 if [[ "$REUSE_RECORDS" == 1 && -z "$RECORDS" ]]; then
@@ -272,6 +285,62 @@ $(cat "$dir/raw.txt")
 SECTION
 }
 
+lifecycle_section() {
+	local dir=$records/lifecycle load_before
+	if [[ "$REUSE_RECORDS" != 1 ]]; then
+		rm -rf "$dir" && mkdir -p "$dir"
+		load_before=$(loadavg)
+		log "offboarding run: -bench '$LIFECYCLE_BENCH' -benchtime 1x -count $LIFECYCLE_COUNT (~40 s per count)"
+		"$work/bench.test" -test.run '^$' -test.bench "$LIFECYCLE_BENCH" -test.count "$LIFECYCLE_COUNT" -test.benchtime 1x \
+			-test.benchmem -test.timeout 0 -lifecycle.out "$dir" | tee "$dir/raw.txt" >&2
+		printf '%s\n%s\n%s\n%s\n' "$(date -u +%Y-%m-%d)" "$commit" "$load_before" "$(loadavg)" >"$dir/meta.txt"
+		if grep -Eq '^(--- FAIL|FAIL)' "$dir/raw.txt"; then
+			echo "report.sh: the offboarding-run benchmark failed" >&2
+			exit 1
+		fi
+	fi
+	go run ./internal/sections lifecycle -in "$dir" >"$work/lifecycle.tables.md"
+	cat >"$work/section.lifecycle.md" <<SECTION
+<!-- section:lifecycle -->
+### Offboarding run (issue 14.11)
+
+$(machine_line "$dir")
+
+**Method.** \`BenchmarkOffboardRun\` (\`bench/lifecycle_test.go\`) offboards 5,000 units protected (manually) in
+the six policies of \`fake.Server.SeedPolicies\`, two per workload (sites, OneDrive drives and mailboxes in turn,
+~833 per policy): every unit goes through every stage. The emulator runs **in a child process**
+(\`bench/emuproc\`, a fresh one per contender), reached over loopback HTTP with the shared loopback transport,
+with 20 ms of latency on every HTTP request (a \`\$batch\` is delayed once) and a real-time clock on which a
+removal completes 2 s after the PATCH that requested it. Two contenders, one after the other, in the same run:
+**run**, the SDK as shipped: one \`c.Offboarding(&RunOptions{Wait: …}).Offboard(ctx, ids)\` (the service-status gate,
+a read of every unit through \`\$batch\`, a PATCH per 50 units of a policy, waits that poll many units per
+\`\$batch\`, offboards through \`\$batch\`; its bulk stages use the adaptive scheduler's defaults, up to 16 batches in
+flight); **per-unit**, one call per unit and step: \`ByID(id).Get\`, \`RemoveUnits\` of just that unit on its policy
+(typed by workload, so no read of the policy), \`ByID(id).Wait(ctx, UntilRemoved, …)\`, \`ByID(id).Offboard().Post\`;
+all 5,000 units at once, through a transport that lets at most **16 requests** be in flight (a unit between two
+polls holds no slot, so waiting does not idle the 16). Both wait with the same \`WaitOptions\`: first poll 1 s
+(half the removal delay) after a wait starts, growing by half per poll (±20% jitter) up to 5 s.
+
+HTTP requests are the emulator's request log (\`GET /_emulator/requests\`, its control API not counted), a \`\$batch\`
+counting one, polls and retries included; the benchmark fails unless a counting transport on the client saw as
+many. Wall time runs from the first request to the last answer. A unit counts as offboarded when the run reports
+it \`OutcomeDone\`, or when its \`Offboard().Post\` answered \`offboardRequested\`. Each contender runs once
+(\`-benchtime 1x\`, \`-count $LIFECYCLE_COUNT\`).
+
+$(cat "$work/lifecycle.tables.md")
+$(analysis analysis-lifecycle.md)
+
+<details><summary>Raw benchmark output, offboarding run</summary>
+
+\`\`\`
+$(cat "$dir/raw.txt")
+\`\`\`
+
+</details>
+<!-- /section:lifecycle -->
+SECTION
+}
+
 # build_bench_test: the test binary of bench/, built once.
 build_bench_test() {
 	[[ -x "$work/bench.test" ]] || go test -c -o "$work/bench.test" .
@@ -285,7 +354,7 @@ if [[ -n "$ONLY" ]]; then
 		log "building the benchmark binary"
 		build_bench_test
 	fi
-	for name in throttle scale; do
+	for name in throttle scale lifecycle; do
 		var=only_$name
 		((${!var})) || continue
 		"${name}_section"
@@ -395,9 +464,10 @@ fi
 
 load_bench=$(loadavg)
 
-# --- The issue-15 sections (throttled bulk, heap at scale) -----------------
+# --- The spliceable sections (throttled bulk, heap at scale, offboarding run) ---
 ((do_throttle)) && throttle_section
 ((do_scale)) && scale_section
+((do_lifecycle)) && lifecycle_section
 
 # --- Cold builds ---------------------------------------------------------
 : >"$work/build.tsv"
@@ -603,7 +673,7 @@ EOF
 	if [[ -n "$emu_results" ]]; then
 		printf '%s\n\n' "$emu_results"
 	fi
-	for name in throttle scale; do
+	for name in throttle scale lifecycle; do
 		if [[ -s "$work/section.$name.md" ]]; then
 			cat "$work/section.$name.md"
 			printf '\n'

@@ -57,7 +57,21 @@ type Config struct {
 	// bound); otherwise nothing is recorded, so a long run does not grow
 	// the child's memory.
 	RecordRequests bool
+	// PolicyUnits is the number of units added protected (manually) to
+	// Seed's six policies (fake.Server.SeedPolicies: two per workload),
+	// with the IDs PolicyUnitID(0) … PolicyUnitID(n-1): unit i is a site,
+	// a drive or a mailbox as i%3 is 0, 1 or 2, in its workload's first or
+	// second policy (by ID) as i/3 is even or odd.
+	PolicyUnits int
+	// RemovalDelay is fake.Options.RemovalDelay (0: its default).
+	RemovalDelay time.Duration
+	// RealTimeClock is fake.Options.RealTimeClock: the emulator's clock
+	// runs with the wall clock, so removals complete on their own.
+	RealTimeClock bool
 }
+
+// PolicyUnitID is the ID of the i-th unit of Config.PolicyUnits.
+func PolicyUnitID(i int) string { return fmt.Sprintf("punit-%06d", i) }
 
 // UnitID is the ID of the i-th unit of Config.OffboardRequested.
 func UnitID(i int) string { return fmt.Sprintf("unit-%06d", i) }
@@ -148,9 +162,13 @@ func newServer(cfg Config) (*fake.Server, error) {
 	if cfg.RecordRequests {
 		rec = 0 // the default bound
 	}
-	srv := fake.NewServer(&fake.Options{PageSize: cfg.PageSize, Seed: 1, MaxRecordedRequests: rec, Throttle: cfg.Throttle})
+	srv := fake.NewServer(&fake.Options{PageSize: cfg.PageSize, Seed: 1, MaxRecordedRequests: rec, Throttle: cfg.Throttle,
+		RemovalDelay: cfg.RemovalDelay, RealTimeClock: cfg.RealTimeClock})
 	if cfg.Seed > 0 {
 		srv.Seed(cfg.Seed)
+	}
+	if err := addPolicyUnits(srv, cfg.PolicyUnits); err != nil {
+		return nil, err
 	}
 	for i := range cfg.OffboardRequested {
 		id := UnitID(i)

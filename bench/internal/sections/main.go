@@ -1,16 +1,20 @@
 // Command sections writes the BENCHMARKS.md sections of the throttled
-// bulk benchmarks and the scale measurements (issue 15), and splices a
-// section into an existing BENCHMARKS.md, so they can be regenerated
-// without rerunning everything else (report.sh ONLY=…).
+// bulk benchmarks and the scale measurements (issue 15) and of the
+// offboarding run (issue 14.11), and splices a section into an existing
+// BENCHMARKS.md, so they can be regenerated without rerunning everything
+// else (report.sh ONLY=…).
 //
 //	go run ./internal/sections throttle -in DIR -svg DIR [-svgref PREFIX]
 //	go run ./internal/sections scale -in FILE
+//	go run ./internal/sections lifecycle -in DIR
 //	go run ./internal/sections splice -into FILE -name NAME -from FILE
 //
 // throttle reads BenchmarkThrottledBulk's records (-throttle.out) and
 // prints the Markdown table and targets, writing one SVG plot per
 // throttling limit into -svg (linked as -svgref + file name). scale reads
-// the scale tests' records (-scale.out) and prints their tables. splice
+// the scale tests' records (-scale.out) and prints their tables.
+// lifecycle reads BenchmarkOffboardRun's records (-lifecycle.out) and
+// prints its table, stages and targets. splice
 // replaces the section NAME of FILE (the lines from "<!-- section:NAME -->"
 // to "<!-- /section:NAME -->") with the contents of -from, which must hold
 // those markers; without one in FILE, it goes before "## Analysis" (or at
@@ -46,6 +50,13 @@ func main() {
 			usage()
 		}
 		err = runScale(os.Stdout, *in)
+	case "lifecycle":
+		in := fs.String("in", "", "directory of BenchmarkOffboardRun's records")
+		_ = fs.Parse(os.Args[2:])
+		if *in == "" {
+			usage()
+		}
+		err = runLifecycle(os.Stdout, *in)
 	case "splice":
 		into := fs.String("into", "", "the Markdown file to change")
 		name := fs.String("name", "", "the section's name")
@@ -67,6 +78,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage: sections throttle -in DIR -svg DIR [-svgref PREFIX]
        sections scale -in FILE
+       sections lifecycle -in DIR
        sections splice -into FILE -name NAME -from FILE`)
 	os.Exit(2)
 }
