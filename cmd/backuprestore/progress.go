@@ -49,7 +49,7 @@ func (b *stageBars) update(p backuprestore.RunProgress) {
 		if label == "" {
 			label = p.Stage.String()
 		}
-		b.bar = progressbar.NewOptions(max(p.Total, 1),
+		b.bar = progressbar.NewOptions(max(p.StageTotal, 1),
 			progressbar.OptionSetWriter(b.w),
 			progressbar.OptionSetDescription(fmt.Sprintf("%-24s", label)),
 			progressbar.OptionShowCount(),
@@ -58,9 +58,9 @@ func (b *stageBars) update(p backuprestore.RunProgress) {
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(b.w) }),
 		)
 	}
-	// Finished units, and in a dry run the planned ones (their read is
-	// what the run does).
-	_ = b.bar.Set(min(p.Done+p.Counts[backuprestore.OutcomePlanned], p.Total))
+	// The units the stage started with that have left it (on to the
+	// next stage, or finished).
+	_ = b.bar.Set(min(p.StageDone, max(p.StageTotal, 1)))
 }
 
 // end ends the current bar, leaving it on screen.

@@ -151,9 +151,9 @@ func TestTerminalPromptAndProgress(t *testing.T) {
 	text = strings.Join(lines, "\n")
 	require.Equal(t, exitOK, code, "screen:\n%s", text)
 	for _, stage := range []string{"removing from policies", "waiting for removal", "offboarding"} {
-		require.Regexp(t, `(?m)^`+stage+`\s+.*\(\d/3\)`, text, "a bar for %s, left on screen", stage)
+		require.Regexp(t, `(?m)^`+stage+`\s+.*\(\d/\d\)`, text, "a bar for %s, left on screen", stage)
 	}
-	require.Regexp(t, `(?m)^offboarding\s+.*100%.*\(3/3\)`, text, "the last bar ends full")
+	require.Regexp(t, `(?m)^offboarding\s+.*100%.*\(\d/\d\)`, text, "the last bar ends full")
 	for _, u := range targets {
 		require.Regexp(t, `(?m)^`+u.ID+`\s+\S+\s+.+\s+offboard\s+done\s+offboardRequested\s+-$`, text)
 	}

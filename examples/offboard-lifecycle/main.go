@@ -551,8 +551,8 @@ func someIDs(ids []string) string {
 }
 
 // stageBars draws one progress bar per stage of a run, from its
-// RunProgress reports: each bar counts the run's units finished (any
-// final outcome) out of all of them, and is closed where it stopped when
+// RunProgress reports: each bar counts the units its stage started with
+// that have left it (on to the next stage, or finished), and is closed where it stopped when
 // the run moves on to another stage.
 type stageBars struct {
 	w     io.Writer
@@ -569,9 +569,9 @@ func (s *stageBars) update(p backuprestore.RunProgress) {
 		s.close()
 		s.n++
 		s.stage = p.Stage
-		s.bar = progressbar.NewOptions(p.Total,
+		s.bar = progressbar.NewOptions(max(p.StageTotal, 1),
 			progressbar.OptionSetWriter(s.w),
-			progressbar.OptionSetDescription(fmt.Sprintf("%d. %-11s units finished", s.n, p.Stage)),
+			progressbar.OptionSetDescription(fmt.Sprintf("%d. %-11s", s.n, p.Stage)),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetWidth(30),
 			// Every change is drawn, so a bar always shows where its
@@ -579,13 +579,13 @@ func (s *stageBars) update(p backuprestore.RunProgress) {
 			progressbar.OptionThrottle(0),
 			progressbar.OptionSetPredictTime(false),
 		)
-		s.done = p.Done
-		_ = s.bar.Set(p.Done)
+		s.done = p.StageDone
+		_ = s.bar.Set(p.StageDone)
 		_ = s.bar.RenderBlank()
 	}
-	if p.Done != s.done {
-		s.done = p.Done
-		_ = s.bar.Set(p.Done)
+	if p.StageDone != s.done {
+		s.done = p.StageDone
+		_ = s.bar.Set(p.StageDone)
 	}
 }
 
