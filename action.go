@@ -125,6 +125,11 @@ func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*m
 		}
 		meta.Reconciled = true
 		if readErr != nil {
+			if ev.acked {
+				// The service's 2xx settled it: applied. Only the unit is
+				// missing; say that, not "unknown".
+				return finish(nil, wrapErr(op+": the service answered 2xx (applied) but the unit could not be read back", ErrUnexpectedResponse, err, readErr))
+			}
 			if errors.Is(readErr, ErrNotFound) {
 				return finish(nil, readErr) // the service's answer: no such unit
 			}

@@ -94,7 +94,9 @@ type BulkResult struct {
 	// ID is the unit ID as given (the first of any duplicates).
 	ID string
 	// Unit is the unit as the service returned it after the action (or as
-	// read back during reconciliation); nil on failure.
+	// read back during reconciliation); nil on failure, and on the rare
+	// success whose 2xx carried no usable unit that could not be read back
+	// either.
 	Unit *models.ProtectionUnit
 	// Err is nil on success; see BulkResult for what it can be.
 	Err error

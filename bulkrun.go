@@ -577,6 +577,11 @@ func (r *bulkRun) readLater(it *bulkItem, after time.Duration, err error) {
 		r.finish(it, nil, wrapErr("read protection unit "+quoteID(it.id), err))
 		return
 	}
+	if it.ev.acked && (it.reads >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay) {
+		// The service's 2xx settled it: applied; only the unit is missing.
+		r.finish(it, nil, nil)
+		return
+	}
 	if it.reads >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay {
 		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": reading the unit back failed", ErrOutcomeUnknown, err, answerOrNil(it.answer)))
 		return
@@ -590,7 +595,7 @@ func (r *bulkRun) readLater(it *bulkItem, after time.Duration, err error) {
 func (r *bulkRun) retryLater(it *bulkItem, after time.Duration, err error) {
 	it.lastErr = err
 	if it.tries >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay {
-		if e, ok := asError(err); ok {
+		if e, ok := asError(err); ok && !it.ev.any() {
 			r.settleWithAnswer(it, e)
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -126,6 +127,9 @@ type Client struct {
 	// runs) to what the service admits; one per client, so concurrent bulk
 	// calls share one budget.
 	limiter schedule.Pacer
+	// lastSubject is the oid of the bearer token the client last sent
+	// (the caller, for evidence that a change is its own).
+	lastSubject atomic.Pointer[string]
 }
 
 // NewClient returns a client that authenticates with cred (any
@@ -281,6 +285,21 @@ func NewClientWithAdapter(adapter abs.RequestAdapter) (*Client, error) {
 		return nil, errors.New("backuprestore: NewClientWithAdapter: adapter is nil")
 	}
 	return &Client{adapter: adapter, maxBytes: DefaultMaxResponseBytes, retry: resolveRetry(RetryOptions{}), limiter: schedule.ForClient()}, nil
+}
+
+// subject returns the oid of the token the client last sent, or "".
+func (c *Client) subject() string {
+	if p := c.lastSubject.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// noteSubject remembers the oid a call's token carried.
+func (c *Client) noteSubject(s string) {
+	if s != "" && c.subject() != s {
+		c.lastSubject.Store(&s)
+	}
 }
 
 // Adapter returns the Kiota RequestAdapter the client sends requests

@@ -71,24 +71,27 @@ func (g *credentialGuard) GetToken(ctx context.Context, opts policy.TokenRequest
 // fetch asks the credential, coalescing concurrent requests.
 func (g *credentialGuard) fetch(ctx context.Context, k tokenKey, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	key := k.scopes + "\x00" + k.claims + "\x00" + k.tenant + "\x00" + strconv.FormatBool(k.cae)
+	askedAgain := false
 	for {
 		ch := g.group.DoChan(key, func() (any, error) { return g.cred.GetToken(ctx, opts) })
 		select {
 		case <-ctx.Done():
-			return azcore.AccessToken{}, context.Cause(ctx)
+			return azcore.AccessToken{}, wrapErr("getting a token", ErrNotSent, context.Cause(ctx))
 		case r := <-ch:
 			if r.Err == nil {
 				return r.Val.(azcore.AccessToken), nil
 			}
-			if isContextError(r.Err) {
-				if ctx.Err() != nil {
-					return azcore.AccessToken{}, context.Cause(ctx)
-				}
-				if r.Shared {
-					continue // another caller's context ended, not ours: ask again
-				}
-				return azcore.AccessToken{}, r.Err
+			if isContextError(r.Err) && ctx.Err() != nil {
+				// Our own context ended while the token was being fetched:
+				// nothing was sent.
+				return azcore.AccessToken{}, wrapErr("getting a token", ErrNotSent, context.Cause(ctx))
 			}
+			if isContextError(r.Err) && r.Shared && !askedAgain {
+				// Another caller's context ended, not ours: ask once more.
+				askedAgain = true
+				continue
+			}
+			// The credential failed, or timed out on its own.
 			return azcore.AccessToken{}, &credentialError{err: r.Err}
 		}
 	}

@@ -73,6 +73,11 @@ type JournalEntry struct {
 	Reason string
 	// Err is the error's text of a Failed or Unknown outcome.
 	Err string
+	// Applied, on an outcome, says this run's write of the stage was
+	// applied (the service accepted it, or a read-back showed evidence),
+	// also when the unit goes on to a later stage (a removal accepted, a
+	// cancellation requested and now waited for).
+	Applied bool
 	// At is when the entry was made (local clock).
 	At time.Time
 }

@@ -185,6 +185,8 @@ type runUnit struct {
 	// intents are this run's writes in doubt: the stage and when its
 	// intent was recorded, from the journal.
 	intents map[Stage]time.Time
+	// applied are the stages whose write this run has seen applied.
+	applied map[Stage]bool
 	// next is the stage the unit goes to next.
 	next     Stage
 	requeues int
@@ -211,7 +213,7 @@ func newRunState(r *Run, action string, ids []string) *runState {
 		if _, dup := st.units[id]; dup {
 			continue
 		}
-		u := &runUnit{res: RunResult{ID: id}, intents: map[Stage]time.Time{}}
+		u := &runUnit{res: RunResult{ID: id}, intents: map[Stage]time.Time{}, applied: map[Stage]bool{}}
 		st.units[id] = u
 		st.order = append(st.order, u)
 	}
@@ -248,6 +250,9 @@ func (st *runState) replay(entries []JournalEntry) {
 		}
 		if e.Outcome != OutcomeUnknown {
 			delete(u.intents, e.Stage) // an unknown outcome leaves the write in doubt
+		}
+		if e.Applied {
+			u.applied[e.Stage] = true
 		}
 		if e.Stage == StageRead && u.prior == nil {
 			u.prior = &models.ProtectionUnit{ID: e.UnitID, Status: e.Status, PolicyID: e.PolicyID}
@@ -297,7 +302,7 @@ func (st *runState) entry(u *runUnit, stage Stage, intent bool) JournalEntry {
 		e.Status, e.PolicyID = u.res.Unit.Status, u.res.Unit.PolicyID
 	}
 	if !intent {
-		e.Outcome, e.Reason = u.res.Outcome, u.res.Reason
+		e.Outcome, e.Reason, e.Applied = u.res.Outcome, u.res.Reason, u.applied[stage]
 		if u.res.Err != nil {
 			e.Err = u.res.Err.Error()
 		}
@@ -467,7 +472,7 @@ func (st *runState) read(ctx context.Context, units []*runUnit) error {
 			u.prior = rd.Unit
 			entries = append(entries, st.entry(u, StageRead, false))
 		}
-		o, stage, reason := st.plan(u, rd.Unit)
+		o, stage, reason := st.plan(u, rd)
 		if o != OutcomePending {
 			u.next = 0
 			u.res.Stage, u.res.Outcome, u.res.Reason = stage, o, reason
@@ -486,15 +491,20 @@ func (st *runState) read(ctx context.Context, units []*runUnit) error {
 // plan decides, from a unit as read, where it goes: a final outcome
 // (Already, Skipped, Done for a write in doubt the read shows applied), or
 // OutcomePending with the next stage.
-func (st *runState) plan(u *runUnit, got *models.ProtectionUnit) (Outcome, Stage, string) {
+func (st *runState) plan(u *runUnit, rd unitRead) (Outcome, Stage, string) {
 	if st.action == cancelOffboardAction.name {
-		return st.planCancel(u, got)
+		return st.planCancel(u, rd)
 	}
+	got := rd.Unit
 	prior := u.prior
 	switch got.Status {
 	case models.StatusOffboardRequested, models.StatusOffboarded:
-		if _, inDoubt := u.intents[StageOffboard]; inDoubt && prior != nil && prior.Status != got.Status &&
-			prior.Status != models.StatusOffboardRequested && prior.Status != models.StatusOffboarded {
+		wasNot := prior != nil && prior.Status != models.StatusOffboardRequested && prior.Status != models.StatusOffboarded
+		switch {
+		case u.applied[StageOffboard]:
+			return OutcomeDone, StageOffboard, ""
+		case wasNot && st.ours(u, StageOffboard, offboardAction, rd) == applied:
+			u.applied[StageOffboard] = true
 			return OutcomeDone, StageOffboard, "offboarded by this run (its answer was lost; read back)"
 		}
 		return OutcomeAlready, StageOffboard, "already " + string(got.Status)
@@ -521,10 +531,34 @@ func (st *runState) plan(u *runUnit, got *models.ProtectionUnit) (Outcome, Stage
 	return OutcomeSkipped, StageRead, "in a state this run does not know: " + strconv.Quote(string(got.Status))
 }
 
-func (st *runState) planCancel(u *runUnit, got *models.ProtectionUnit) (Outcome, Stage, string) {
+// ours judges, with the evidence rule of the actions (unitAction.judge),
+// whether a write of stage that this run journaled as in doubt shows
+// applied in the unit as read: its mark no earlier than the intent (on the
+// service's clock, from the read's Date header), by the caller.
+func (st *runState) ours(u *runUnit, stage Stage, action unitAction, rd unitRead) verdict {
+	at, inDoubt := u.intents[stage]
+	if !inDoubt {
+		return notApplied
+	}
+	ev := attemptEvidence{subject: st.c.subject()}
+	ev.maybeActed(at)
+	return action.judge(rd.Unit, ev, rd.date, rd.recv)
+}
+
+func (st *runState) planCancel(u *runUnit, rd unitRead) (Outcome, Stage, string) {
+	got := rd.Unit
 	prior := u.prior
-	_, inDoubt := u.intents[StageCancel]
-	ours := inDoubt && prior != nil && prior.Status == models.StatusOffboardRequested
+	wasOffboarding := prior != nil && prior.Status == models.StatusOffboardRequested
+	v := notApplied
+	if u.applied[StageCancel] {
+		v = applied
+	} else if wasOffboarding {
+		v = st.ours(u, StageCancel, cancelOffboardAction, rd)
+	}
+	ours := v == applied
+	if ours {
+		u.applied[StageCancel] = true
+	}
 	switch got.Status {
 	case models.StatusOffboardRequested:
 		return OutcomePending, StageCancel, ""
@@ -543,6 +577,10 @@ func (st *runState) planCancel(u *runUnit, got *models.ProtectionUnit) (Outcome,
 	case models.StatusUnprotected:
 		if ours {
 			return OutcomeDone, StageWaitCancelled, "cancelled by this run; the cancellation completed"
+		}
+		if v == cannotTell {
+			u.res.Err = wrapErr("cancelOffboard "+quoteID(u.res.ID)+": its cancellation completed, and this run's cancel, whose answer was lost, may be what did it", ErrOutcomeUnknown)
+			return OutcomeUnknown, StageCancel, "cancelled and completed, perhaps by this run"
 		}
 		if !got.OffboardRequestedDateTime.IsZero() {
 			return OutcomeAlready, StageWaitCancelled, "its offboarding was already cancelled"
@@ -588,7 +626,16 @@ func (st *runState) offboardStages(ctx context.Context) error {
 		if len(waiting) == 0 {
 			return nil
 		}
-		if err := st.waitUntil(ctx, waiting, StageWaitRemoved, UntilRemoved, StageOffboard); err != nil {
+		// Units the service refused to offboard (403) may already read as
+		// removed: give their removal a poll interval to settle first.
+		var first time.Duration
+		for _, u := range waiting {
+			if u.requeues > 0 {
+				wo, _ := st.r.opts.Wait.resolve()
+				first = wo.PollInterval
+			}
+		}
+		if err := st.waitUntil(ctx, waiting, StageWaitRemoved, UntilRemoved, StageOffboard, first); err != nil {
 			return err
 		}
 	}
@@ -602,7 +649,7 @@ func (st *runState) cancelStages(ctx context.Context) error {
 		return context.Cause(ctx)
 	}
 	if waiting := st.pendingAt(StageWaitCancelled); len(waiting) > 0 {
-		return st.waitUntil(ctx, waiting, StageWaitCancelled, UntilCancelCompleted, 0)
+		return st.waitUntil(ctx, waiting, StageWaitCancelled, UntilCancelCompleted, 0, 0)
 	}
 	return nil
 }
@@ -633,7 +680,7 @@ func (st *runState) remove(ctx context.Context, units []*runUnit) error {
 		for i, u := range members {
 			byID[u.res.ID], keys[i] = u, u.res.ID
 		}
-		pc := &policyChange{c: st.c, kind: g.kind, policyID: g.policy, remove: true, maxAttempts: st.bulkAttempts()}
+		pc := &policyChange{c: st.c, kind: g.kind, policyID: g.policy, remove: true, maxAttempts: st.bulkAttempts(), bulk: &st.r.opts.Bulk}
 		pc.add(keys)
 		for _, it := range pc.items {
 			u := byID[it.key]
@@ -658,6 +705,9 @@ func (st *runState) remove(ctx context.Context, units []*runUnit) error {
 				u.res.Unit = res.Unit
 			}
 			o, next, reason := removalOutcome(res)
+			if res.Err == nil {
+				u.applied[StageRemove] = true
+			}
 			if o == OutcomePending {
 				u.next, u.res.Stage, u.res.Reason, u.res.Err = next, StageRemove, reason, nil
 				delete(u.intents, StageRemove)
@@ -771,6 +821,7 @@ func (st *runState) act(ctx context.Context, units []*runUnit, action unitAction
 		var err error
 		switch {
 		case x.Err == nil:
+			u.applied[stage] = true
 			if stage == StageCancel && st.r.opts.WaitCancelled {
 				u.next, u.res.Stage, u.res.Reason = StageWaitCancelled, stage, "cancellation requested"
 				delete(u.intents, stage)
@@ -794,9 +845,9 @@ func (st *runState) act(ctx context.Context, units []*runUnit, action unitAction
 			// Nothing reached the service: pending, so a resume tries again.
 			delete(u.intents, stage)
 			u.res.Stage, u.res.Err, u.res.Reason = stage, x.Err, "not sent: resume to try again"
-			if ctx.Err() == nil {
-				err = st.record(ctx, st.entry(u, stage, false))
-			}
+			// Journaled also when ctx has ended: the intent recorded before
+			// the batch must not stay open for a write that never left.
+			err = st.record(ctx, st.entry(u, stage, false))
 		default:
 			err = st.settle(ctx, u, stage, OutcomeFailed, "", x.Err)
 		}
@@ -810,7 +861,7 @@ func (st *runState) act(ctx context.Context, units []*runUnit, action unitAction
 
 // waitUntil waits until cond holds for units, then sends them to next (or
 // settles them Done when next is 0).
-func (st *runState) waitUntil(ctx context.Context, units []*runUnit, stage Stage, cond WaitCondition, next Stage) error {
+func (st *runState) waitUntil(ctx context.Context, units []*runUnit, stage Stage, cond WaitCondition, next Stage, firstDelay time.Duration) error {
 	st.enter(stage, units)
 	byID := make(map[string]*runUnit, len(units))
 	ids := make([]string, len(units))
@@ -819,7 +870,7 @@ func (st *runState) waitUntil(ctx context.Context, units []*runUnit, stage Stage
 	}
 	wo, _ := st.r.opts.Wait.resolve()
 	var journalErr error
-	st.c.waitMany(ctx, ids, cond, wo, &st.r.opts.Bulk, func(id string, got *models.ProtectionUnit, err error) {
+	st.c.waitMany(ctx, ids, cond, wo, &st.r.opts.Bulk, firstDelay, func(id string, got *models.ProtectionUnit, err error) {
 		u := byID[id]
 		if got != nil {
 			u.res.Unit = got

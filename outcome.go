@@ -166,16 +166,19 @@ const (
 //   - When both are known, lastModifiedBy's user is the caller (the oid of
 //     the caller's token): a change by someone else is not ours.
 //
-// A 2xx answer to an attempt (acked) is evidence in itself. A cancellation
+// A 2xx answer to an attempt (acked) is evidence in itself, whatever the
+// unit's state now. A cancellation
 // the service already completed (unprotected) has no mark of its own: a
 // recent lastModifiedDateTime on a unit that was offboarding is consistent
 // with this call but does not prove it (cannotTell).
 func (a unitAction) judge(u *models.ProtectionUnit, ev attemptEvidence, readDate, readRecv time.Time) verdict {
+	if ev.acked {
+		// The service answered 2xx: applied, whatever has happened to the
+		// unit since (another admin may have undone it).
+		return applied
+	}
 	if u == nil || !slices.Contains(a.targets, u.Status) {
 		return notApplied
-	}
-	if ev.acked {
-		return applied
 	}
 	if ev.firstSent.IsZero() {
 		return notApplied

@@ -254,6 +254,8 @@ type policyChange struct {
 	beforeSend func(items []*changeItem) error
 	// settled, when set, is called for every item once its result is final.
 	settled func(it *changeItem, res *PolicyChangeResult)
+	// bulk caps the read-backs' $batch requests (a run's BulkOptions).
+	bulk *BulkOptions
 	// queue holds chunks to send, in order.
 	queue [][]*changeItem
 	// abort stops the change: a permanent not-sent failure, a failed hook.
@@ -448,7 +450,7 @@ func (pc *policyChange) sendChunk(ctx context.Context, chunk []*changeItem) time
 	case middleware.Answered:
 		e, _ := asError(err)
 		for _, it := range chunk {
-			it.answer = e
+			it.answer, it.lastErr = e, e
 		}
 		switch s := e.StatusCode; {
 		case e.unexpected && s >= 200 && s <= 299:
@@ -493,6 +495,7 @@ func (pc *policyChange) sendChunk(ctx context.Context, chunk []*changeItem) time
 	// Written, no usable answer: the service may have applied it.
 	for _, it := range chunk {
 		it.ev.maybeActed(sent)
+		it.lastErr = err
 	}
 	if ctx.Err() != nil {
 		for _, it := range chunk {
@@ -673,7 +676,7 @@ func (pc *policyChange) settleByReading(ctx context.Context, items []*changeItem
 	for i, it := range items {
 		ids[i] = it.key
 	}
-	reads := pc.c.readUnits(ctx, ids, nil)
+	reads := pc.c.readUnits(ctx, ids, pc.bulk)
 	var again []*changeItem
 	for i, it := range items {
 		rd := reads[i]
@@ -694,11 +697,11 @@ func (pc *policyChange) settleByReading(ctx context.Context, items []*changeItem
 		case cannotTell:
 			pc.finish(it, u, wrapErr(pc.itemOp(it)+": the unit is "+describeUnit(u)+"; this call may have removed it", ErrOutcomeUnknown, it.lastErr), true)
 		default: // not applied: still in the policy
-			if it.answer != nil && !isServiceUnavailableOrThrottled(it.answer) {
-				if _, isItem := it.answer.(*PolicyItemError); isItem {
-					pc.finish(it, u, it.answer, false) // the service's own answer stands
-					continue
-				}
+			if definitiveAnswer(it.answer) {
+				// The earlier attempt was not applied, and the service
+				// refused the later one on its merits: its answer stands.
+				pc.finish(it, u, it.answer, false)
+				continue
 			}
 			again = append(again, it)
 		}
@@ -708,8 +711,19 @@ func (pc *policyChange) settleByReading(ctx context.Context, items []*changeItem
 	}
 }
 
-func isServiceUnavailableOrThrottled(err error) bool {
-	return errors.Is(err, ErrThrottled) || errors.Is(err, ErrServiceUnavailable)
+// definitiveAnswer reports whether err is the service's own refusal of a
+// request it did not act on: a per-item error, or a 4xx other than 408
+// and 429.
+func definitiveAnswer(err error) bool {
+	if err == nil {
+		return false
+	}
+	if _, isItem := err.(*PolicyItemError); isItem {
+		return true
+	}
+	e, ok := asError(err)
+	return ok && !e.unexpected && e.StatusCode >= 400 && e.StatusCode < 500 &&
+		e.StatusCode != http.StatusRequestTimeout && e.StatusCode != http.StatusTooManyRequests
 }
 
 // alreadySo is a verdict of a read-back: the unit is in the state the

@@ -78,6 +78,7 @@ func (k *call[T]) send(ctx context.Context, ri *abs.RequestInformation) (T, erro
 	ri.AddRequestOptions([]abs.RequestOption{handler, k.log})
 	k.options = ri.GetRequestOptions()
 	v, err := k.sendResending(ctx, ri)
+	k.c.noteSubject(k.log.Subject())
 	if capture != nil {
 		*capture = k.meta
 		capture.Attempts = k.log.Len()

@@ -3,6 +3,7 @@ package backuprestore
 import (
 	"context"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/m365kit/backuprestore/internal/errs"
@@ -66,6 +67,10 @@ type WaitOptions struct {
 	OnPoll func(u *models.ProtectionUnit)
 }
 
+// maxFailedPolls is how many polls in a row may fail (each after the
+// pipeline's own retries) before a wait gives up with the error.
+const maxFailedPolls = 5
+
 // The defaults of WaitOptions.
 const (
 	DefaultPollInterval    = 15 * time.Second
@@ -112,18 +117,23 @@ func (p *poller) delay() time.Duration {
 // Wait reads the unit until cond holds, polling with backoff and jitter
 // (see WaitOptions), and returns the unit as last read. Each read has the
 // pipeline's retries (429 and 503 after their Retry-After, transport
-// failures, stalls); a read that still fails on a transport error is
-// tried again at the next poll, since nothing is lost by waiting.
+// failures, stalls); a read that still fails is tried again at the next
+// poll, since nothing is lost by waiting, until 5 polls in a row have
+// failed.
 //
-// It fails with ErrInvalidProtectionUnitID or ErrInvalidOptions before
-// sending anything; with the service's *Error when it answers a read with
-// a 4xx (ErrNotFound for an unknown unit); with ErrWaitTimedOut (and the
-// last unit read) after WaitOptions.Timeout; with the context's error when
-// ctx ends.
+// It fails with ErrInvalidProtectionUnitID or ErrInvalidOptions (also for
+// a zero WaitCondition) before sending anything; with the service's *Error
+// when it answers a read with a 4xx (ErrNotFound for an unknown unit), or
+// with the last error after 5 failed polls in a row; with ErrWaitTimedOut
+// (and the last unit read) after WaitOptions.Timeout; with the context's
+// error when ctx ends.
 func (b *ProtectionUnitItemRequestBuilder) Wait(ctx context.Context, cond WaitCondition, opts *WaitOptions) (*models.ProtectionUnit, error) {
 	o, err := opts.resolve()
 	if err != nil {
 		return nil, err
+	}
+	if cond.holds == nil {
+		return nil, wrapErr("Wait: a zero WaitCondition (use UntilRemoved, UntilOffboarded or UntilCancelCompleted)", ErrInvalidOptions)
 	}
 	if err := validateID(b.id); err != nil {
 		return nil, err
@@ -136,10 +146,12 @@ func (b *ProtectionUnitItemRequestBuilder) Wait(ctx context.Context, cond WaitCo
 	}
 	p := poller{o: o}
 	var last *models.ProtectionUnit
+	failed := 0 // polls in a row that got no usable answer
 	for {
 		u, err := b.Get(ctx, nil)
 		switch {
 		case err == nil:
+			failed = 0
 			last = u
 			if o.OnPoll != nil {
 				o.OnPoll(u)
@@ -152,6 +164,12 @@ func (b *ProtectionUnitItemRequestBuilder) Wait(ctx context.Context, cond WaitCo
 		default:
 			if e, ok := asError(err); ok && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != 408 && e.StatusCode != 429 {
 				return last, err
+			}
+			// Each read had the pipeline's retries already; a service that
+			// keeps failing (5xx, unusable bodies) ends the wait with its
+			// error rather than keeping the caller forever.
+			if failed++; failed >= maxFailedPolls {
+				return last, wrapErr("wait until "+cond.name+": "+strconv.Itoa(failed)+" polls in a row failed", err)
 			}
 		}
 		wait := time.NewTimer(p.delay())
@@ -174,9 +192,15 @@ func (b *ProtectionUnitItemRequestBuilder) Wait(ctx context.Context, cond WaitCo
 // answers a 4xx (with the error), or at the end for the units still
 // waiting (with ErrWaitTimedOut, or the context's error, and the last unit
 // read). progress, when set, is called after every round.
-func (c *Client) waitMany(ctx context.Context, ids []string, cond WaitCondition, o WaitOptions, bulk *BulkOptions,
+func (c *Client) waitMany(ctx context.Context, ids []string, cond WaitCondition, o WaitOptions, bulk *BulkOptions, firstDelay time.Duration,
 	done func(id string, u *models.ProtectionUnit, err error), progress func(waiting int)) {
 	waiting := append([]string(nil), ids...)
+	if firstDelay > 0 && !sleepCtx(ctx, firstDelay) {
+		for _, id := range waiting {
+			done(id, nil, wrapErr("wait until "+cond.name+" of unit "+quoteID(id), context.Cause(ctx)))
+		}
+		return
+	}
 	last := map[string]*models.ProtectionUnit{}
 	var deadline time.Time
 	if o.Timeout > 0 {

@@ -45,6 +45,7 @@ type entryJSON struct {
 	Kind     string    `json:"kind,omitempty"`
 	Reason   string    `json:"reason,omitempty"`
 	Err      string    `json:"err,omitempty"`
+	Applied  bool      `json:"applied,omitempty"`
 	At       time.Time `json:"at"`
 }
 
@@ -93,7 +94,7 @@ func (j *fileJournal) Record(_ context.Context, entries ...backuprestore.Journal
 	raw := make([][]byte, len(entries))
 	for i, e := range entries {
 		b, err := json.Marshal(entryJSON{UnitID: e.UnitID, Stage: e.Stage.String(), Intent: e.Intent, Outcome: e.Outcome.String(),
-			Status: string(e.Status), PolicyID: e.PolicyID, Kind: e.Kind.String(), Reason: e.Reason, Err: e.Err, At: e.At.UTC()})
+			Status: string(e.Status), PolicyID: e.PolicyID, Kind: e.Kind.String(), Reason: e.Reason, Err: e.Err, Applied: e.Applied, At: e.At.UTC()})
 		if err != nil {
 			return err
 		}
@@ -155,5 +156,5 @@ func decodeEntry(b []byte) (backuprestore.JournalEntry, error) {
 	}
 	kind := kindByName[e.Kind] // an unknown kind reads as KindUnknown, as the service's would
 	return backuprestore.JournalEntry{UnitID: e.UnitID, Stage: stage, Intent: e.Intent, Outcome: outcome,
-		Status: models.ProtectionUnitStatus(e.Status), PolicyID: e.PolicyID, Kind: kind, Reason: e.Reason, Err: e.Err, At: e.At}, nil
+		Status: models.ProtectionUnitStatus(e.Status), PolicyID: e.PolicyID, Kind: kind, Reason: e.Reason, Err: e.Err, Applied: e.Applied, At: e.At}, nil
 }
