@@ -466,7 +466,10 @@ func (st *runState) read(ctx context.Context, units []*runUnit) error {
 			u.next = 0
 			continue
 		}
+		// Read again: whatever the journal said (pending, unknown), the
+		// unit is planned afresh from what it is now.
 		u.res.Unit, u.res.Kind, u.res.Err = rd.Unit, rd.Unit.Kind(), nil
+		u.res.Outcome, u.res.Reason = OutcomePending, ""
 		if u.prior == nil {
 			u.res.PolicyID = rd.Unit.PolicyID
 			u.prior = rd.Unit
