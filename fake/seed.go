@@ -221,7 +221,11 @@ func (s *Server) seedUnit(r *rand.Rand, k models.UnitKind, c seedCategory, now t
 		u.CreatedDateTime = ms(u.OffboardRequestedDateTime.Add(-jitter(r, 30*day, 700*day)))
 	} else {
 		u.CreatedDateTime = ms(now.Add(-jitter(r, 30*day, 720*day)))
-		u.LastModifiedDateTime = ms(u.CreatedDateTime.Add(jitter(r, 0, now.Sub(u.CreatedDateTime))))
+		// A fraction of the unit's age, not jitter(r, 0, age): Int64N's
+		// rejection sampling draws a varying number of values for a range
+		// that depends on the clock, and a real-time clock then made Seed
+		// diverge (different IDs) between two emulators seeded alike.
+		u.LastModifiedDateTime = ms(u.CreatedDateTime.Add(time.Duration(r.Float64() * float64(now.Sub(u.CreatedDateTime)))))
 	}
 	// Pending changes were requested recently enough that their timers
 	// are not yet due.

@@ -132,3 +132,24 @@ func TestSeedTimersRespectOptions(t *testing.T) {
 		}
 	}
 }
+
+// Seed's units (IDs, kinds, states) depend on Options.Seed alone, not on
+// the clock: two emulators seeded alike, whose clocks read a little
+// differently (a real-time clock, a later start), hold the same units.
+// (A random draw whose range depended on the clock once made them
+// diverge: rejection sampling draws a varying number of values.)
+func TestSeedIsIndependentOfTheClock(t *testing.T) {
+	ids := func(start time.Time) []string {
+		srv := fake.NewServer(&fake.Options{Start: start})
+		var out []string
+		for _, u := range srv.Seed(300) {
+			out = append(out, u.ID+" "+string(u.Status)+" "+u.PolicyID)
+		}
+		return out
+	}
+	want := ids(fake.DefaultStart)
+	for k := range 200 {
+		start := fake.DefaultStart.Add(time.Duration(k*7919) * time.Microsecond)
+		require.Equal(t, want, ids(start), "start %v: the seeded units differ from those at the default start", start)
+	}
+}
