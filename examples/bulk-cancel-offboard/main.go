@@ -22,7 +22,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -30,11 +29,9 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -105,73 +102,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return p.Exit(err)
 	}
-	var ids idList
+	var ids cli.IDList
 	if *idsFile != "" {
-		if ids, err = readIDs(*idsFile, stdin); err != nil {
+		if ids, err = cli.ReadIDs(*idsFile, stdin); err != nil {
 			return p.Exit(err)
 		}
 	}
 	s := settings{units: *units, faults: *faults, batchSize: *batchSize, concurrency: *concurrency, attempts: *attempts, quiet: *quiet}
 	return p.Exit(cancelAll(ctx, stdout, stderr, t, s, ids))
-}
-
-// idList is the content of -ids.
-type idList struct {
-	// ids are the distinct IDs, in the order they first appear.
-	ids []string
-	// duplicates is how many lines repeated an earlier ID (byte for byte:
-	// IDs are opaque).
-	duplicates int
-}
-
-// describe is "3 units from -ids" with the duplicates skipped, if any.
-func (l idList) describe() string {
-	s := fmt.Sprintf("%d units from -ids", len(l.ids))
-	switch l.duplicates {
-	case 0:
-	case 1:
-		s += " (1 duplicate line skipped)"
-	default:
-		s += fmt.Sprintf(" (%d duplicate lines skipped)", l.duplicates)
-	}
-	return s
-}
-
-// readIDs reads the unit IDs of -ids: one per line, trimmed, blank lines
-// and # comments skipped, duplicates counted and dropped. A file that
-// cannot be opened, or holds no ID, is a usage error; a read that fails
-// midway is an error.
-func readIDs(name string, stdin io.Reader) (idList, error) {
-	in := stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return idList{}, cli.Usagef("-ids: %w", err)
-		}
-		defer f.Close()
-		in = f
-	}
-	var l idList
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(in)
-	for sc.Scan() {
-		id := strings.TrimSpace(sc.Text())
-		switch {
-		case id == "" || strings.HasPrefix(id, "#"):
-		case seen[id]:
-			l.duplicates++
-		default:
-			seen[id] = true
-			l.ids = append(l.ids, id)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return idList{}, fmt.Errorf("-ids %s: after %d IDs: %w", name, len(l.ids), err)
-	}
-	if len(l.ids) == 0 {
-		return idList{}, cli.Usagef("-ids %s holds no unit ID (one per line; blank lines and # comments are skipped)", name)
-	}
-	return l, nil
 }
 
 // job is what cancelAll sends, and what it expects back.
@@ -187,14 +125,14 @@ type job struct {
 // ids (on the emulator, seeded first; without ids, the seeded offboarding
 // units and three that are not), prints the summary, and returns an error
 // unless every unit ended as intended.
-func cancelAll(ctx context.Context, stdout, stderr io.Writer, t cli.Target, s settings, ids idList) error {
+func cancelAll(ctx context.Context, stdout, stderr io.Writer, t cli.Target, s settings, ids cli.IDList) error {
 	var j job
 	var err error
 	if t.Graph {
 		j.c, err = t.NewGraphClient(nil)
-		j.ids = ids.ids
+		j.ids = ids.IDs
 		if err == nil {
-			fmt.Fprintf(stdout, "Cancelling the offboarding of %s, against %s\n\n", ids.describe(), t)
+			fmt.Fprintf(stdout, "Cancelling the offboarding of %s, against %s\n\n", ids.Describe(), t)
 		}
 	} else {
 		j, err = emulatorJob(stdout, t, s, ids)
@@ -236,7 +174,7 @@ func cancelAll(ctx context.Context, stdout, stderr io.Writer, t cli.Target, s se
 // emulatorJob seeds an emulator, injects the faults, and returns the client
 // and the IDs to cancel: ids, seeded as offboarding, or else every seeded
 // offboarding unit plus three that are not offboarding.
-func emulatorJob(out io.Writer, t cli.Target, s settings, list idList) (job, error) {
+func emulatorJob(out io.Writer, t cli.Target, s settings, list cli.IDList) (job, error) {
 	srv := fake.NewServer(&fake.Options{Seed: 7})
 	seeded := srv.Seed(s.units)
 	if s.faults > 0 {
@@ -251,7 +189,7 @@ func emulatorJob(out io.Writer, t cli.Target, s settings, list idList) (job, err
 	}
 	j := job{c: c, refusalIntended: map[string]bool{}}
 	fmt.Fprintf(out, "Cancelling offboardings against %s, %.0f%% of requests faulted\n", t, s.faults*100)
-	if ids := list.ids; len(ids) > 0 {
+	if ids := list.IDs; len(ids) > 0 {
 		var valid []string
 		for _, id := range ids {
 			if cli.CheckID(id) == nil {
@@ -270,7 +208,7 @@ func emulatorJob(out io.Writer, t cli.Target, s settings, list idList) (job, err
 		default:
 			fmt.Fprintf(out, "; %d lines are not valid unit IDs: not seeded, and the SDK sends nothing for them", bad)
 		}
-		fmt.Fprintf(out, ". Cancelling the %s.\n\n", list.describe())
+		fmt.Fprintf(out, ". Cancelling the %s.\n\n", list.Describe())
 		return j, nil
 	}
 	var others []string
@@ -324,7 +262,7 @@ func classify(r backuprestore.BulkResult) (class, string) {
 		case errors.Is(err, backuprestore.ErrInvalidOptions):
 			return classNotSent, "not sent: invalid options"
 		}
-		return classNotSent, "not sent: " + firstLine(err.Error())
+		return classNotSent, "not sent: " + cli.FirstLine(err.Error())
 	case errors.Is(err, backuprestore.ErrOperationNotAllowed):
 		return classRefused, "refused: not offboarding (403 OperationNotAllowed)"
 	case errors.Is(err, backuprestore.ErrNotFound):
@@ -334,7 +272,7 @@ func classify(r backuprestore.BulkResult) (class, string) {
 	case errors.As(err, &e):
 		return classRefused, fmt.Sprintf("refused: %d %s", e.StatusCode, e.Code)
 	}
-	return classOther, "failed: " + firstLine(r.Err.Error())
+	return classOther, "failed: " + cli.FirstLine(r.Err.Error())
 }
 
 // tally counts the classes.
@@ -351,7 +289,7 @@ func (t tally) verdict() error {
 		ids := t.inDoubtIDs
 		ids = slices.Clone(ids[:min(len(ids), 5)])
 		for i, id := range ids {
-			ids[i] = printable(id)
+			ids[i] = cli.Printable(id)
 		}
 		if t.inDoubt > len(ids) {
 			ids = append(ids, "…")
@@ -418,12 +356,12 @@ func summarize(out io.Writer, results backuprestore.BulkResults, refusalIntended
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "OUTCOME\tUNITS\tEXAMPLE")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%s\n", r.outcome, r.n, printable(r.example.ID))
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", r.outcome, r.n, cli.Printable(r.example.ID))
 	}
 	_ = tw.Flush()
 	for _, r := range rows {
 		if r.example.Err != nil {
-			fmt.Fprintf(out, "  %s: %s\n", printable(r.example.ID), firstLine(r.example.Err.Error()))
+			fmt.Fprintf(out, "  %s: %s\n", cli.Printable(r.example.ID), cli.FirstLine(r.example.Err.Error()))
 		}
 	}
 	fmt.Fprintf(out, "\ncancelled %d, refused as intended %d, refused otherwise %d, not sent %d, in doubt %d", t.cancelled, t.refusedIntended, t.refused, t.notSent, t.inDoubt)
@@ -432,21 +370,4 @@ func summarize(out io.Writer, results backuprestore.BulkResults, refusalIntended
 	}
 	fmt.Fprintln(out)
 	return t
-}
-
-// printable is id as it is, or quoted when it holds a character that is
-// not printable (a malformed ID from the -ids file).
-func printable(id string) string {
-	if strings.ContainsFunc(id, func(r rune) bool { return !unicode.IsPrint(r) }) {
-		return strconv.Quote(id)
-	}
-	return id
-}
-
-// firstLine is s up to its first newline.
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/m365kit/backuprestore/examples/internal/clitest"
+
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/examples/internal/cli"
 	"github.com/m365kit/backuprestore/fake"
@@ -130,14 +132,7 @@ func TestUsageErrors(t *testing.T) {
 			t.Setenv("AZURE_TENANT_ID", tc.env[0])
 			t.Setenv("AZURE_CLIENT_ID", tc.env[1])
 			r := runProgram(t, "", tc.args...)
-			require.Equal(t, 2, r.code, r.stderr)
-			require.Empty(t, r.stdout)
-			msg, usage, _ := strings.Cut(r.stderr, "\n\n")
-			require.True(t, strings.HasPrefix(msg, "bulk-cancel-offboard: "), msg)
-			for _, want := range tc.want {
-				require.Contains(t, msg, want)
-			}
-			require.True(t, strings.HasPrefix(usage, "Usage: bulk-cancel-offboard [flags]"), usage)
+			clitest.RequireUsageError(t, "bulk-cancel-offboard", r.code, r.stdout, r.stderr, tc.want...)
 		})
 	}
 }

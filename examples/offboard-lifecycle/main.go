@@ -26,11 +26,9 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -150,9 +148,9 @@ func run(ctx context.Context, args []string, con console, stdout, stderr io.Writ
 			return p.Exit(cli.Usagef("stdin is not a terminal, so the program cannot ask before it writes to Microsoft Graph: pass -yes to run without asking (or -dry-run for the plan only)"))
 		}
 	}
-	var ids idList
+	var ids cli.IDList
 	if *idsFile != "" {
-		if ids, err = readIDs(*idsFile, con.in); err != nil {
+		if ids, err = cli.ReadIDs(*idsFile, con.in); err != nil {
 			return p.Exit(err)
 		}
 	}
@@ -199,14 +197,14 @@ type job struct {
 // offboardAll is the job, on either target: the plan, the confirmation,
 // the run, the summary. It returns the last results (the plan's, when it
 // did not run) and the run's error.
-func offboardAll(ctx context.Context, con console, stdout, stderr io.Writer, t cli.Target, s settings, ids idList) (*backuprestore.RunResults, error) {
+func offboardAll(ctx context.Context, con console, stdout, stderr io.Writer, t cli.Target, s settings, ids cli.IDList) (*backuprestore.RunResults, error) {
 	var j job
 	var err error
 	if t.Graph {
 		j.c, err = t.NewGraphClient(nil)
-		j.ids = ids.ids
+		j.ids = ids.IDs
 		if err == nil {
-			fmt.Fprintf(stdout, "backuprestore %s: offboarding %s, against %s\n", backuprestore.Version, ids.describe(), t)
+			fmt.Fprintf(stdout, "backuprestore %s: offboarding %s, against %s\n", backuprestore.Version, ids.Describe(), t)
 		}
 	} else {
 		j, err = emulatorJob(stdout, t, s, ids)
@@ -289,7 +287,7 @@ var newEmulator = fake.NewServer
 // emulatorJob seeds an emulator whose clock runs in real time with short
 // removals and returns the client and the IDs to offboard: every seeded
 // unit, or the IDs of -ids, seeded as protected site units first.
-func emulatorJob(out io.Writer, t cli.Target, s settings, list idList) (job, error) {
+func emulatorJob(out io.Writer, t cli.Target, s settings, list cli.IDList) (job, error) {
 	srv := newEmulator(&fake.Options{Seed: 7, RealTimeClock: true, RemovalDelay: emulatorRemovalDelay,
 		// Protection and cancellation take long, as on the service, so
 		// nothing else moves during the run.
@@ -302,23 +300,23 @@ func emulatorJob(out io.Writer, t cli.Target, s settings, list idList) (job, err
 	j := job{c: c, wait: backuprestore.WaitOptions{PollInterval: emulatorPollInterval, MaxPollInterval: emulatorMaxPoll, Timeout: emulatorWaitTimeout}}
 	fmt.Fprintf(out, "backuprestore %s: offboarding against %s, seeded with %d realistic units in %d policies (two per workload).\n", backuprestore.Version, t, len(seeded), len(srv.Policies()))
 	fmt.Fprintf(out, "The emulator's clock runs in real time and a removal completes %s after it is requested, so the run takes seconds\n(on Microsoft Graph it can take much longer: the service documents no duration).\n", emulatorRemovalDelay)
-	if len(list.ids) == 0 {
+	if len(list.IDs) == 0 {
 		for _, u := range seeded {
 			j.ids = append(j.ids, u.ID)
 		}
 		fmt.Fprintf(out, "Offboarding all %d units.\n", len(j.ids))
 		return j, nil
 	}
-	added, bad, err := seedProtected(srv, list.ids)
+	added, bad, err := seedProtected(srv, list.IDs)
 	if err != nil {
 		return job{}, err
 	}
-	j.ids = list.ids
+	j.ids = list.IDs
 	fmt.Fprintf(out, "Seeded %d of the IDs from -ids as protected site units of the SharePoint policy (the others were drawn by the seeding too)", added)
 	if bad > 0 {
 		fmt.Fprintf(out, "; %d are not valid unit IDs: not seeded, and the SDK sends nothing for them", bad)
 	}
-	fmt.Fprintf(out, ". Offboarding the %s.\n", list.describe())
+	fmt.Fprintf(out, ". Offboarding the %s.\n", list.Describe())
 	return j, nil
 }
 
@@ -357,7 +355,7 @@ func policyNames(ctx context.Context, out io.Writer, c *backuprestore.Client) ma
 	names := map[string]string{}
 	for p, err := range c.ProtectionPolicies().All(ctx, nil) {
 		if err != nil {
-			fmt.Fprintf(out, "(policy names not shown: listing the policies failed: %s)\n", firstLine(cli.Explain(err)))
+			fmt.Fprintf(out, "(policy names not shown: listing the policies failed: %s)\n", cli.FirstLine(cli.Explain(err)))
 			return names
 		}
 		names[p.ID] = p.DisplayName
@@ -372,7 +370,7 @@ func showGate(out io.Writer, res *backuprestore.RunResults) {
 	case res.Service != nil:
 		fmt.Fprintf(out, "Service status: %s\n", res.Service.Status)
 	case res.ServiceErr != nil:
-		fmt.Fprintf(out, "Service status: not read (%s); the run went on, and a locked tenant refuses the removals\n", firstLine(cli.Explain(res.ServiceErr)))
+		fmt.Fprintf(out, "Service status: not read (%s); the run went on, and a locked tenant refuses the removals\n", cli.FirstLine(cli.Explain(res.ServiceErr)))
 	}
 }
 
@@ -465,9 +463,9 @@ func showResults(out io.Writer, res *backuprestore.RunResults, took time.Duratio
 			}
 			msg := "(no error)"
 			if u.Err != nil {
-				msg = firstLine(cli.Explain(u.Err))
+				msg = cli.FirstLine(cli.Explain(u.Err))
 			}
-			fmt.Fprintf(out, "  %s %s at %s: %s\n", printable(u.ID), u.Outcome, u.Stage, msg)
+			fmt.Fprintf(out, "  %s %s at %s: %s\n", cli.Printable(u.ID), u.Outcome, u.Stage, msg)
 		}
 	}
 	fmt.Fprintf(out, "\n%s\n", countLine(res.Count()))
@@ -527,11 +525,11 @@ func policyLabel(id string, names map[string]string) string {
 	case id == "":
 		return "— (none)"
 	case name == "":
-		return printable(id)
+		return cli.Printable(id)
 	}
 	for other, n := range names {
 		if n == name && other != id {
-			return fmt.Sprintf("%s (%s)", name, printable(id))
+			return fmt.Sprintf("%s (%s)", name, cli.Printable(id))
 		}
 	}
 	return name
@@ -541,7 +539,7 @@ func policyLabel(id string, names map[string]string) string {
 func someIDs(ids []string) string {
 	shown := make([]string, 0, examplesShown)
 	for _, id := range ids[:min(len(ids), examplesShown)] {
-		shown = append(shown, printable(id))
+		shown = append(shown, cli.Printable(id))
 	}
 	s := strings.Join(shown, ", ")
 	if more := len(ids) - len(shown); more > 0 {
@@ -597,79 +595,4 @@ func (s *stageBars) close() {
 	_ = s.bar.Exit()
 	fmt.Fprintln(s.w)
 	s.bar = nil
-}
-
-// idList is the content of -ids.
-type idList struct {
-	// ids are the distinct IDs, in the order they first appear.
-	ids []string
-	// duplicates is how many lines repeated an earlier ID.
-	duplicates int
-}
-
-// describe is "3 units from -ids" with the duplicates skipped, if any.
-func (l idList) describe() string {
-	s := fmt.Sprintf("%d units from -ids", len(l.ids))
-	switch l.duplicates {
-	case 0:
-	case 1:
-		s += " (1 duplicate line skipped)"
-	default:
-		s += fmt.Sprintf(" (%d duplicate lines skipped)", l.duplicates)
-	}
-	return s
-}
-
-// readIDs reads the unit IDs of -ids: one per line, trimmed, blank lines
-// and # comments skipped, duplicates counted and dropped. A file that
-// cannot be opened, or holds no ID, is a usage error; a read that fails
-// midway is an error.
-func readIDs(name string, stdin io.Reader) (idList, error) {
-	in := stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return idList{}, cli.Usagef("-ids: %w", err)
-		}
-		defer f.Close()
-		in = f
-	}
-	var l idList
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(in)
-	for sc.Scan() {
-		id := strings.TrimSpace(sc.Text())
-		switch {
-		case id == "" || strings.HasPrefix(id, "#"):
-		case seen[id]:
-			l.duplicates++
-		default:
-			seen[id] = true
-			l.ids = append(l.ids, id)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return idList{}, fmt.Errorf("-ids %s: after %d IDs: %w", name, len(l.ids), err)
-	}
-	if len(l.ids) == 0 {
-		return idList{}, cli.Usagef("-ids %s holds no unit ID (one per line; blank lines and # comments are skipped)", name)
-	}
-	return l, nil
-}
-
-// printable is id as it is, or quoted when it holds a character that is
-// not printable.
-func printable(id string) string {
-	if strings.ContainsFunc(id, func(r rune) bool { return !unicode.IsPrint(r) }) {
-		return strconv.Quote(id)
-	}
-	return id
-}
-
-// firstLine is s up to its first newline.
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/examples/internal/cli"
+	"github.com/m365kit/backuprestore/examples/internal/clitest"
 	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
 )
@@ -273,10 +274,7 @@ func TestUsageErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runProgram(t, "", nil, tc.args...)
-			require.Equal(t, cli.ExitUsage, r.code, r.stderr)
-			require.Empty(t, r.stdout)
-			require.Contains(t, r.stderr, tc.want)
-			require.Contains(t, r.stderr, "Usage: offboard-lifecycle [flags]")
+			clitest.RequireUsageError(t, "offboard-lifecycle", r.code, r.stdout, r.stderr, tc.want)
 			require.Nil(t, r.srv, "nothing built, nothing sent")
 		})
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/m365kit/backuprestore/examples/internal/clitest"
 )
 
 // TestMain clears the sign-in variables, so a developer machine set up for
@@ -107,14 +109,7 @@ func TestUsageErrors(t *testing.T) {
 			t.Setenv("AZURE_TENANT_ID", tc.env[0])
 			t.Setenv("AZURE_CLIENT_ID", tc.env[1])
 			r := runProgram(t, tc.args...)
-			require.Equal(t, 2, r.code, r.stderr)
-			require.Empty(t, r.stdout)
-			msg, usage, _ := strings.Cut(r.stderr, "\n\n")
-			require.True(t, strings.HasPrefix(msg, "offboard: "), msg)
-			for _, want := range tc.want {
-				require.Contains(t, msg, want)
-			}
-			require.True(t, strings.HasPrefix(usage, "Usage: offboard [flags]"), usage)
+			clitest.RequireUsageError(t, "offboard", r.code, r.stdout, r.stderr, tc.want...)
 		})
 	}
 }
