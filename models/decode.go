@@ -32,6 +32,10 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // not an object; see the package documentation for what it tolerates. JSON
 // null leaves u unchanged.
 func (u *ProtectionUnit) UnmarshalJSON(data []byte) error {
+	// Every UnmarshalJSON of this package spells out these few lines rather
+	// than sharing a generic helper: handing the decoder over as a func value
+	// makes the fresh value and the lexer escape, measured at 2 more
+	// allocations per call (23 against 21) on BenchmarkDecodeUnit.
 	l := jsonlex.New(data)
 	if l.Peek() == jsonlex.KindNull {
 		return nil

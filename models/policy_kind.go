@@ -1,7 +1,5 @@
 package models
 
-import "strings"
-
 // PolicyKind is the concrete type of a protection policy: the workload it
 // protects.
 type PolicyKind int
@@ -123,15 +121,7 @@ func PolicyKindOf(k UnitKind) PolicyKind {
 // with the "microsoft.graph" namespace or its "graph" alias) to a kind;
 // anything else is PolicyKindUnknown.
 func PolicyKindFromODataType(t string) PolicyKind {
-	t = strings.TrimPrefix(t, "#")
-	if rest, ok := strings.CutPrefix(t, "microsoft.graph."); ok {
-		t = rest
-	} else if rest, ok := strings.CutPrefix(t, "graph."); ok {
-		t = rest
-	} else {
-		return PolicyKindUnknown
-	}
-	switch t {
+	switch graphTypeName(t) {
 	case "sharePointProtectionPolicy":
 		return PolicyKindSharePoint
 	case "oneDriveForBusinessProtectionPolicy":

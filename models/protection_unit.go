@@ -1,9 +1,6 @@
 package models
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // UnitKind is the concrete type of a protection unit.
 type UnitKind int
@@ -117,15 +114,7 @@ func (u *ProtectionUnit) Kind() UnitKind {
 // "microsoft.graph.driveProtectionUnit" or "graph.driveProtectionUnit") to a
 // kind; anything else is KindUnknown.
 func KindFromODataType(t string) UnitKind {
-	t = strings.TrimPrefix(t, "#")
-	if rest, ok := strings.CutPrefix(t, "microsoft.graph."); ok {
-		t = rest
-	} else if rest, ok := strings.CutPrefix(t, "graph."); ok {
-		t = rest
-	} else {
-		return KindUnknown
-	}
-	switch t {
+	switch graphTypeName(t) {
 	case "siteProtectionUnit":
 		return KindSite
 	case "driveProtectionUnit":
