@@ -61,6 +61,8 @@ func TestPolicyRoutes(t *testing.T) {
 		{"select refused", "GET", all + "?$select=id", 400, "BadRequest", nil},
 		{"orderby refused", "GET", all + "?$orderby=id", 400, "BadRequest", nil},
 		{"count", "GET", all + "/$count", 200, "", nil},
+		{"after count", "GET", all + "/$count/x", 400, "BadRequest", nil},
+		{"POST count", "POST", all + "/$count", 405, "UnknownError", nil},
 		{"get", "GET", all + "/sp-1", 200, "", nil},
 		{"get typed", "GET", policyPath(od, "od-1"), 200, "", nil},
 		{"get typed wrong type", "GET", policyPath(sp, "od-1"), 404, "PolicyNotFound", nil},
@@ -82,6 +84,8 @@ func TestPolicyRoutes(t *testing.T) {
 		{"policy unit bad id", "GET", policyPath(sp, "sp-1", "siteProtectionUnits", "a%01"), 400, "InvalidProtectionUnitId", nil},
 		{"policy unit too deep", "GET", policyPath(sp, "sp-1", "siteProtectionUnits", "s2", "offboard"), 400, "BadRequest", nil},
 		{"policy units count", "GET", policyPath(od, "od-1", "driveProtectionUnits", "$count"), 200, "", nil},
+		{"policy units after count", "GET", policyPath(od, "od-1", "driveProtectionUnits", "$count", "x"), 400, "BadRequest", nil},
+		{"policy units POST", "POST", policyPath(od, "od-1", "driveProtectionUnits"), 405, "UnknownError", nil},
 		{"service status", "GET", brRoot, 200, "", nil},
 		{"service status POST", "POST", brRoot, 405, "UnknownError", nil},
 	}

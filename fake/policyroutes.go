@@ -71,17 +71,7 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 	t.pol = policyTarget{kind: kind, coll: coll}
 	prefix += "/" + raw[0]
 	rest, rawRest := segs[1:], raw[1:]
-	if len(rest) == 0 || rest[0] == "$count" {
-		t.route = RoutePolicyList
-		t.listPath = prefix
-		if len(rest) > 0 {
-			t.count = true
-			if len(rest) > 1 {
-				t.err = segmentNotFound(rest[1])
-				return t
-			}
-		}
-		t.err = allow(method, http.MethodGet)
+	if t.asCollection(RoutePolicyList, prefix, rest, method) {
 		return t
 	}
 	t.pol.id = rest[0]
@@ -119,23 +109,13 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 	t.kind, t.coll = kind.UnitKind(), kind.UnitsSegment()
 	prefix += "/" + rawRest[1]
 	units := rest[2:]
-	if len(units) == 0 || units[0] == "$count" {
-		t.route = RoutePolicyUnitList
-		t.listPath = prefix
-		if len(units) > 0 {
-			t.count = true
-			if len(units) > 1 {
-				t.err = segmentNotFound(units[1])
-				return t
-			}
-		}
-		t.err = allow(method, http.MethodGet)
+	if t.asCollection(RoutePolicyUnitList, prefix, units, method) {
 		return t
 	}
 	t.route = RoutePolicyUnitGet
 	t.id = units[0]
 	if !validID(t.id) {
-		t.err = &graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "The protection unit id is empty or invalid."}
+		t.err = invalidUnitID()
 		return t
 	}
 	if len(units) > 1 {

@@ -270,24 +270,14 @@ func parseTarget(method, escPath string) target {
 			}
 		}
 	}
-	if len(rest2) == 0 || rest2[0] == "$count" {
-		t.route = RouteList
-		t.listPath = prefix
-		if len(rest2) > 0 {
-			t.count = true
-			if len(rest2) > 1 {
-				t.err = segmentNotFound(rest2[1])
-				return t
-			}
-		}
-		t.err = allow(method, http.MethodGet)
+	if t.asCollection(RouteList, prefix, rest2, method) {
 		return t
 	}
 	// A unit: …/{id}, …/{id}/cast, …/{id}/action.
 	t.id = rest2[0]
 	if !validID(t.id) {
 		t.route = RouteGet
-		t.err = &graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "The protection unit id is empty or invalid."}
+		t.err = invalidUnitID()
 		return t
 	}
 	switch len(rest2) {
@@ -316,6 +306,32 @@ func parseTarget(method, escPath string) target {
 		t.err = segmentNotFound(rest2[2])
 		return t
 	}
+}
+
+// asCollection makes t a GET of the collection at path, served as route,
+// when rest (the segments after the collection) is empty or "$count", and
+// reports whether it did; a segment after "$count" is then t's error, as is
+// any method but GET.
+func (t *target) asCollection(route Route, path string, rest []string, method string) bool {
+	if len(rest) > 0 && rest[0] != "$count" {
+		return false
+	}
+	t.route = route
+	t.listPath = path
+	if len(rest) > 0 {
+		t.count = true
+		if len(rest) > 1 {
+			t.err = segmentNotFound(rest[1])
+			return true
+		}
+	}
+	t.err = allow(method, http.MethodGet)
+	return true
+}
+
+// invalidUnitID is the 400 for a unit ID that is empty or cannot be one.
+func invalidUnitID() *graphError {
+	return &graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "The protection unit id is empty or invalid."}
 }
 
 // castTo narrows t to kind k through a cast segment; it reports false when

@@ -58,6 +58,9 @@ func TestRoutes(t *testing.T) {
 		{"GET offboard", "GET", unitPath("s1", "offboard"), 405, "UnknownError", nil},
 		{"GET $batch", "GET", "/$batch", 405, "UnknownError", nil},
 		{"count", "GET", unitsPath + "/$count", 200, "", nil},
+		{"after count", "GET", unitsPath + "/$count/x", 400, "BadRequest", nil},
+		{"POST count", "POST", unitsPath + "/$count", 405, "UnknownError", nil},
+		{"typed cast count", "GET", root + "/siteProtectionUnits/microsoft.graph.siteProtectionUnit/$count", 200, "", nil},
 		{"count cast", "GET", unitsPath + "/graph.siteProtectionUnit/$count", 200, "", nil},
 		{"count typed", "GET", root + "/mailboxProtectionUnits/$count", 200, "", nil},
 	}
