@@ -4,12 +4,11 @@
 package lifecycledata
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/m365kit/backuprestore/bench/internal/records"
 )
 
 // The contenders of BenchmarkOffboardRun.
@@ -105,32 +104,14 @@ func (r *Run) fileName() string {
 }
 
 // Write writes r into dir as JSON.
-func Write(dir string, r *Run) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, r.fileName()), append(b, '\n'), 0o644)
-}
+func Write(dir string, r *Run) error { return records.Write(dir, r.fileName(), r) }
 
 // ReadAll reads every lifecycle-*.json record of dir, by round then
 // contender (SDKRun first).
 func ReadAll(dir string) ([]Run, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "lifecycle-*.json"))
+	out, err := records.ReadAll[Run](dir, "lifecycle-*.json")
 	if err != nil {
 		return nil, err
-	}
-	var out []Run
-	for _, name := range names {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		var r Run
-		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		out = append(out, r)
 	}
 	rank := func(c string) int {
 		if c == SDKRun {

@@ -4,12 +4,13 @@
 package scaledata
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/m365kit/backuprestore/bench/internal/records"
 )
 
 // File names in the output directory.
@@ -73,7 +74,7 @@ type Bulk struct {
 // when the file cannot be read, decoded or written.
 func WriteList(dir string, recs []List) error {
 	var old []List
-	if err := read(filepath.Join(dir, listFile), &old); err != nil && !os.IsNotExist(err) {
+	if err := records.Read(filepath.Join(dir, listFile), &old); err != nil && !os.IsNotExist(err) {
 		return err
 	}
 	for _, r := range recs {
@@ -89,46 +90,24 @@ func WriteList(dir string, recs []List) error {
 		}
 		return a.Units - b.Units
 	})
-	return write(dir, listFile, old)
+	return records.Write(dir, listFile, old)
 }
 
 // WriteBulk stores the bulk record in dir. It fails when it cannot be
 // written.
-func WriteBulk(dir string, r Bulk) error { return write(dir, bulkFile, r) }
+func WriteBulk(dir string, r Bulk) error { return records.Write(dir, bulkFile, r) }
 
 // ReadList and ReadBulk read the records of dir; a missing file is an
 // error.
 func ReadList(dir string) ([]List, error) {
 	var recs []List
-	return recs, read(filepath.Join(dir, listFile), &recs)
+	return recs, records.Read(filepath.Join(dir, listFile), &recs)
 }
 
 // ReadBulk reads the bulk record of dir.
 func ReadBulk(dir string) (Bulk, error) {
 	var r Bulk
-	return r, read(filepath.Join(dir, bulkFile), &r)
-}
-
-func write[T any](dir, name string, v T) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, name), append(b, '\n'), 0o644)
-}
-
-func read[T any](path string, v *T) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
+	return r, records.Read(filepath.Join(dir, bulkFile), &r)
 }
 
 // Check is one bound on the listing heap and whether a record pair met it.

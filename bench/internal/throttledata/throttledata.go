@@ -4,12 +4,11 @@
 package throttledata
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/m365kit/backuprestore/bench/internal/records"
 )
 
 // Run is one case of BenchmarkThrottledBulk: one contender cancelling
@@ -113,34 +112,16 @@ func LimitName(limit float64) string {
 
 // Write stores r in dir as FileName. It fails when the file cannot be
 // written.
-func Write(dir string, r *Run) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, r.FileName()), append(b, '\n'), 0o644)
-}
+func Write(dir string, r *Run) error { return records.Write(dir, r.FileName(), r) }
 
 // ReadAll reads every throttle-*.json file of dir, sorted by limit
 // (unthrottled last), then by round, then by contender (adaptive, fixed,
 // single-loop). It fails on a file that
 // cannot be read or decoded.
 func ReadAll(dir string) ([]Run, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "throttle-*.json"))
+	runs, err := records.ReadAll[Run](dir, "throttle-*.json")
 	if err != nil {
 		return nil, err
-	}
-	var runs []Run
-	for _, name := range names {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		var r Run
-		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		runs = append(runs, r)
 	}
 	order := func(r Run) float64 {
 		if r.Limit <= 0 {
