@@ -93,6 +93,33 @@ var (
 	ErrDynamicRuleUnit error = errs.New("backuprestore: units protected via dynamic rules can't be removed manually")
 )
 
+// ErrInvalidOptions matches an option value out of its documented range.
+// One rule holds for every option of this package (Options, RetryOptions,
+// ListOptions, BulkOptions, …): zero means the documented default, a field
+// that has an "off" value documents it, and any other value out of range is
+// rejected with this error, never silently replaced. NewClient returns it;
+// a listing yields it before sending anything; a bulk call reports it as
+// every unit's error (with ErrNotSent).
+var ErrInvalidOptions error = errs.New("backuprestore: invalid option")
+
+// ErrAlreadyInState matches a change the unit did not need: it was already
+// in the state the change asks for (removeRequested, or out of the policy;
+// or the artifact already protected by this policy), and nothing this call
+// sent put it there. It is not a success of the call.
+var ErrAlreadyInState error = errs.New("backuprestore: the unit was already in the requested state")
+
+// ErrServiceLocked matches a tenant whose Microsoft 365 Backup service
+// status does not allow protection changes (serviceStatus.status is
+// disabled, protectionChangeLocked or restoreLocked, or unknown): an
+// offboarding run stops at its gate with it, before writing anything, and
+// an *Error whose Graph code is ProtectionChangeLocked matches it too.
+var ErrServiceLocked error = errs.New("backuprestore: the tenant's backup service does not allow protection changes")
+
+// ErrWaitTimedOut matches a wait that ended because WaitOptions.Timeout
+// passed before the condition held. The unit's last state read is returned
+// beside it.
+var ErrWaitTimedOut error = errs.New("backuprestore: the wait timed out before the condition held")
+
 // opError is an error with the package prefix once, however deeply the
 // errors it wraps carry their own: "backuprestore: <msg>: <err>: <err>".
 type opError struct {

@@ -14,7 +14,6 @@ import (
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 
-	"github.com/m365kit/backuprestore/internal/errs"
 	"github.com/m365kit/backuprestore/internal/jsonlex"
 	"github.com/m365kit/backuprestore/internal/middleware"
 	"github.com/m365kit/backuprestore/models"
@@ -24,12 +23,6 @@ import (
 // caps a policy's creation at 50 units; the cap of an update (PATCH) is
 // undocumented, so the same 50 is used.
 const maxDeltaItems = 50
-
-// ErrAlreadyInState matches a change the unit did not need: it was already
-// in the state the change asks for (removeRequested, or out of the policy;
-// or the artifact already protected by this policy), and nothing this call
-// sent put it there. It is not a success of the call.
-var ErrAlreadyInState error = errs.New("backuprestore: the unit was already in the requested state")
 
 // PolicyItemError is the service's answer for one item of a policy PATCH
 // that it refused while the PATCH as a whole answered 200. Both documented

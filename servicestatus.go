@@ -8,16 +8,8 @@ import (
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 
-	"github.com/m365kit/backuprestore/internal/errs"
 	"github.com/m365kit/backuprestore/models"
 )
-
-// ErrServiceLocked matches a tenant whose Microsoft 365 Backup service
-// status does not allow protection changes (serviceStatus.status is
-// disabled, protectionChangeLocked or restoreLocked, or unknown): an
-// offboarding run stops at its gate with it, before writing anything, and
-// an *Error whose Graph code is ProtectionChangeLocked matches it too.
-var ErrServiceLocked error = errs.New("backuprestore: the tenant's backup service does not allow protection changes")
 
 // pathBackupRestore is the backupRestoreRoot, which carries serviceStatus.
 const pathBackupRestore = "/solutions/backupRestore"

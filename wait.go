@@ -6,14 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/m365kit/backuprestore/internal/errs"
 	"github.com/m365kit/backuprestore/models"
 )
-
-// ErrWaitTimedOut matches a wait that ended because WaitOptions.Timeout
-// passed before the condition held. The unit's last state read is returned
-// beside it.
-var ErrWaitTimedOut error = errs.New("backuprestore: the wait timed out before the condition held")
 
 // WaitCondition is what a wait waits for: a state of the unit, read with
 // its real status (the client always sends include-unknown-enum-members).
