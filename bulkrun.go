@@ -25,7 +25,7 @@ type bulkItem struct {
 	// waiting is a definitive answer of the service that came after an
 	// attempt that may have been acted on (a 403 OperationNotAllowed may be
 	// that attempt's late success): the read-back decides between them.
-	waiting *Error
+	waiting   *Error
 	notBefore time.Time
 	// lastErr is the last failure of any kind; answer the service's last
 	// own answer for this unit (kept when a later read-back fails).
