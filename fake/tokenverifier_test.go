@@ -41,8 +41,8 @@ func TestTokenVerifier(t *testing.T) {
 			require.Equal(t, tt.status, r.status, "%s", r.body)
 			if tt.status == 401 {
 				require.Equal(t, "InvalidAuthenticationToken", r.errCode(t))
-				require.Contains(t, r.body, "IDX10511")
-				require.False(t, strings.Contains(r.body, tt.tok), "the token is not echoed")
+				require.Contains(t, string(r.body), "IDX10511")
+				require.False(t, strings.Contains(string(r.body), tt.tok), "the token is not echoed")
 			}
 		})
 	}
