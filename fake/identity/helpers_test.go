@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -156,3 +157,16 @@ func decodeClaims(t *testing.T, tok string) map[string]any {
 	require.NoError(t, json.Unmarshal(b, &m))
 	return m
 }
+
+// decodeHeader decodes a JWT's header.
+func decodeHeader(t *testing.T, tok string) map[string]any {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	return m
+}
+
+// itoa formats an int.
+func itoa(n int) string { return strconv.Itoa(n) }
