@@ -273,4 +273,3 @@ func countGrants(p *identity.Provider, grant string) int {
 	}
 	return n
 }
-
