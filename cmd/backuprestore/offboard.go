@@ -133,7 +133,7 @@ func startRun(ctx context.Context, run *backuprestore.Run, action string, ids []
 
 // runAction runs offboard or cancel-offboard.
 func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runFlags) error {
-	a.need = permReadWrite
+	a.need, a.dryRun = permReadWrite, f.dryRun
 	ctx := cmd.Context()
 	targets, err := a.readTargets(args, f.targetFlags)
 	if err != nil {
