@@ -123,7 +123,7 @@ func (a *app) authLogin(ctx context.Context, device, readOnly bool) error {
 		p.AuthorityHost, p.GraphURL = host, strings.TrimSuffix(a.g.emulatorURL, "/")
 		p.TenantID, p.ClientID = orEnv(a.g.tenant, tenant), orEnv(a.g.clientID, client)
 	}
-	if _, err := openPersistentCache(p.CacheName); err != nil {
+	if _, err := a.openPersistentCache(p.CacheName); err != nil {
 		if !a.g.allowUnencryptedCache {
 			return cacheRefusal(err)
 		}
@@ -141,7 +141,13 @@ func (a *app) authLogin(ctx context.Context, device, readOnly bool) error {
 	defer cancel()
 	s.tr.reset()
 	rec, err := s.cred.Authenticate(lctx, &policy.TokenRequestOptions{Scopes: p.Scopes, EnableCAE: true})
-	if err != nil {
+	switch {
+	case err != nil && lctx.Err() != nil && ctx.Err() == nil:
+		return withCode(exitAuth, fmt.Errorf("the sign-in was not completed within %s; nothing was saved. Run auth login again", loginTimeout))
+	case err != nil && device && errors.Is(err, context.DeadlineExceeded):
+		// MSAL stops polling when the device code's expires_in passed.
+		return withCode(exitAuth, errors.New("the device code expired before the sign-in was approved; nothing was saved. Run auth login --device-code again and enter the code sooner"))
+	case err != nil:
 		return s.explain(err, p.Scopes, true)
 	}
 	p.Record, p.SignedInAt = rec, time.Now().UTC()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/spf13/cobra"
 
 	"github.com/m365kit/backuprestore"
@@ -68,6 +69,9 @@ type app struct {
 	need string
 	// dryRun is set by a run that writes nothing: it asks for read scopes.
 	dryRun bool
+	// openCache, when set, replaces azidentity/cache.New (tests play a
+	// machine without protected storage with it).
+	openCache func(name string) (azidentity.Cache, error)
 	// entered is set once a command's RunE starts: an error before that
 	// is cobra's (usage), after it the command's.
 	entered bool

@@ -96,7 +96,7 @@ func (a *app) newSignIn(p *profile, interactive, device bool) (*signIn, error) {
 		s.cred, err = newFileCredential(p, path, s.tr, device, prompt)
 		return s, err
 	}
-	c, err := openPersistentCache(p.CacheName)
+	c, err := a.openPersistentCache(p.CacheName)
 	if err != nil {
 		return nil, cacheRefusal(err)
 	}

@@ -11,11 +11,15 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity/cache"
 )
 
-// openPersistentCache is azidentity/cache.New: the persistent token cache,
-// encrypted as that module does on each OS (Windows: DPAPI; macOS: the
-// keychain; Linux: AES with a key kept in the user's kernel keyring). It
-// fails where the OS offers no such protection. Tests replace it.
-var openPersistentCache = func(name string) (azidentity.Cache, error) {
+// openPersistentCache opens the persistent token cache name with
+// azidentity/cache.New, encrypted as that module does on each OS (Windows:
+// DPAPI; macOS: the keychain; Linux: AES with a key kept in the user's
+// kernel keyring). It fails where the OS offers no such protection. Tests
+// set app.openCache to play such a machine.
+func (a *app) openPersistentCache(name string) (azidentity.Cache, error) {
+	if a.openCache != nil {
+		return a.openCache(name)
+	}
 	return cache.New(&cache.Options{Name: name})
 }
 

@@ -22,6 +22,7 @@ type identityFlags struct {
 	identity      bool
 	manualApprove bool
 	tokenLifetime time.Duration
+	codeLifetime  time.Duration
 	// provider is the emulated Entra ID, once built (-identity).
 	provider *identity.Provider
 }
@@ -33,6 +34,7 @@ func addIdentityFlags(fs *flag.FlagSet) *identityFlags {
 	fs.StringVar(&f.certOut, "tls-cert-out", "", "write the self-signed certificate (PEM) to `FILE`, for clients to trust (-tls)")
 	fs.BoolVar(&f.identity, "identity", false, "also play Microsoft Entra ID on the same port (needs -tls): device code, auth code + PKCE, token grants; GET /_emulator/identity says how to sign in")
 	fs.BoolVar(&f.manualApprove, "identity-manual-approve", false, "leave device codes pending until POST /_emulator/identity/device?user_code=…&approve=true|false (-identity)")
+	fs.DurationVar(&f.codeLifetime, "identity-device-code-lifetime", identity.DefaultDeviceCodeLifetime, "how long a device code can be approved (-identity)")
 	fs.DurationVar(&f.tokenLifetime, "identity-token-lifetime", identity.DefaultTokenLifetime, "lifetime of the access tokens (-identity); under 5m, MSAL redeems the refresh token on every request")
 	return f
 }
@@ -46,10 +48,10 @@ func (f *identityFlags) check(fs *flag.FlagSet) error {
 		return errors.New("-tls-cert-out needs -tls")
 	case f.identity && !f.tls:
 		return errors.New("-identity needs -tls: MSAL and azidentity accept only an https authority")
-	case (set["identity-manual-approve"] || set["identity-token-lifetime"]) && !f.identity:
-		return errors.New("-identity-manual-approve and -identity-token-lifetime need -identity")
-	case f.tokenLifetime <= 0:
-		return errors.New("-identity-token-lifetime must be positive")
+	case (set["identity-manual-approve"] || set["identity-token-lifetime"] || set["identity-device-code-lifetime"]) && !f.identity:
+		return errors.New("-identity-manual-approve, -identity-token-lifetime and -identity-device-code-lifetime need -identity")
+	case f.tokenLifetime <= 0 || f.codeLifetime <= 0:
+		return errors.New("-identity-token-lifetime and -identity-device-code-lifetime must be positive")
 	}
 	return nil
 }
@@ -60,7 +62,7 @@ func (f *identityFlags) configure(opts *fake.Options) error {
 	if !f.identity {
 		return nil
 	}
-	p, err := identity.New(&identity.Options{ManualApprove: f.manualApprove, TokenLifetime: f.tokenLifetime})
+	p, err := identity.New(&identity.Options{ManualApprove: f.manualApprove, TokenLifetime: f.tokenLifetime, DeviceCodeLifetime: f.codeLifetime})
 	if err != nil {
 		return err
 	}

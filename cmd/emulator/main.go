@@ -66,6 +66,7 @@
 //	                    the access tokens it signed
 //	-identity-manual-approve  device codes wait for POST /_emulator/identity/device?user_code=…&approve=true|false
 //	-identity-token-lifetime d  the access tokens' lifetime (default 1h)
+//	-identity-device-code-lifetime d  how long a device code can be approved (default 15m)
 package main
 
 import (
