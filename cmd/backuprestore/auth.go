@@ -144,7 +144,7 @@ func (a *app) authLogin(ctx context.Context, device, readOnly bool) error {
 	switch {
 	case err != nil && lctx.Err() != nil && ctx.Err() == nil:
 		return withCode(exitAuth, fmt.Errorf("the sign-in was not completed within %s; nothing was saved. Run auth login again", loginTimeout))
-	case err != nil && device && errors.Is(err, context.DeadlineExceeded):
+	case err != nil && device && (errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), context.DeadlineExceeded.Error())):
 		// MSAL stops polling when the device code's expires_in passed.
 		return withCode(exitAuth, errors.New("the device code expired before the sign-in was approved; nothing was saved. Run auth login --device-code again and enter the code sooner"))
 	case err != nil:

@@ -39,7 +39,7 @@ func (e *entraError) summary() string {
 	if i := strings.IndexAny(d, "\r\n"); i >= 0 {
 		d = d[:i]
 	}
-	return strings.TrimSpace(d)
+	return e.Code + ": " + strings.TrimSpace(d)
 }
 
 // signInTransport is the HTTP client of the sign-in (azidentity's
