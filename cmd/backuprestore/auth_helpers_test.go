@@ -151,3 +151,11 @@ func noTokens(t *testing.T, what, text string) {
 	t.Helper()
 	require.NotRegexp(t, `eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`, text, "%s holds a token", what)
 }
+
+// requireMode checks a file's permission bits.
+func requireMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, want, fi.Mode().Perm(), "%s", path)
+}

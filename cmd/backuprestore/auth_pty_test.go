@@ -102,11 +102,3 @@ func TestAuthLoginDeviceCodeThenCommands(t *testing.T) {
 	require.Contains(t, errOut, `not signed in (profile "default"`)
 	require.Contains(t, errOut, "auth login")
 }
-
-// requireMode checks a file's permission bits.
-func requireMode(t *testing.T, path string, want os.FileMode) {
-	t.Helper()
-	fi, err := os.Stat(path)
-	require.NoError(t, err)
-	require.Equal(t, want, fi.Mode().Perm(), "%s", path)
-}
