@@ -33,7 +33,7 @@ func (a *app) addAuthFlags(f *pflag.FlagSet) {
 }
 
 // checkAuthFlags checks the sign-in flags.
-func (a *app) checkAuthFlags(cmd *cobra.Command) error {
+func (a *app) checkAuthFlags() error {
 	if a.g.emulatorCA != "" && a.g.emulatorURL == "" {
 		return usageErrorf("--emulator-ca is for an emulator: use it with --emulator-url https://…/v1.0")
 	}
@@ -43,7 +43,6 @@ func (a *app) checkAuthFlags(cmd *cobra.Command) error {
 	if n := a.profileName(); !profileName.MatchString(n) {
 		return usageErrorf("--profile %q: use letters, digits, '.', '_' or '-' (at most 64)", n)
 	}
-	_ = cmd
 	return nil
 }
 

@@ -26,7 +26,6 @@ type fileCredential struct {
 	record   azidentity.AuthenticationRecord
 	device   bool
 	prompt   func(context.Context, azidentity.DeviceCodeMessage) error
-	redirect string
 }
 
 // newFileCredential returns the MSAL client of p with its cache at path.

@@ -203,7 +203,7 @@ func (a *app) setup(cmd *cobra.Command) error {
 	if a.g.emulator && a.g.emulatorURL != "" {
 		return usageErrorf("--emulator and --emulator-url exclude each other")
 	}
-	if err := a.checkAuthFlags(cmd); err != nil {
+	if err := a.checkAuthFlags(); err != nil {
 		return err
 	}
 	if a.g.emulator || a.g.emulatorURL != "" {

@@ -17,8 +17,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
-	"github.com/m365kit/backuprestore"
 )
 
 // The sign-in's defaults on Microsoft Graph (see docs/sign-in.md).
@@ -265,6 +263,3 @@ func (a *app) checkCredential(ctx context.Context, cred azcore.TokenCredential, 
 	}
 	return nil
 }
-
-// compile-time check: the SDK's scope constants are what the CLI asks for.
-var _ = backuprestore.ScopeConfigurationRead
