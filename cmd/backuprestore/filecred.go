@@ -22,10 +22,10 @@ import (
 // behaves like azidentity's credentials with DisableAutomaticAuthentication
 // and an AuthenticationRecord: GetToken is silent only.
 type fileCredential struct {
-	app      public.Client
-	record   azidentity.AuthenticationRecord
-	device   bool
-	prompt   func(context.Context, azidentity.DeviceCodeMessage) error
+	app    public.Client
+	record azidentity.AuthenticationRecord
+	device bool
+	prompt func(context.Context, azidentity.DeviceCodeMessage) error
 }
 
 // newFileCredential returns the MSAL client of p with its cache at path.
