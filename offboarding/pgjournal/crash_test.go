@@ -177,4 +177,3 @@ func (r *rig) runChildUntil(dsn, name string, n int) (map[int]int, int) {
 	require.True(t, ok && st.Signaled() && st.Signal() == syscall.SIGKILL, "killed by SIGKILL: %v: %s", err, stderr.String())
 	return acked, count
 }
-

@@ -14,7 +14,9 @@ import (
 	"github.com/m365kit/backuprestore/offboarding/pgjournal"
 )
 
-func read(id string) offboarding.Entry { return journaltest.FullEntry(id, offboarding.StageRead, false) }
+func read(id string) offboarding.Entry {
+	return journaltest.FullEntry(id, offboarding.StageRead, false)
+}
 
 // While the owner lives, nobody else takes its run: not by Acquire, not by
 // Abandon, not by Start.
@@ -190,17 +192,17 @@ func TestRecordRacingATakeover(t *testing.T) {
 
 // A live process keeps its lease however long the run waits between
 // records: a short TTL, several TTLs of silence, every rival refused, and
-// the next record accepted. (Real time, bounded: 4 × a 1 s TTL.)
+// the next record accepted. (Real time, bounded: 3 × a 2 s TTL.)
 func TestLeaseLivesWhileTheOwnerWaits(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	ttl := time.Second
+	ttl := 2 * time.Second
 	owner := r.open("j", &pgjournal.Options{Owner: "owner", LeaseTTL: ttl})
 	rival := r.open("j", &pgjournal.Options{Owner: "rival", LeaseTTL: ttl})
 	require.NoError(t, owner.Start(t.Context(), journaltest.Info("", "u1")))
 	tick := time.NewTicker(ttl / 2)
 	defer tick.Stop()
-	for end := time.Now().Add(4 * ttl); time.Now().Before(end); <-tick.C {
+	for end := time.Now().Add(3 * ttl); time.Now().Before(end); <-tick.C {
 		_, err := rival.Acquire(t.Context())
 		require.ErrorIs(t, err, pgjournal.ErrLeaseHeld)
 	}
