@@ -130,6 +130,8 @@ type Client struct {
 	// lastSubject is the oid of the bearer token the client last sent
 	// (the caller, for evidence that a change is its own).
 	lastSubject atomic.Pointer[string]
+	// gateCache is the service status last read before a policy change.
+	gateCache gateCache
 }
 
 // NewClient returns a client that authenticates with cred (any

@@ -234,7 +234,7 @@ func offboardOneUnit(ctx context.Context, c *backuprestore.Client, id string, wa
 	if err != nil {
 		return err
 	}
-	res, err := policy.RemoveUnits(ctx, []string{id})
+	res, err := policy.RemoveUnits(ctx, []string{id}, nil)
 	if err == nil {
 		err = res.Err()
 	}

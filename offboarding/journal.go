@@ -143,9 +143,12 @@ type Entry struct {
 	PolicyName string
 	Name       string
 	// RequestID is the request-id of the write's answer, for support;
-	// Sent is when the write went out (zero when none did).
+	// Sent is when the write went out (zero when none did); Operator is who
+	// sent it (the run's Options.Operator: a resume by someone else says
+	// so).
 	RequestID string
 	Sent      time.Time
+	Operator  string
 	// At is when the entry was made (local clock).
 	At time.Time
 }
