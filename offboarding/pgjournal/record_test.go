@@ -13,6 +13,7 @@ import (
 	"github.com/m365kit/backuprestore/offboarding"
 	"github.com/m365kit/backuprestore/offboarding/journaltest"
 	"github.com/m365kit/backuprestore/offboarding/pgjournal"
+	"github.com/m365kit/backuprestore/offboarding/pgjournal/internal/pgtest"
 )
 
 // Concurrent Record calls share statements (group commit), each call's
@@ -62,4 +63,26 @@ func TestRecordRejects(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, entries, "a refused call stores nothing")
 	require.NoError(t, j.Record(t.Context(), read("u1")), "the lease survives a refused call")
+}
+
+// BenchmarkRecord: one entry per call from 16 goroutines (a run's
+// batches in flight), against the test server.
+func BenchmarkRecord(b *testing.B) {
+	db, schema := pgtest.DB(b)
+	j, err := pgjournal.Open(b.Context(), db, "bench", &pgjournal.Options{Schema: schema})
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = j.Close() })
+	require.NoError(b, j.Start(b.Context(), journaltest.Info("", "u")))
+	e := journaltest.FullEntry("u", offboarding.StageOffboard, false)
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := j.Record(b.Context(), e); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/float64(pgjournal.Groups(j)), "calls/statement")
 }
