@@ -2,6 +2,7 @@ package backuprestore
 
 import (
 	"context"
+	"github.com/m365kit/backuprestore/internal/bridge"
 	"net/http"
 	"slices"
 	"time"
@@ -22,6 +23,9 @@ type bulkItem struct {
 	ev attemptEvidence
 	// needsRead: the next request for this item is a read-back.
 	needsRead bool
+	// sent is when the item's last action batch was handed to the
+	// pipeline (zero while none was).
+	sent time.Time
 	// waiting is a definitive answer of the service that came after an
 	// attempt that may have been acted on (a 403 OperationNotAllowed may be
 	// that attempt's late success): the read-back decides between them.
@@ -74,15 +78,11 @@ type bulkRun struct {
 	// abort is the cause that stopped the run (a credential that fails,
 	// an unknown host, the guard); nil while it runs.
 	abort error
-	// readOnly: the run only reads the units (readUnits); no action.
+	// readOnly: the call only reads the units (readUnits); no action.
 	readOnly bool
-	// beforeSend, when set, is called with an action batch's items before
-	// it is sent (a run journals its intent); an error stops the run, with
-	// that batch not sent.
-	beforeSend func(items []*bulkItem) error
-	// prior, when set, gives each unit's evidence from before this call (a
-	// run's journal: an earlier attempt that may have been applied).
-	prior func(id string) attemptEvidence
+	// hooks are a workflow's (internal/bridge): evidence from an earlier
+	// process, a refusal before a batch is sent, each result as it settles.
+	hooks bridge.Hooks
 }
 
 func (b *ProtectionUnitsRequestBuilder) runBulk(ctx context.Context, ids []string, opts *BulkOptions, action unitAction) BulkResults {
@@ -116,8 +116,10 @@ func (r *bulkRun) start(ctx context.Context, ids []string, optErr error) BulkRes
 		case err != nil:
 			r.finish(it, nil, wrapErr(action.name+" "+quoteID(id), ErrNotSent, err))
 		default:
-			if r.prior != nil {
-				it.ev = r.prior(id)
+			if f := r.hooks.SentBefore; f != nil {
+				if t := f(id); !t.IsZero() {
+					it.ev.maybeActed(t) // sent by an earlier process: may have been applied
+				}
 			}
 			it.needsRead = r.readOnly
 			r.ready = append(r.ready, it)
@@ -287,9 +289,13 @@ func (r *bulkRun) run(ctx context.Context, job bulkJob) bulkJobDone {
 		}
 	}
 	log := &middleware.AttemptLog{}
-	if !job.read && r.beforeSend != nil {
-		if err := r.beforeSend(job.items); err != nil {
-			return bulkJobDone{job: job, err: wrapErr("$batch", ErrNotSent, errJournal{err}), log: log}
+	if !job.read && r.hooks.BeforeSend != nil {
+		keys := make([]string, len(job.items))
+		for i, it := range job.items {
+			keys[i] = it.id
+		}
+		if err := r.hooks.BeforeSend(keys); err != nil {
+			return bulkJobDone{job: job, err: wrapErr("$batch", ErrNotSent, errRefusedByHook{err}), log: log}
 		}
 	}
 	// Every item counts against Graph's limits on its own: take a token
@@ -358,6 +364,7 @@ func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
 			it.reads++
 		} else {
 			it.tries++
+			it.sent = d.sent
 			it.attempts += wired
 			it.ev.note(d.log) // the pipeline's resends of the $batch are earlier attempts
 			r.results[it.idx].Attempts = it.attempts
@@ -602,11 +609,17 @@ func (r *bulkRun) finish(it *bulkItem, u *models.ProtectionUnit, err error) {
 	if err != nil {
 		r.failed++
 	}
+	if r.hooks.OnResult != nil {
+		r.hooks.OnResult(bridge.Result{Key: it.id, Unit: u, Err: err, Reconciled: res.Reconciled, RequestID: res.RequestID, Sent: it.sent})
+	}
 }
 
 func (r *bulkRun) progress() {
 	if r.opts.OnProgress != nil {
 		r.opts.OnProgress(r.done, len(r.results), r.failed)
+	}
+	if r.hooks.OnProgress != nil {
+		r.hooks.OnProgress(r.done, len(r.results), r.failed)
 	}
 }
 
@@ -618,12 +631,12 @@ func quoteID(id string) string {
 	return `"` + id + `"`
 }
 
-// errJournal marks a failure of a run's journal, which stops the run: the
-// batch it was about to record was not sent.
-type errJournal struct{ err error }
+// errRefusedByHook marks a workflow's refusal to let a request go out (its
+// journal could not record the intent): nothing more is sent.
+type errRefusedByHook struct{ err error }
 
-func (e errJournal) Error() string { return "recording the intent failed: " + e.err.Error() }
-func (e errJournal) Unwrap() error { return e.err }
+func (e errRefusedByHook) Error() string { return "recording the intent failed: " + e.err.Error() }
+func (e errRefusedByHook) Unwrap() error { return e.err }
 
 // unitRead is what readUnits learnt about one unit: the unit, or the
 // error of its read (*Error with ErrNotFound for an unknown unit, or the

@@ -55,8 +55,8 @@ func refusedBeforeSending(err error) bool {
 			return true
 		}
 	}
-	var je errJournal
-	return errors.As(err, &je) // a run's journal failed: nothing more goes out
+	var rh errRefusedByHook
+	return errors.As(err, &rh) // a workflow's journal failed: nothing more goes out
 }
 
 // unitAction describes one bound action (offboard, cancelOffboard) for

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/m365kit/backuprestore/internal/bridge"
 	"net/http"
 	"strconv"
 	"strings"
@@ -250,6 +251,8 @@ type changeItem struct {
 	answer  error
 	waiting error
 	lastErr error
+	// sent is when the last PATCH carrying the item went out.
+	sent time.Time
 	// attempts counts the PATCH requests that carried the item to the
 	// wire; requestID is the last answer's request-id.
 	attempts  int
@@ -266,12 +269,9 @@ type policyChange struct {
 	maxAttempts int
 	results     PolicyChangeResults
 	items       []*changeItem
-	// beforeSend, when set, is called with a chunk's items before its PATCH
-	// is sent (a run journals its intent); an error stops the change, with
-	// the chunk and every later one not sent.
-	beforeSend func(items []*changeItem) error
-	// settled, when set, is called for every item once its result is final.
-	settled func(it *changeItem, res *PolicyChangeResult)
+	// hooks are a workflow's (internal/bridge): evidence from an earlier
+	// process, a refusal before a PATCH is sent, each result as it settles.
+	hooks bridge.Hooks
 	// bulk caps the read-backs' $batch requests (a run's BulkOptions).
 	bulk *BulkOptions
 	// onProgress is PolicyChangeOptions.OnProgress; done and failed count
@@ -322,8 +322,8 @@ func (pc *policyChange) finish(it *changeItem, u *models.ProtectionUnit, err err
 	if err != nil && !errors.Is(err, ErrAlreadyInState) {
 		pc.failed++
 	}
-	if pc.settled != nil {
-		pc.settled(it, res)
+	if pc.hooks.OnResult != nil {
+		pc.hooks.OnResult(bridge.Result{Key: it.key, Unit: u, Err: err, Reconciled: reconciled, RequestID: it.requestID, Sent: it.sent})
 	}
 }
 
@@ -370,6 +370,9 @@ func (pc *policyChange) run(ctx context.Context) {
 		if pc.onProgress != nil {
 			pc.onProgress(pc.done, len(pc.items), pc.failed)
 		}
+		if pc.hooks.OnProgress != nil {
+			pc.hooks.OnProgress(pc.done, len(pc.items), pc.failed)
+		}
 		if delay > 0 && len(pc.queue) > 0 {
 			attempt++
 			if !sleepCtx(ctx, delay) && pc.abort == nil {
@@ -414,8 +417,13 @@ func (pc *policyChange) requeue(items []*changeItem, err error) {
 // sendChunk sends one PATCH and settles what it can; it returns how long to
 // wait before the next chunk (a Retry-After, or a backoff after a failure).
 func (pc *policyChange) sendChunk(ctx context.Context, chunk []*changeItem) time.Duration {
-	if pc.beforeSend != nil {
-		if err := pc.beforeSend(chunk); err != nil {
+	if pc.hooks.BeforeSend != nil {
+		keys := make([]string, len(chunk))
+		for i, it := range chunk {
+			keys[i] = it.key
+		}
+		if err := pc.hooks.BeforeSend(keys); err != nil {
+			err = errRefusedByHook{err}
 			pc.abort = err
 			for _, it := range chunk {
 				pc.finishUnsettled(it, err)
@@ -430,10 +438,11 @@ func (pc *policyChange) sendChunk(ctx context.Context, chunk []*changeItem) time
 		}
 		return 0
 	}
+	sent := time.Now()
 	for _, it := range chunk {
 		it.tries++
+		it.sent = sent
 	}
-	sent := time.Now()
 	echo, meta, log, err := pc.patch(withoutCapture(ctx), chunk)
 	pc.pace(log)
 	wired := 0
