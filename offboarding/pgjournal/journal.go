@@ -212,22 +212,26 @@ func (j *Journal) load(ctx context.Context, query string, args ...any) (offboard
 
 // Finish implements offboarding.Journal: it marks the latest run finished
 // with end and gives up its lease. The check of the lease and the update
-// are one statement: it fails with ErrLeaseLost (nothing stored) when this
+// are one statement. Finishing a run that is already finished does
+// nothing, whoever calls (a Resume of a finished run calls Finish again).
+// Otherwise it fails with ErrLeaseLost (nothing stored) when this
 // Journal's lease expired or another worker took the run, with
-// ErrNotLeased when it never held it, ErrClosed after Close, and with the
-// database's error. Finishing a run this Journal already finished does
-// nothing.
+// ErrNotLeased when it holds no lease, ErrClosed after Close, and with the
+// database's error.
 func (j *Journal) Finish(ctx context.Context, end offboarding.RunEnd) error {
-	l, err := j.held()
-	if errors.Is(err, errFinished) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	endJSON, err := marshalEnd(end)
 	if err != nil {
 		return err
+	}
+	l, err := j.held()
+	if err != nil {
+		if errors.Is(err, ErrClosed) {
+			return err
+		}
+		if done, ferr := j.latestFinished(ctx); ferr != nil || !done {
+			return err
+		}
+		return nil
 	}
 	res, err := j.db.ExecContext(ctx, j.q.finish, l.runID, l.epoch, string(endJSON))
 	if err != nil {
@@ -243,13 +247,23 @@ func (j *Journal) Finish(ctx context.Context, end offboarding.RunEnd) error {
 	if err != nil {
 		return j.dbErr("finish", err)
 	}
-	if row != nil && row.finished && row.epoch == l.epoch {
+	if row != nil && row.finished {
 		j.drop(l, fmt.Errorf("pgjournal: journal %q, run %q: %w", j.name, l.run, errFinished))
 		return nil
 	}
 	err = leaseLost(j.name, l.run, l.epoch, row)
 	j.drop(l, err)
 	return err
+}
+
+// latestFinished reports whether the journal's latest run is finished.
+func (j *Journal) latestFinished(ctx context.Context) (bool, error) {
+	var done bool
+	err := j.db.QueryRowContext(ctx, j.q.latestFinished, j.name).Scan(&done)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return done, err
 }
 
 // Abandon gives up the latest run if it is unfinished, so that Start may

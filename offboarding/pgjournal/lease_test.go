@@ -130,6 +130,10 @@ func TestTakeoverAfterExpiry(t *testing.T) {
 	require.Len(t, runs, 1)
 	assert.Equal(t, 2, runs[0].Counts[offboarding.OutcomeDone])
 	require.NoError(t, heir.Finish(t.Context(), offboarding.RunEnd{Finished: time.Now()}), "finishing again does nothing")
+	require.NoError(t, owner.Finish(t.Context(), offboarding.RunEnd{Finished: time.Now()}), "nor does finishing a finished run without its lease")
+	runs, err = heir.Runs(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, 2, runs[0].Counts[offboarding.OutcomeDone], "unchanged")
 	_, err = owner.Acquire(t.Context())
 	require.ErrorIs(t, err, offboarding.ErrNoRun, "nothing left to take")
 }

@@ -13,6 +13,7 @@ import "strings"
 type queries struct {
 	ensureJournal, latestForStart, runExists, insertRun string
 	latestRun, runByID, entries, runs, anyRun           string
+	latestFinished                                      string
 	record, finish, abandon                             string
 	renew, acquire, release, holder, leaseRow, orphans  string
 }
@@ -39,6 +40,8 @@ func newQueries(schema string) queries {
 		entries: `SELECT n, entry::text FROM $S.offboarding_entries WHERE run_id = $1 ORDER BY n`,
 
 		runs: `SELECT id, info::text, end_info::text, abandoned FROM $S.offboarding_runs WHERE journal = $1 ORDER BY seq`,
+
+		latestFinished: `SELECT finished IS NOT NULL FROM $S.offboarding_runs WHERE journal = $1 ORDER BY seq DESC LIMIT 1`,
 
 		anyRun: `SELECT EXISTS (SELECT 1 FROM $S.offboarding_runs WHERE journal = $1)`,
 
@@ -92,7 +95,7 @@ func newQueries(schema string) queries {
 			ORDER BY lease_expires, journal`,
 	}
 	for _, p := range []*string{&q.ensureJournal, &q.latestForStart, &q.runExists, &q.insertRun, &q.latestRun, &q.runByID,
-		&q.entries, &q.runs, &q.anyRun, &q.record, &q.finish, &q.abandon, &q.renew, &q.acquire, &q.release, &q.holder,
+		&q.entries, &q.runs, &q.anyRun, &q.latestFinished, &q.record, &q.finish, &q.abandon, &q.renew, &q.acquire, &q.release, &q.holder,
 		&q.leaseRow, &q.orphans} {
 		*p = r.Replace(*p)
 	}
