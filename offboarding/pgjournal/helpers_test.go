@@ -17,6 +17,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(crashChild())
 	}
+	if os.Getenv(runChildEnv) != "" {
+		os.Exit(runChild())
+	}
 	os.Exit(pgtest.Main(m))
 }
 

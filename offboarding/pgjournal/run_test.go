@@ -31,11 +31,15 @@ func emulator(units int, seed uint64) *fake.Server {
 // client returns a client of the emulator at baseURL through tr.
 func client(t testing.TB, baseURL string, tr http.RoundTripper) *backuprestore.Client {
 	t.Helper()
-	c, err := backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{BaseURL: baseURL,
-		HTTPClient: &http.Client{Transport: tr},
-		Retry:      backuprestore.RetryOptions{BaseDelay: 5 * time.Millisecond, MaxRetryDelay: 2 * time.Second}})
+	c, err := newClient(baseURL, tr)
 	require.NoError(t, err)
 	return c
+}
+
+func newClient(baseURL string, tr http.RoundTripper) (*backuprestore.Client, error) {
+	return backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{BaseURL: baseURL,
+		HTTPClient: &http.Client{Transport: tr},
+		Retry:      backuprestore.RetryOptions{BaseDelay: 5 * time.Millisecond, MaxRetryDelay: 2 * time.Second}})
 }
 
 // runOptions are a test run's: the journal, and polls every 40 ms.
