@@ -290,3 +290,33 @@ func TestAcquireNothing(t *testing.T) {
 	_, err = j.Acquire(t.Context())
 	require.ErrorIs(t, err, offboarding.ErrNoRun)
 }
+
+// Expiry by the database's own clock, in real time (bounded: a 500 ms
+// TTL): once the owner stops renewing, a rival is refused until the lease
+// runs out, then takes the run.
+func TestLeaseExpiresByTheDatabaseClock(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ttl := 500 * time.Millisecond
+	owner := r.open("j", &pgjournal.Options{Owner: "owner", LeaseTTL: ttl})
+	rival := r.open("j", &pgjournal.Options{Owner: "rival", LeaseTTL: ttl})
+	require.NoError(t, owner.Start(t.Context(), journaltest.Info("", "u1")))
+	pgjournal.SuspendRenewal(owner, true)
+	start := time.Now()
+	_, err := rival.Acquire(t.Context())
+	require.ErrorIs(t, err, pgjournal.ErrLeaseHeld, "at once: the lease runs")
+	tick := time.NewTicker(ttl / 10)
+	defer tick.Stop()
+	for {
+		l, err := rival.Acquire(t.Context())
+		if err == nil {
+			assert.EqualValues(t, 2, l.Epoch)
+			break
+		}
+		require.ErrorIs(t, err, pgjournal.ErrLeaseHeld)
+		require.Less(t, time.Since(start), ttl+5*time.Second, "the lease never expired")
+		<-tick.C
+	}
+	t.Logf("taken %v after the owner stopped renewing (TTL %v)", time.Since(start).Round(time.Millisecond), ttl)
+	require.ErrorIs(t, owner.Record(t.Context(), read("u1")), pgjournal.ErrLeaseLost)
+}

@@ -18,7 +18,9 @@ type Options struct {
 	// Schema is the PostgreSQL schema that holds the journal's tables
 	// (offboarding_schema, offboarding_journals, offboarding_runs,
 	// offboarding_entries); default "public". It is created if missing.
-	// At most 63 bytes, no NUL.
+	// At most 63 bytes, no NUL. The database user needs CREATE on the
+	// schema (on the database, to create the schema) until the tables are
+	// migrated, then SELECT, INSERT and UPDATE on them.
 	Schema string
 	// Owner names this worker in the leases it takes (shown by Orphans and
 	// Holder, and in ErrLeaseLost and ErrLeaseHeld); default

@@ -111,6 +111,7 @@ func DB(t testing.TB) (*sql.DB, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	db.SetMaxOpenConns(20) // many tests share one server
 	t.Cleanup(func() {
 		_ = db.Close()
 		admin, err := sql.Open("pgx", dsn)
