@@ -1,7 +1,7 @@
 // Package pgtest gives tests a real PostgreSQL server: the one named by
 // BACKUPRESTORE_PG_DSN, or else a throwaway cluster it starts itself from
-// the server's binaries (initdb and postgres, found on PATH or under
-// /usr/lib/postgresql/*/bin) in a temporary directory, listening only on a
+// the server's binaries (initdb and postgres, in BACKUPRESTORE_PG_BINDIR,
+// else on PATH or under /usr/lib/postgresql/*/bin) in a temporary directory, listening only on a
 // Unix socket there, stopped when the test binary ends (or dies: the
 // server gets SIGQUIT when its parent goes).
 //
@@ -40,6 +40,10 @@ const (
 	// EnvRequire, set to 1, turns a skip for want of a server into a
 	// failure (CI sets it).
 	EnvRequire = "BACKUPRESTORE_REQUIRE_POSTGRES"
+	// EnvBinDir names the directory of initdb and postgres for the
+	// throwaway cluster (default: PATH, then the newest
+	// /usr/lib/postgresql/*/bin).
+	EnvBinDir = "BACKUPRESTORE_PG_BINDIR"
 )
 
 var server struct {
@@ -149,6 +153,14 @@ func randHex(n int) string {
 
 // binDir finds the directory holding initdb and postgres.
 func binDir() (string, error) {
+	if dir := os.Getenv(EnvBinDir); dir != "" {
+		for _, prog := range []string{"initdb", "postgres"} {
+			if _, err := os.Stat(filepath.Join(dir, prog)); err != nil {
+				return "", fmt.Errorf("%s=%s: %w", EnvBinDir, dir, err)
+			}
+		}
+		return dir, nil
+	}
 	if p, err := exec.LookPath("initdb"); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil {
 			p = real
