@@ -27,7 +27,7 @@ var ErrNotLeased = errors.New("pgjournal: this journal holds no lease (Start or 
 // ErrInvalidName matches Open with a journal name, or Start with a run ID,
 // that is empty (a run ID may be: Start assigns one), longer than 256
 // bytes, not UTF-8, or holds a NUL.
-var ErrInvalidName = errors.New("pgjournal: invalid journal name")
+var ErrInvalidName = errors.New("pgjournal: invalid journal name or run ID")
 
 // ErrInvalidOptions matches Open, Migrate or Orphans with a nil database or
 // an invalid option (see Options).
