@@ -127,58 +127,41 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 }
 
 // isPolicyRoute reports whether r is one of the policy-side routes that
-// dispatchLifecycle serves.
-func isPolicyRoute(r Route) bool {
-	switch r {
-	case RoutePolicyList, RoutePolicyGet, RoutePolicyPatch, RoutePolicyUnitList, RoutePolicyUnitGet, RouteServiceStatus:
-		return true
-	}
-	return false
-}
-
 // dispatchLifecycle serves an authenticated call on a policy-side route,
 // after checking the permission table: reads need Configuration.Read.All
 // or ReadWrite.All, the PATCH ReadWrite.All (delegated or application), the
 // service status Control.Read.All or Control.ReadWrite.All.
-func (s *Server) dispatchLifecycle(c *call, t *target) *response {
+func (c *call) dispatchLifecycle() *response {
+	t := &c.target
 	switch t.route {
 	case RouteServiceStatus:
 		if g := c.p.authorizeControlRead(); g != nil {
 			return c.fail(g)
 		}
-		return s.serviceStatusResponse(c)
+		return c.serviceStatus()
 	case RoutePolicyPatch:
 		if g := c.p.authorizePolicyWrite(); g != nil {
 			return c.fail(g)
 		}
-		return s.patchPolicy(c, t)
+		return c.patchPolicy()
 	}
 	if g := c.p.authorize(false); g != nil {
 		return c.fail(g)
 	}
 	switch t.route {
 	case RoutePolicyList:
-		return s.listPolicies(c, t)
+		return c.listPolicies()
 	case RoutePolicyGet:
-		return s.getPolicy(c, t)
+		return c.getPolicy()
 	}
 	// A policy's units: the policy must exist and be of the path's type.
-	if !s.policyExists(t.pol.id, t.pol.kind) {
+	if !c.s.st.policyExists(t.pol.id, t.pol.kind) {
 		return c.fail(policyNotFound())
 	}
 	if t.route == RoutePolicyUnitList {
-		return s.list(c, t)
+		return c.list()
 	}
-	return s.get(c, t)
-}
-
-// policyExists reports whether the emulator has a policy with this ID and
-// kind.
-func (s *Server) policyExists(id string, k models.PolicyKind) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.life.policies[id]
-	return ok && p.Kind == k
+	return c.get()
 }
 
 // admits reports whether unit u belongs to the target's collection: its
@@ -220,10 +203,25 @@ func matchPolicy(n *filterNode, p *Policy, st models.ProtectionPolicyStatus) boo
 	})
 }
 
+// policyListing is a policy listing settled before the state is read.
+type policyListing struct {
+	// kind is the typed collection's kind; models.PolicyKindUnknown for
+	// every policy.
+	kind   models.PolicyKind
+	filter *filterNode
+	// tok carries the listing's options to the next page; after is the ID
+	// the page resumes after ("" for the first page).
+	tok   pageToken
+	after string
+	// next is the nextLink up to the $skiptoken's value.
+	next string
+}
+
 // listPolicies serves a GET of a policy collection (or its $count): ID
 // order, server-driven paging with absolute nextLinks, $top, $filter and
 // $count as on the unit collections.
-func (s *Server) listPolicies(c *call, t *target) *response {
+func (c *call) listPolicies() *response {
+	t := &c.target
 	qk := queryPolicyList
 	if t.count {
 		qk = queryPolicyCount
@@ -233,8 +231,8 @@ func (s *Server) listPolicies(c *call, t *target) *response {
 		return c.fail(g)
 	}
 	key := collPolicies + "|" + t.pol.kind.String()
-	tok := pageToken{V: 1, P: key, F: q.filterRaw, N: s.opts.PageSize, C: q.count}
-	filter, after := q.filter, ""
+	l := &policyListing{kind: t.pol.kind, filter: q.filter, next: c.base + "/v1.0" + t.listPath + "?$skiptoken=",
+		tok: pageToken{V: 1, P: key, F: q.filterRaw, N: c.s.opts.PageSize, C: q.count}}
 	if q.skiptoken != "" {
 		got, g := decodePageToken(q.skiptoken, key)
 		if g != nil {
@@ -243,70 +241,79 @@ func (s *Server) listPolicies(c *call, t *target) *response {
 		if len(got.A) != 1 {
 			return c.fail(badRequest("The $skiptoken is invalid."))
 		}
-		tok, after, filter = *got, got.A[0], nil
-		if tok.F != "" {
-			if filter, g = parseFilterFor(tok.F, &policyFilterSchema); g != nil {
+		l.tok, l.after, l.filter = *got, got.A[0], nil
+		if l.tok.F != "" {
+			if l.filter, g = parseFilterFor(l.tok.F, &policyFilterSchema); g != nil {
 				return c.fail(badRequest("The $skiptoken is invalid."))
 			}
 		}
 	} else {
-		if q.top > 0 && q.top < tok.N {
-			tok.N = q.top
+		if q.top > 0 && q.top < l.tok.N {
+			l.tok.N = q.top
 		}
-		if m := c.maxPageSize; m > 0 && m < tok.N {
-			tok.N = m
+		if m := c.maxPageSize; m > 0 && m < l.tok.N {
+			l.tok.N = m
 		}
 	}
-
-	s.mu.Lock()
-	s.fireTimersLocked()
-	counts := s.policyCountsLocked()
-	match := func(p *Policy) bool {
-		return (t.pol.kind == models.PolicyKindUnknown || p.Kind == t.pol.kind) && matchPolicy(filter, p, counts[p.ID].status())
-	}
-	ids := s.sortedPoliciesLocked()
 	if t.count {
-		n := 0
-		for _, id := range ids {
-			if match(s.life.policies[id]) {
-				n++
-			}
-		}
-		s.mu.Unlock()
-		r := newResponse(http.StatusOK)
-		r.header.Set("Content-Type", "text/plain;charset=utf-8")
-		r.body = strconv.AppendInt(nil, int64(n), 10)
-		return r
+		return textCount(c.s.st.countPolicies(l))
 	}
+	b := make([]byte, 0, 256+l.tok.N*900)
+	b = append(b, `{"@odata.context":`...)
+	b = appendString(b, contextPrefix+"solutions/backupRestore/"+t.pol.coll)
+	b = c.s.st.appendPolicyList(b, l)
+	b = append(b, '}')
+	return c.unitsResponse(http.StatusOK, b)
+}
+
+// matches reports whether policy p, whose status is status, is in
+// the listing.
+func (l *policyListing) matches(p *Policy, status models.ProtectionPolicyStatus) bool {
+	return (l.kind == models.PolicyKindUnknown || p.Kind == l.kind) && matchPolicy(l.filter, p, status)
+}
+
+// countPoliciesLocked counts the policies of a listing.
+func (st *store) countPoliciesLocked(l *policyListing) int {
+	counts := st.policyCountsLocked()
+	n := 0
+	for _, id := range st.sortedPoliciesLocked() {
+		if l.matches(st.life.policies[id], counts[id].status()) {
+			n++
+		}
+	}
+	return n
+}
+
+// appendPolicyListLocked appends a policy listing's @odata.count (when
+// asked for), @odata.nextLink (when more follow) and "value".
+func (st *store) appendPolicyListLocked(b []byte, l *policyListing) []byte {
+	counts := st.policyCountsLocked()
 	var page []*Policy
 	more, total := false, 0
-	for _, id := range ids {
-		p := s.life.policies[id]
-		if !match(p) {
+	for _, id := range st.sortedPoliciesLocked() {
+		p := st.life.policies[id]
+		if !l.matches(p, counts[id].status()) {
 			continue
 		}
 		total++
-		if id <= after && after != "" {
+		if id <= l.after && l.after != "" {
 			continue
 		}
-		if len(page) == tok.N {
+		if len(page) == l.tok.N {
 			more = true
 			continue
 		}
 		page = append(page, p)
 	}
-	b := make([]byte, 0, 256+len(page)*900)
-	b = append(b, `{"@odata.context":`...)
-	b = appendString(b, contextPrefix+"solutions/backupRestore/"+t.pol.coll)
-	if tok.C {
+	if l.tok.C {
 		b = append(b, `,"@odata.count":`...)
 		b = appendInt(b, total)
 	}
 	if more {
-		next := tok
+		next := l.tok
 		next.A = []string{page[len(page)-1].ID}
 		b = append(b, `,"@odata.nextLink":`...)
-		b = appendString(b, c.base+"/v1.0"+t.listPath+"?$skiptoken="+next.encode())
+		b = appendString(b, l.next+next.encode())
 	}
 	b = append(b, `,"value":[`...)
 	for i, p := range page {
@@ -316,28 +323,22 @@ func (s *Server) listPolicies(c *call, t *target) *response {
 		b = appendPolicy(b, p, counts[p.ID].status(), "")
 		b = append(b, '}')
 	}
-	s.mu.Unlock()
-	b = append(b, "]}"...)
-	return c.unitsResponse(http.StatusOK, b)
+	return append(b, ']')
 }
 
 // getPolicy serves a GET of one policy: 404 PolicyNotFound when the
 // emulator has no such policy or, on a typed collection, it is of another
 // type.
-func (s *Server) getPolicy(c *call, t *target) *response {
+func (c *call) getPolicy() *response {
+	t := &c.target
 	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
 		return c.fail(g)
 	}
-	s.mu.Lock()
-	s.fireTimersLocked()
-	p, ok := s.life.policies[t.pol.id]
-	if !ok || (t.pol.kind != models.PolicyKindUnknown && p.Kind != t.pol.kind) {
-		s.mu.Unlock()
+	b, ok := c.s.st.appendPolicyJSON(make([]byte, 0, 1024), t.pol.id, t.pol.kind, contextPrefix+"solutions/backupRestore/"+t.pol.coll+"/$entity")
+	if !ok {
 		return c.fail(policyNotFound())
 	}
-	b := appendPolicy(make([]byte, 0, 1024), p, s.policyStatusLocked(p.ID), contextPrefix+"solutions/backupRestore/"+t.pol.coll+"/$entity")
-	s.mu.Unlock()
-	return jsonResponse(http.StatusOK, append(b, '}'))
+	return jsonResponse(http.StatusOK, b)
 }
 
 // appendPolicy writes p, whose status is st, as a JSON object led by

@@ -78,11 +78,7 @@ func (st *ServiceStatus) validate() error {
 }
 
 // ServiceStatus returns the tenant's service status.
-func (s *Server) ServiceStatus() ServiceStatus {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.life.service.clone()
-}
+func (s *Server) ServiceStatus() ServiceStatus { return s.st.serviceStatus() }
 
 // SetServiceStatus sets serviceStatus.status, stamping lastModifiedDateTime
 // with the emulator's clock. protectionChangeLocked, restoreLocked and
@@ -100,42 +96,45 @@ func (s *Server) SetServiceStatus(status models.BackupServiceStatus) error {
 // "firstparty". It fails, changing nothing, when a field is not a member of
 // its enum.
 func (s *Server) UpdateServiceStatus(fn func(st *ServiceStatus)) (ServiceStatus, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.life.service.clone()
-	before := st.LastModifiedDateTime
-	fn(&st)
-	if st.DisableReason == "" {
-		st.DisableReason = DisableReasonNone
-	}
-	if st.BackupServiceConsumer == "" {
-		st.BackupServiceConsumer = ConsumerFirstParty
-	}
-	if err := st.validate(); err != nil {
-		return ServiceStatus{}, err
-	}
-	if st.LastModifiedDateTime.Equal(before) {
-		st.LastModifiedDateTime = s.clock.now()
-	}
-	st.LastModifiedDateTime = st.LastModifiedDateTime.UTC()
-	st.GracePeriodDateTime = st.GracePeriodDateTime.UTC()
-	st.RestoreAllowedTillDateTime = st.RestoreAllowedTillDateTime.UTC()
-	s.life.service = st
-	return st.clone(), nil
+	return s.st.updateServiceStatus(fn)
 }
 
-// protectionChangeRefusal is the 403 of a policy PATCH while the service
+// updateServiceStatusLocked is UpdateServiceStatus with the lock held.
+func (st *store) updateServiceStatusLocked(fn func(ss *ServiceStatus)) (ServiceStatus, error) {
+	ss := st.life.service.clone()
+	before := ss.LastModifiedDateTime
+	fn(&ss)
+	if ss.DisableReason == "" {
+		ss.DisableReason = DisableReasonNone
+	}
+	if ss.BackupServiceConsumer == "" {
+		ss.BackupServiceConsumer = ConsumerFirstParty
+	}
+	if err := ss.validate(); err != nil {
+		return ServiceStatus{}, err
+	}
+	if ss.LastModifiedDateTime.Equal(before) {
+		ss.LastModifiedDateTime = st.clock.now()
+	}
+	ss.LastModifiedDateTime = ss.LastModifiedDateTime.UTC()
+	ss.GracePeriodDateTime = ss.GracePeriodDateTime.UTC()
+	ss.RestoreAllowedTillDateTime = ss.RestoreAllowedTillDateTime.UTC()
+	st.life.service = ss
+	return ss.clone(), nil
+}
+
+// protectionChangeRefusalLocked is the 403 of a policy PATCH while the service
 // status forbids protection changes, or nil when it allows them. The
 // service's answer is undocumented; the emulator's is 403 with code
 // ProtectionChangeLocked and a message naming the status. The caller holds
-// s.mu.
-func (s *Server) protectionChangeRefusalLocked() *graphError {
-	st := s.life.service.Status
-	if st == models.ServiceEnabled {
+// the lock.
+func (st *store) protectionChangeRefusalLocked() *graphError {
+	status := st.life.service.Status
+	if status == models.ServiceEnabled {
 		return nil
 	}
 	return &graphError{status: http.StatusForbidden, code: codeProtectionChangeLocked,
-		message: "The Microsoft 365 Backup service status is '" + string(st) +
+		message: "The Microsoft 365 Backup service status is '" + string(status) +
 			"': protection policies can't be updated and protection units can't be added or removed."}
 }
 
@@ -143,12 +142,12 @@ func (s *Server) protectionChangeRefusalLocked() *graphError {
 // status (the emulator's choice; the service documents none).
 const codeProtectionChangeLocked = "ProtectionChangeLocked"
 
-// serviceStatusResponse serves GET /solutions/backupRestore.
-func (s *Server) serviceStatusResponse(c *call) *response {
+// serviceStatus serves GET /solutions/backupRestore.
+func (c *call) serviceStatus() *response {
 	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
 		return c.fail(g)
 	}
-	st := s.ServiceStatus()
+	st := c.s.st.serviceStatus()
 	b := make([]byte, 0, 512)
 	b = append(b, `{"@odata.context":`...)
 	b = appendString(b, contextPrefix+"solutions/backupRestore/$entity")
