@@ -208,9 +208,6 @@ func (c *call) serveItem(it *batchItem) batchOut {
 	t := target{route: RouteUnknown, err: g}
 	if g == nil {
 		t = parseTarget(method, esc)
-		if t.admin {
-			t.err = segmentNotFound("_emulator")
-		}
 	}
 	rec := RecordedRequest{Time: s.Now(), Method: method, Path: esc, Query: rawQuery, Header: redactedHeader(h),
 		Route: t.route, UnitID: t.id, PolicyID: t.pol.id, RequestID: ids.request, InBatch: true, BatchItemID: it.ID}

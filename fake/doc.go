@@ -109,44 +109,14 @@
 //		AppTenant: fake.ThrottleLimit{Rate: 5, Burst: 10}, // 5 requests a second, bursts of 10
 //	}})
 //
-// # Browsers (CORS)
+// # The standalone emulator
 //
-// The emulator answers CORS preflights (before authentication) and adds
-// Access-Control-Allow-Origin and Access-Control-Expose-Headers (request-id,
-// client-request-id, Retry-After, Location, Preference-Applied) to its
-// answers, so a single-page app on another origin can call a cmd/emulator
-// process with fetch. Options.CORSOrigins (cmd/emulator -cors-origins)
-// restricts the origins; by default every origin is allowed.
-//
-// # Control API
-//
-// Under /_emulator/ (outside /v1.0, no token needed), a client in any
-// language drives a cmd/emulator process: GET /_emulator/ answers a JSON
-// index of every endpoint (ControlEndpoints; cmd/emulator -h prints it).
-//
-//	GET    /_emulator/              this index
-//	GET    /_emulator/clock         the emulator clock
-//	POST   /_emulator/clock         ?advance=90d or ?set=<RFC 3339>
-//	GET    /_emulator/units         every unit, real statuses
-//	POST   /_emulator/units         ?seed=n, or one unit as JSON
-//	GET    /_emulator/transitions   every status transition
-//	GET    /_emulator/requests      the request log
-//	POST   /_emulator/faults        inject a fault (JSON)
-//	DELETE /_emulator/faults        remove every fault
-//	GET    /_emulator/throttle      throttling configuration and counts
-//	POST   /_emulator/throttle      ?appTenant=RATE[/BURST] (app=, tenant=), or JSON
-//	DELETE /_emulator/throttle      throttling off
-//	GET    /_emulator/policies      every policy
-//	POST   /_emulator/policies      ?seed=true, or one policy as JSON
-//	GET    /_emulator/service-status  the tenant's serviceStatus
-//	POST   /_emulator/service-status  ?status=…, or JSON
-//	GET    /_emulator/settings      the PATCH's settings
-//	POST   /_emulator/settings      ?deltaErrorShape=…&removalDelay=…
-//	POST   /_emulator/reset         back to the initial state
-//
-// For example, against `go run ./cmd/emulator`:
-//
-//	curl -X POST 'http://127.0.0.1:8080/_emulator/clock?advance=90d'
+// cmd/emulator serves a Server over HTTP for clients in any language,
+// wrapped in the handler of package fake/control: the emulator's own
+// control API under /_emulator/ (clock, seeding, faults, throttling,
+// inspection, reset: everything the Server's methods do, as JSON) and the
+// CORS answers a page in a browser needs. A Server on its own serves only
+// /v1.0.
 //
 // # Behaviour choices where the service is silent
 //
@@ -175,6 +145,4 @@
 //   - $batch runs its items one after the other in request order
 //     (dependencies first) and answers in a different, seed-deterministic
 //     order.
-//   - The emulator's own control API is under /_emulator/ (see admin.go),
-//     for clients that run cmd/emulator in another process.
 package fake

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -63,6 +64,19 @@ func (k FaultKind) String() string {
 		return "htmlBody"
 	}
 	return fmt.Sprintf("FaultKind(%d)", int(k))
+}
+
+// ParseFaultKind maps a kind's name, as String writes it (any case), to
+// the kind: "status", "latency", "resetBefore", "resetAfter",
+// "truncatedBody" or "htmlBody" (the kinds a Fault can have). It fails,
+// naming the input, for anything else, "none" included.
+func ParseFaultKind(s string) (FaultKind, error) {
+	for k := FaultStatus; k <= FaultHTMLBody; k++ {
+		if strings.EqualFold(s, k.String()) {
+			return k, nil
+		}
+	}
+	return FaultNone, &optionError{"unknown fault kind " + quote(s)}
 }
 
 // Fault describes a failure to inject. It applies to the requests it

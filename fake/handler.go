@@ -134,27 +134,13 @@ func resetConn(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// handle serves one top-level request whose body has been read: CORS,
-// faults, authentication, throttling, dispatch, recording.
-func (s *Server) handle(r *http.Request, body []byte) (out *response) {
+// handle serves one top-level request whose body has been read: faults,
+// authentication, throttling, dispatch, recording.
+func (s *Server) handle(r *http.Request, body []byte) *response {
 	ids := newRequestIDs(r.Header)
-	if pre := s.preflight(r, ids); pre != nil {
-		return pre
-	}
-	defer func() { s.addCORS(r.Header, out) }()
 	now := s.Now()
 	esc := r.URL.EscapedPath()
 	t := parseTarget(r.Method, esc)
-	if t.admin { // the control API is neither faulted nor recorded
-		var resp *response
-		if dec, g := decodeRequestBody(r.Header, body); g != nil {
-			resp = errorResponse(g, ids, now)
-		} else {
-			resp = s.admin(r, dec, ids)
-		}
-		resp.stamp(ids)
-		return resp
-	}
 	rec := RecordedRequest{
 		Time: now, Method: r.Method, Path: esc, Query: r.URL.RawQuery,
 		Route: t.route, UnitID: t.id, PolicyID: t.pol.id, RequestID: ids.request,

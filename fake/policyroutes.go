@@ -341,6 +341,13 @@ func (c *call) getPolicy() *response {
 	return jsonResponse(http.StatusOK, b)
 }
 
+// GraphJSON returns p as the API writes it: a JSON object with
+// @odata.type and every property, its Status as it is (Server.Policy and
+// Server.Policies derive it), without @odata.context. It never fails.
+func (p Policy) GraphJSON() []byte {
+	return append(appendPolicy(make([]byte, 0, 1024), &p, p.Status, ""), '}')
+}
+
 // appendPolicy writes p, whose status is st, as a JSON object led by
 // "@odata.context": ctx when ctx is not empty, in the order of the
 // documentation's examples. The object is left open: the caller appends

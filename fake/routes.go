@@ -85,6 +85,20 @@ func (r Route) String() string {
 	return "Route(" + itoa(int(r)) + ")"
 }
 
+// ParseRoute maps a route's name, as String writes it (any case), to the
+// route: "any", "list", "get", "offboard", "cancelOffboard", "batch",
+// "batchItem", "policyList", "policyGet", "policyPatch", "policyUnitList",
+// "policyUnitGet", "serviceStatus" (the routes a Fault can select). It
+// fails, naming the input, for anything else.
+func ParseRoute(s string) (Route, error) {
+	for r := RouteAny; r < RouteUnknown; r++ {
+		if strings.EqualFold(s, r.String()) {
+			return r, nil
+		}
+	}
+	return RouteUnknown, &optionError{"unknown route " + quote(s)}
+}
+
 // Collection names after /solutions/backupRestore.
 const (
 	collUnits   = "protectionUnits"
@@ -112,8 +126,6 @@ type target struct {
 	listPath string
 	// pol is the policy part of a policy path.
 	pol policyTarget
-	// admin is set for the emulator's own /_emulator/ paths.
-	admin bool
 	// err is the answer for a path or method the API does not serve.
 	err *graphError
 }
@@ -192,10 +204,6 @@ func parseTarget(method, escPath string) target {
 			return t
 		}
 		segs[i] = u
-	}
-	if len(segs) > 0 && segs[0] == "_emulator" {
-		t.admin = true
-		return t
 	}
 	if len(segs) == 0 || segs[0] != "v1.0" {
 		v := ""

@@ -96,12 +96,6 @@ type Options struct {
 	// NewServer panics when it is invalid (see ThrottleOptions.Validate),
 	// like AddFault: a bug in the test.
 	Throttle *ThrottleOptions
-	// CORSOrigins lists the browser origins ("http://localhost:3000", as
-	// the Origin header writes them) allowed to call the emulator from a
-	// page: they get answers to CORS preflights and Access-Control-*
-	// headers (see cors.go). Nil allows every origin; an empty, non-nil
-	// slice allows none; "*" in the list allows every origin.
-	CORSOrigins []string
 }
 
 // withDefaults returns a copy of o (nil allowed) with defaults filled in.

@@ -159,6 +159,10 @@ func (c *call) serviceStatus() *response {
 	return jsonResponse(http.StatusOK, b)
 }
 
+// GraphJSON returns st as the API writes the serviceStatus property of
+// backupRestoreRoot: a JSON object, the zero times as null. It never fails.
+func (st ServiceStatus) GraphJSON() []byte { return appendServiceStatus(make([]byte, 0, 512), &st) }
+
 // appendServiceStatus writes st as a serviceStatus object, in the order of
 // the documentation's example.
 func appendServiceStatus(b []byte, st *ServiceStatus) []byte {

@@ -1,5 +1,6 @@
 // Command emulator serves the in-memory Backup Storage protection-unit
-// emulator (package fake) over HTTP, so that any client in any language can
+// emulator (package fake, with the control API and CORS of package
+// fake/control) over HTTP, so that any client in any language can
 // develop and test against it: curl, msgraph-sdk-go, the other Graph SDKs.
 //
 //	go run ./cmd/emulator -listen 127.0.0.1:8080 -units 50
@@ -76,6 +77,7 @@ import (
 	"time"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/fake/control"
 	"github.com/m365kit/backuprestore/models"
 )
 
@@ -205,7 +207,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		ProtectDelay: time.Duration(protectDelay), RemovalDelay: time.Duration(removalDelay),
 		DeltaErrorShape: shape, MaxDeltaItems: *maxDelta, ServiceStatus: status,
 		Start: startTime, RealTimeClock: !*frozen, Seed: *seed, StrictAuth: *strict,
-		Throttle: throttleOpts, CORSOrigins: origins,
+		Throttle: throttleOpts,
 	})
 	policies := len(srv.SeedPolicies())
 	srv.Seed(*units)
@@ -214,7 +216,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: control.New(srv, &control.Options{CORSOrigins: origins}), ReadHeaderTimeout: 10 * time.Second}
 	baseURL := "http://" + ln.Addr().String() + "/v1.0"
 	fmt.Fprintln(stdout, baseURL)
 	fmt.Fprintf(stdout, "serving %d protection units and %d protection policies (seed %d, service status %s); control API at http://%s/_emulator/\n",
