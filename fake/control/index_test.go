@@ -43,7 +43,7 @@ func TestControlIndex(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.status, "%s: %s", p, r.body)
 		require.True(t, strings.HasPrefix(r.header.Get("Content-Type"), "application/json"))
 		var idx struct {
-			API       string                 `json:"api"`
+			API       string             `json:"api"`
 			Endpoints []control.Endpoint `json:"endpoints"`
 		}
 		require.NoError(t, json.Unmarshal(r.body, &idx))

@@ -87,7 +87,9 @@ func (h *Handler) postPolicies(rq *request) *reply {
 }
 
 // serviceStatusReply answers st as the API's serviceStatus object.
-func serviceStatusReply(st fake.ServiceStatus) *reply { return jsonReply(http.StatusOK, st.GraphJSON()) }
+func serviceStatusReply(st fake.ServiceStatus) *reply {
+	return jsonReply(http.StatusOK, st.GraphJSON())
+}
 
 // getServiceStatus serves GET /_emulator/service-status.
 func (h *Handler) getServiceStatus(*request) *reply { return serviceStatusReply(h.srv.ServiceStatus()) }

@@ -129,4 +129,3 @@ func TestAdminLifecycle(t *testing.T) {
 	require.Equal(t, "policyPatch", lr["route"])
 	require.Equal(t, p.ID, lr["policyId"])
 }
-
