@@ -99,14 +99,6 @@ func ParseRoute(s string) (Route, error) {
 	return RouteUnknown, &optionError{"unknown route " + quote(s)}
 }
 
-// Collection names after /solutions/backupRestore.
-const (
-	collUnits   = "protectionUnits"
-	collSite    = "siteProtectionUnits"
-	collDrive   = "driveProtectionUnits"
-	collMailbox = "mailboxProtectionUnits"
-)
-
 // target is a parsed request path.
 type target struct {
 	route Route
@@ -139,52 +131,13 @@ func (t *target) contextPath() string {
 	return p
 }
 
-// parseCast recognises a type-cast segment ("microsoft.graph.X" or the
-// "graph.X" alias) and returns its kind and canonical form. base is set for
-// a cast to protectionUnitBase itself.
-func parseCast(seg string) (k models.UnitKind, canonical string, base, ok bool) {
-	name, found := cutPrefixFold(seg, "microsoft.graph.")
-	if !found {
-		name, found = cutPrefixFold(seg, "graph.")
-	}
-	if !found {
-		return models.KindUnknown, "", false, false
-	}
-	for _, k := range unitKinds {
-		if strings.EqualFold(name, unitTypeName(k)) {
-			return k, "microsoft.graph." + unitTypeName(k), false, true
-		}
-	}
-	if strings.EqualFold(name, "protectionUnitBase") {
-		return models.KindUnknown, "microsoft.graph.protectionUnitBase", true, true
-	}
-	return models.KindUnknown, "", false, false
-}
-
-// cutPrefixFold is strings.CutPrefix, ignoring ASCII case.
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
-		return s[len(prefix):], true
-	}
-	return s, false
-}
-
-// actionName recognises an action segment, bare or namespace-qualified.
-func actionName(seg string) Route {
-	name, _ := cutPrefixFold(seg, "microsoft.graph.")
-	name, _ = cutPrefixFold(name, "graph.")
-	switch {
-	case strings.EqualFold(name, "offboard"):
-		return RouteOffboard
-	case strings.EqualFold(name, "cancelOffboard"):
-		return RouteCancelOffboard
-	}
-	return RouteUnknown
-}
-
 // parseTarget resolves an escaped path and a method. Path segments are
 // split on the escaped form and then unescaped one by one, so an ID
-// holding an encoded "/" stays one segment.
+// holding an encoded "/" stays one segment. It reads the root (the
+// version, $batch, /solutions/backupRestore and its service status) and
+// hands the rest to the family of the segment after backupRestore: the
+// unit collections (parseUnitTarget) or the policy collections
+// (parsePolicyTarget).
 func parseTarget(method, escPath string) target {
 	t := target{route: RouteUnknown}
 	rest, ok := strings.CutPrefix(escPath, "/")
@@ -214,106 +167,43 @@ func parseTarget(method, escPath string) target {
 		return t
 	}
 	segs, rawSegs = segs[1:], rawSegs[1:]
-	if len(segs) == 0 {
+	switch {
+	case len(segs) == 0:
 		t.err = segmentNotFound("v1.0")
-		return t
-	}
-	if segs[0] == "$batch" {
+	case segs[0] == "$batch":
 		if len(segs) > 1 {
 			t.err = segmentNotFound(segs[1])
 			return t
 		}
 		t.route = RouteBatch
 		t.err = allow(method, http.MethodPost)
-		return t
-	}
-	if !strings.EqualFold(segs[0], "solutions") {
+	case !strings.EqualFold(segs[0], "solutions"):
 		t.err = segmentNotFound(segs[0])
-		return t
-	}
-	if len(segs) < 2 || !strings.EqualFold(segs[1], "backupRestore") {
-		if len(segs) < 2 {
-			t.err = notImplemented()
-		} else {
-			t.err = segmentNotFound(segs[1])
-		}
-		return t
-	}
-	if len(segs) < 3 {
+	case len(segs) < 2:
+		t.err = notImplemented()
+	case !strings.EqualFold(segs[1], "backupRestore"):
+		t.err = segmentNotFound(segs[1])
+	case len(segs) == 2:
 		t.route = RouteServiceStatus
 		t.err = allow(method, http.MethodGet)
-		return t
-	}
-	if _, _, ok := policyCollection(segs[2]); ok {
-		return parsePolicyTarget(t, method, segs[2:], rawSegs[2:], "/"+strings.Join(rawSegs[:2], "/"))
-	}
-	switch {
-	case strings.EqualFold(segs[2], collUnits):
-		t.coll = collUnits
-	case strings.EqualFold(segs[2], collSite):
-		t.coll, t.kind = collSite, models.KindSite
-	case strings.EqualFold(segs[2], collDrive):
-		t.coll, t.kind = collDrive, models.KindDrive
-	case strings.EqualFold(segs[2], collMailbox):
-		t.coll, t.kind = collMailbox, models.KindMailbox
 	default:
-		t.err = segmentNotFound(segs[2])
-		return t
+		return parseRootNavigation(t, method, segs[2:], rawSegs[2:], "/"+strings.Join(rawSegs[:2], "/"))
 	}
-	prefix := "/" + strings.Join(rawSegs[:3], "/")
-	rest2, raw2 := segs[3:], rawSegs[3:]
+	return t
+}
 
-	// An optional cast right after the collection makes it a typed list.
-	if len(rest2) > 0 {
-		if k, canon, base, ok := parseCast(rest2[0]); ok {
-			if !t.castTo(k, canon, base) {
-				t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
-				return t
-			}
-			prefix += "/" + raw2[0]
-			rest2, raw2 = rest2[1:], raw2[1:]
-			if len(rest2) > 0 && rest2[0] != "$count" {
-				t.err = segmentNotFound(rest2[0])
-				return t
-			}
-		}
+// parseRootNavigation completes t for a path under /solutions/backupRestore:
+// segs and raw are the unescaped and escaped segments from the navigation
+// on, prefix the escaped path before them (after /v1.0).
+func parseRootNavigation(t target, method string, segs, raw []string, prefix string) target {
+	if _, _, ok := policyCollection(segs[0]); ok {
+		return parsePolicyTarget(t, method, segs, raw, prefix)
 	}
-	if t.asCollection(RouteList, prefix, rest2, method) {
-		return t
+	if _, _, ok := unitCollection(segs[0]); ok {
+		return parseUnitTarget(t, method, segs, raw, prefix)
 	}
-	// A unit: …/{id}, …/{id}/cast, …/{id}/action.
-	t.id = rest2[0]
-	if !validID(t.id) {
-		t.route = RouteGet
-		t.err = invalidUnitID()
-		return t
-	}
-	switch len(rest2) {
-	case 1:
-		t.route = RouteGet
-		t.err = allow(method, http.MethodGet)
-		return t
-	case 2:
-		if k, canon, base, ok := parseCast(rest2[1]); ok {
-			t.route = RouteGet
-			if !t.castTo(k, canon, base) {
-				t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
-				return t
-			}
-			t.err = allow(method, http.MethodGet)
-			return t
-		}
-		if a := actionName(rest2[1]); a != RouteUnknown && t.coll == collUnits {
-			t.route = a
-			t.err = allow(method, http.MethodPost)
-			return t
-		}
-		t.err = segmentNotFound(rest2[1])
-		return t
-	default:
-		t.err = segmentNotFound(rest2[2])
-		return t
-	}
+	t.err = segmentNotFound(segs[0])
+	return t
 }
 
 // asCollection makes t a GET of the collection at path, served as route,
@@ -334,27 +224,6 @@ func (t *target) asCollection(route Route, path string, rest []string, method st
 		}
 	}
 	t.err = allow(method, http.MethodGet)
-	return true
-}
-
-// invalidUnitID is the 400 for a unit ID that is empty or cannot be one.
-func invalidUnitID() *graphError {
-	return &graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "The protection unit id is empty or invalid."}
-}
-
-// castTo narrows t to kind k through a cast segment; it reports false when
-// the cast contradicts a typed collection.
-func (t *target) castTo(k models.UnitKind, canonical string, base bool) bool {
-	if base {
-		return true
-	}
-	if t.kind != models.KindUnknown && t.kind != k {
-		return false
-	}
-	if t.kind == models.KindUnknown {
-		t.cast = canonical
-	}
-	t.kind = k
 	return true
 }
 

@@ -1,0 +1,158 @@
+package fake
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/m365kit/backuprestore/models"
+)
+
+// Collection names after /solutions/backupRestore.
+const (
+	collUnits   = "protectionUnits"
+	collSite    = "siteProtectionUnits"
+	collDrive   = "driveProtectionUnits"
+	collMailbox = "mailboxProtectionUnits"
+)
+
+// unitCollection recognises a unit collection segment (any case): the
+// base collection (kind models.KindUnknown) or a typed one.
+func unitCollection(seg string) (models.UnitKind, string, bool) {
+	for _, c := range [...]struct {
+		name string
+		kind models.UnitKind
+	}{{collUnits, models.KindUnknown}, {collSite, models.KindSite}, {collDrive, models.KindDrive}, {collMailbox, models.KindMailbox}} {
+		if strings.EqualFold(seg, c.name) {
+			return c.kind, c.name, true
+		}
+	}
+	return models.KindUnknown, "", false
+}
+
+// parseUnitTarget completes t for a path under a unit collection: segs and
+// raw are the unescaped and escaped segments from the collection on,
+// prefix the escaped path before them (after /v1.0).
+//
+//	{units}[/{cast}][/$count]                 GET
+//	{units}/{id}[/{cast}]                     GET
+//	protectionUnits/{id}/{offboard|cancelOffboard}   POST
+func parseUnitTarget(t target, method string, segs, raw []string, prefix string) target {
+	t.kind, t.coll, _ = unitCollection(segs[0])
+	prefix += "/" + raw[0]
+	rest2, raw2 := segs[1:], raw[1:]
+	// An optional cast right after the collection makes it a typed list.
+	if len(rest2) > 0 {
+		if k, canon, base, ok := parseCast(rest2[0]); ok {
+			if !t.castTo(k, canon, base) {
+				t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
+				return t
+			}
+			prefix += "/" + raw2[0]
+			rest2, raw2 = rest2[1:], raw2[1:]
+			if len(rest2) > 0 && rest2[0] != "$count" {
+				t.err = segmentNotFound(rest2[0])
+				return t
+			}
+		}
+	}
+	if t.asCollection(RouteList, prefix, rest2, method) {
+		return t
+	}
+	// A unit: …/{id}, …/{id}/cast, …/{id}/action.
+	t.id = rest2[0]
+	if !validID(t.id) {
+		t.route = RouteGet
+		t.err = invalidUnitID()
+		return t
+	}
+	switch len(rest2) {
+	case 1:
+		t.route = RouteGet
+		t.err = allow(method, http.MethodGet)
+		return t
+	case 2:
+		if k, canon, base, ok := parseCast(rest2[1]); ok {
+			t.route = RouteGet
+			if !t.castTo(k, canon, base) {
+				t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
+				return t
+			}
+			t.err = allow(method, http.MethodGet)
+			return t
+		}
+		if a := actionName(rest2[1]); a != RouteUnknown && t.coll == collUnits {
+			t.route = a
+			t.err = allow(method, http.MethodPost)
+			return t
+		}
+		t.err = segmentNotFound(rest2[1])
+		return t
+	default:
+		t.err = segmentNotFound(rest2[2])
+		return t
+	}
+}
+
+// parseCast recognises a type-cast segment ("microsoft.graph.X" or the
+// "graph.X" alias) and returns its kind and canonical form. base is set for
+// a cast to protectionUnitBase itself.
+func parseCast(seg string) (k models.UnitKind, canonical string, base, ok bool) {
+	name, found := cutPrefixFold(seg, "microsoft.graph.")
+	if !found {
+		name, found = cutPrefixFold(seg, "graph.")
+	}
+	if !found {
+		return models.KindUnknown, "", false, false
+	}
+	for _, k := range unitKinds {
+		if strings.EqualFold(name, unitTypeName(k)) {
+			return k, "microsoft.graph." + unitTypeName(k), false, true
+		}
+	}
+	if strings.EqualFold(name, "protectionUnitBase") {
+		return models.KindUnknown, "microsoft.graph.protectionUnitBase", true, true
+	}
+	return models.KindUnknown, "", false, false
+}
+
+// cutPrefixFold is strings.CutPrefix, ignoring ASCII case.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+// actionName recognises an action segment, bare or namespace-qualified.
+func actionName(seg string) Route {
+	name, _ := cutPrefixFold(seg, "microsoft.graph.")
+	name, _ = cutPrefixFold(name, "graph.")
+	switch {
+	case strings.EqualFold(name, "offboard"):
+		return RouteOffboard
+	case strings.EqualFold(name, "cancelOffboard"):
+		return RouteCancelOffboard
+	}
+	return RouteUnknown
+}
+
+// invalidUnitID is the 400 for a unit ID that is empty or cannot be one.
+func invalidUnitID() *graphError {
+	return &graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "The protection unit id is empty or invalid."}
+}
+
+// castTo narrows t to kind k through a cast segment; it reports false when
+// the cast contradicts a typed collection.
+func (t *target) castTo(k models.UnitKind, canonical string, base bool) bool {
+	if base {
+		return true
+	}
+	if t.kind != models.KindUnknown && t.kind != k {
+		return false
+	}
+	if t.kind == models.KindUnknown {
+		t.cast = canonical
+	}
+	t.kind = k
+	return true
+}
