@@ -126,7 +126,6 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 	return t
 }
 
-// isPolicyRoute reports whether r is one of the policy-side routes that
 // dispatchLifecycle serves an authenticated call on a policy-side route,
 // after checking the permission table: reads need Configuration.Read.All
 // or ReadWrite.All, the PATCH ReadWrite.All (delegated or application), the

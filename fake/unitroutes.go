@@ -48,7 +48,7 @@ func parseUnitTarget(t target, method string, segs, raw []string, prefix string)
 				return t
 			}
 			prefix += "/" + raw2[0]
-			rest2, raw2 = rest2[1:], raw2[1:]
+			rest2 = rest2[1:]
 			if len(rest2) > 0 && rest2[0] != "$count" {
 				t.err = segmentNotFound(rest2[0])
 				return t
