@@ -17,7 +17,7 @@ import (
 // from the policy) or {"siteId": "…"} / {"directoryObjectId": "…"} (add a
 // new unit). The whole request fails, changing nothing, on a malformed
 // body (400), an unknown policy (404 PolicyNotFound), more items than
-// Options.MaxDeltaItems (400 ProtectionUnitsLimitBreached), a service
+// Options.MaxDeltaItems (413 ProtectionUnitsLimitBreached), a service
 // status other than enabled (403 ProtectionChangeLocked), the same unit or
 // artifact twice (400 DuplicateProtectionUnitInList) or a removal of a unit
 // of the policy that a dynamic rule protects (400
@@ -253,7 +253,7 @@ func (c *call) patchPolicy() *response {
 		return c.fail(g)
 	}
 	if max := c.s.opts.MaxDeltaItems; max >= 0 && len(req.items) > max {
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "ProtectionUnitsLimitBreached",
+		return c.fail(&graphError{status: http.StatusRequestEntityTooLarge, code: "ProtectionUnitsLimitBreached",
 			message: "Number of Protection Units in each request must not exceed " + itoa(max) + "."})
 	}
 	v := c.view(nil)
@@ -281,7 +281,7 @@ func (st *store) patchPolicyLocked(req *deltaRequest, pc *patchCall) ([]byte, *g
 	outs := st.applyDeltaLocked(p, req, pc)
 
 	shape := st.life.deltaShape
-	b := appendPolicy(make([]byte, 0, 1024+len(outs)*900), p, st.policyStatusLocked(p.ID),
+	b := appendPolicy(make([]byte, 0, 1024+len(outs)*900), p, &policyView{status: st.policyStatusLocked(p.ID)},
 		contextPrefix+"solutions/backupRestore/"+pc.pol.coll+"/$entity")
 	if req.hasDelta {
 		b = append(b, ',')

@@ -256,7 +256,7 @@ func (c *call) action() *response {
 	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
 		return c.fail(g)
 	}
-	u, ae := c.s.st.applyAction(t.id, t.route, c.p.who, c.ids.request, c.inBatch)
+	u, ae := c.s.st.applyAction(t.id, t.admits, t.route, c.p.who, c.ids.request, c.inBatch)
 	if ae != nil {
 		return c.fail(fromAction(ae))
 	}

@@ -225,19 +225,26 @@ func (st *store) sortedPoliciesLocked() []string {
 	return st.life.sorted
 }
 
-// policyCounts tallies the units of one policy for its status.
+// policyCounts tallies the units of one policy, for its status and its
+// protectionPolicyArtifactCount.
 type policyCounts struct {
-	total, protected, pending int
+	total, protected, pending, failed int
 }
 
-// add counts one unit.
-func (c *policyCounts) add(st models.ProtectionUnitStatus) {
+// add counts one unit of the policy: protected units are completed;
+// protectRequested, unprotectRequested and removeRequested ones are in
+// progress; any other unit whose error property is set failed.
+func (c *policyCounts) add(u *Unit) {
 	c.total++
-	switch st {
+	switch u.Status {
 	case models.StatusProtected:
 		c.protected++
 	case models.StatusProtectRequested, models.StatusUnprotectRequested, models.StatusRemoveRequested:
 		c.pending++
+	default:
+		if u.Error != nil {
+			c.failed++
+		}
 	}
 }
 
@@ -265,7 +272,7 @@ func (st *store) policyCountsLocked() map[string]policyCounts {
 			continue
 		}
 		c := out[e.u.PolicyID]
-		c.add(e.u.Status)
+		c.add(&e.u)
 		out[e.u.PolicyID] = c
 	}
 	return out
@@ -273,13 +280,18 @@ func (st *store) policyCountsLocked() map[string]policyCounts {
 
 // policyStatusLocked derives one policy's status.
 func (st *store) policyStatusLocked(id string) models.ProtectionPolicyStatus {
+	return st.countsLocked(id).status()
+}
+
+// countsLocked tallies one policy's units.
+func (st *store) countsLocked(id string) policyCounts {
 	var c policyCounts
 	for _, e := range st.units {
 		if e.u.PolicyID == id {
-			c.add(e.u.Status)
+			c.add(&e.u)
 		}
 	}
-	return c.status()
+	return c
 }
 
 // checkPolicyRefLocked refuses a unit that names an existing policy of

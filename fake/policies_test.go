@@ -58,7 +58,8 @@ func TestPolicyRoutes(t *testing.T) {
 		{"filter unknown member", "GET", all + "?$filter=status eq 'protected'", 400, "BadRequest", nil},
 		{"filter unsupported property", "GET", all + "?$filter=isEnabled eq true", 400, "BadRequest", nil},
 		{"filter policy status on units", "GET", unitsPath + "?$filter=status eq 'active'", 400, "BadRequest", nil},
-		{"select refused", "GET", all + "?$select=id", 400, "BadRequest", nil},
+		{"select", "GET", all + "?$select=id", 200, "", []string{"ex-1", "od-1", "sp-1", "sp-2"}},
+		{"select unknown property", "GET", all + "?$select=colour", 400, "BadRequest", nil},
 		{"orderby refused", "GET", all + "?$orderby=id", 400, "BadRequest", nil},
 		{"count", "GET", all + "/$count", 200, "", nil},
 		{"after count", "GET", all + "/$count/x", 400, "BadRequest", nil},
@@ -68,9 +69,16 @@ func TestPolicyRoutes(t *testing.T) {
 		{"get typed wrong type", "GET", policyPath(sp, "od-1"), 404, "PolicyNotFound", nil},
 		{"get unknown", "GET", all + "/nope", 404, "PolicyNotFound", nil},
 		{"get malformed id", "GET", all + "/a%01b", 400, "InvalidPolicyId", nil},
-		{"PATCH on protectionPolicies", "PATCH", all + "/sp-1", 405, "UnknownError", nil},
-		{"DELETE typed", "DELETE", policyPath(sp, "sp-1"), 405, "UnknownError", nil},
-		{"POST collection", "POST", brRoot + "/sharePointProtectionPolicies", 405, "UnknownError", nil},
+		{"PATCH on protectionPolicies", "PATCH", all + "/sp-1", 501, "notSupported", nil},
+		{"DELETE typed", "DELETE", policyPath(sp, "sp-1"), 501, "notSupported", nil},
+		{"PUT typed", "PUT", policyPath(sp, "sp-1"), 405, "UnknownError", nil},
+		{"POST collection", "POST", brRoot + "/sharePointProtectionPolicies", 501, "notSupported", nil},
+		{"cast collection", "GET", all + "/microsoft.graph.sharePointProtectionPolicy", 200, "", []string{"sp-1", "sp-2"}},
+		{"cast count", "GET", all + "/graph.oneDriveForBusinessProtectionPolicy/$count", 200, "", nil},
+		{"cast item", "GET", all + "/sp-1/microsoft.graph.sharePointProtectionPolicy", 200, "", nil},
+		{"cast item wrong type", "GET", all + "/sp-1/microsoft.graph.exchangeProtectionPolicy", 404, "PolicyNotFound", nil},
+		{"cast item units", "GET", all + "/sp-1/microsoft.graph.sharePointProtectionPolicy/siteProtectionUnits", 200, "", []string{"s1", "s2", "s3"}},
+		{"typed with other cast", "GET", brRoot + "/sharePointProtectionPolicies/microsoft.graph.exchangeProtectionPolicy", 400, "BadRequest", nil},
 		{"activate not served", "POST", all + "/sp-1/activate", 501, "notSupported", nil},
 		{"inclusion rules not served", "GET", policyPath(sp, "sp-1", "siteInclusionRules"), 501, "notSupported", nil},
 		{"other workload's units", "GET", policyPath(sp, "sp-1", "driveProtectionUnits"), 400, "BadRequest", nil},
@@ -85,7 +93,7 @@ func TestPolicyRoutes(t *testing.T) {
 		{"policy unit too deep", "GET", policyPath(sp, "sp-1", "siteProtectionUnits", "s2", "offboard"), 400, "BadRequest", nil},
 		{"policy units count", "GET", policyPath(od, "od-1", "driveProtectionUnits", "$count"), 200, "", nil},
 		{"policy units after count", "GET", policyPath(od, "od-1", "driveProtectionUnits", "$count", "x"), 400, "BadRequest", nil},
-		{"policy units POST", "POST", policyPath(od, "od-1", "driveProtectionUnits"), 405, "UnknownError", nil},
+		{"policy units POST", "POST", policyPath(od, "od-1", "driveProtectionUnits"), 501, "notSupported", nil},
 		{"service status", "GET", brRoot, 200, "", nil},
 		{"service status POST", "POST", brRoot, 405, "UnknownError", nil},
 	}
@@ -106,7 +114,7 @@ func TestPolicyRoutes(t *testing.T) {
 			require.NotEmpty(t, r.header.Get("request-id"))
 		})
 	}
-	require.Equal(t, "GET, PATCH", e.do("DELETE", policyPath(sp, "sp-1")).header.Get("Allow"))
+	require.Equal(t, "GET, PATCH, DELETE", e.do("PUT", policyPath(sp, "sp-1")).header.Get("Allow"))
 	require.Equal(t, "Unable to get the Protection Policy.", e.do("GET", all+"/nope").errMessage(t))
 	require.Equal(t, "4", string(e.do("GET", all+"/$count").body))
 	require.Equal(t, "2", string(e.do("GET", brRoot+"/sharePointProtectionPolicies/$count?$filter=status eq 'inactive' or status eq 'active'").body))

@@ -180,12 +180,14 @@ func parseTarget(method, escPath string) target {
 	case !strings.EqualFold(segs[0], "solutions"):
 		t.err = segmentNotFound(segs[0])
 	case len(segs) < 2:
-		t.err = notImplemented()
+		t.err = notImplemented(method, "/"+strings.Join(rawSegs, "/"))
 	case !strings.EqualFold(segs[1], "backupRestore"):
 		t.err = segmentNotFound(segs[1])
 	case len(segs) == 2:
 		t.route = RouteServiceStatus
-		t.err = allow(method, http.MethodGet)
+		if t.err = methods(method, "/"+strings.Join(rawSegs, "/"), []string{http.MethodGet}, http.MethodGet, http.MethodPatch, http.MethodDelete); t.err != nil {
+			t.route = RouteUnknown
+		}
 	default:
 		return parseRootNavigation(t, method, segs[2:], rawSegs[2:], "/"+strings.Join(rawSegs[:2], "/"))
 	}
@@ -202,28 +204,42 @@ func parseRootNavigation(t target, method string, segs, raw []string, prefix str
 	if _, _, ok := unitCollection(segs[0]); ok {
 		return parseUnitTarget(t, method, segs, raw, prefix)
 	}
+	if nav, ok := unservedRootNavs[strings.ToLower(segs[0])]; ok {
+		return parseUnserved(t, method, nav, segs, raw, prefix)
+	}
+	if len(segs) == 1 && isOperation(segs[0], unservedRootActions) {
+		t.err = methods(method, prefix+"/"+raw[0], nil, http.MethodPost)
+		return t
+	}
 	t.err = segmentNotFound(segs[0])
 	return t
 }
 
 // asCollection makes t a GET of the collection at path, served as route,
 // when rest (the segments after the collection) is empty or "$count", and
-// reports whether it did; a segment after "$count" is then t's error, as is
-// any method but GET.
-func (t *target) asCollection(route Route, path string, rest []string, method string) bool {
+// reports whether it did; a segment after "$count" is then t's error. The
+// emulator serves only GET: another method is a 501 when v1.0 allows it (a
+// POST to the collection when post is set), else a 405.
+func (t *target) asCollection(route Route, path string, rest []string, method string, post bool) bool {
 	if len(rest) > 0 && rest[0] != "$count" {
 		return false
 	}
 	t.route = route
 	t.listPath = path
+	v10 := []string{http.MethodGet}
 	if len(rest) > 0 {
 		t.count = true
 		if len(rest) > 1 {
 			t.err = segmentNotFound(rest[1])
 			return true
 		}
+		path += "/$count"
+	} else if post {
+		v10 = append(v10, http.MethodPost)
 	}
-	t.err = allow(method, http.MethodGet)
+	if t.err = methods(method, path, []string{http.MethodGet}, v10...); t.err != nil {
+		t.route = RouteUnknown
+	}
 	return true
 }
 
@@ -233,11 +249,4 @@ func allow(method, want string) *graphError {
 		return nil
 	}
 	return methodNotAllowed(method, want)
-}
-
-// notImplemented answers Graph paths that exist but that the emulator does
-// not serve.
-func notImplemented() *graphError {
-	return &graphError{status: http.StatusNotImplemented, code: "notSupported",
-		message: "The emulator serves only the protection-unit API under /solutions/backupRestore."}
 }

@@ -61,7 +61,7 @@ type Options struct {
 	// Server.SetDeltaErrorShape changes it while the server runs.
 	DeltaErrorShape DeltaErrorShape
 	// MaxDeltaItems is the most items one policy PATCH's …@delta array may
-	// hold; more fail the whole request with 400
+	// hold; more fail the whole request with 413
 	// ProtectionUnitsLimitBreached (default DefaultMaxDeltaItems, 50; a
 	// negative value means no cap).
 	MaxDeltaItems int

@@ -170,11 +170,15 @@ func (st *store) seed(n int) []Unit {
 	return st.seedLocked(n)
 }
 
-// applyAction runs offboard or cancelOffboard on a unit and returns a copy
-// of it, or the service's refusal.
-func (st *store) applyAction(id string, op Route, who IdentitySet, requestID string, inBatch bool) (Unit, *actionError) {
+// applyAction runs offboard or cancelOffboard on a unit that admits
+// accepts (a cast's kind) and returns a copy of it, or the service's
+// refusal (404 for a unit that does not exist or is of another kind).
+func (st *store) applyAction(id string, admits func(*Unit) bool, op Route, who IdentitySet, requestID string, inBatch bool) (Unit, *actionError) {
 	st.lockDue()
 	defer st.mu.Unlock()
+	if e, ok := st.units[id]; ok && !admits(&e.u) {
+		return Unit{}, notFound(id)
+	}
 	return st.applyActionLocked(id, op, who, requestID, inBatch)
 }
 
@@ -262,15 +266,17 @@ func (st *store) policyExists(id string, k models.PolicyKind) bool {
 }
 
 // appendPolicyJSON appends the policy with this ID (of kind k, unless k is
-// models.PolicyKindUnknown) with @odata.context ctx, when it exists.
-func (st *store) appendPolicyJSON(b []byte, id string, k models.PolicyKind, ctx string) ([]byte, bool) {
+// models.PolicyKindUnknown), its properties as sel selects, with
+// @odata.context ctx, when it exists.
+func (st *store) appendPolicyJSON(b []byte, id string, k models.PolicyKind, sel *policySelect, ctx string) ([]byte, bool) {
 	st.lockDue()
 	defer st.mu.Unlock()
 	p, ok := st.life.policies[id]
 	if !ok || (k != models.PolicyKindUnknown && p.Kind != k) {
 		return b, false
 	}
-	return append(appendPolicy(b, p, st.policyStatusLocked(id), ctx), '}'), true
+	c := st.countsLocked(id)
+	return append(appendPolicy(b, p, &policyView{status: c.status(), counts: c, sel: sel}, ctx), '}'), true
 }
 
 // appendPolicyList appends the members of a policy listing after its

@@ -33,64 +33,77 @@ func unitCollection(seg string) (models.UnitKind, string, bool) {
 // raw are the unescaped and escaped segments from the collection on,
 // prefix the escaped path before them (after /v1.0).
 //
-//	{units}[/{cast}][/$count]                 GET
-//	{units}/{id}[/{cast}]                     GET
-//	protectionUnits/{id}/{offboard|cancelOffboard}   POST
+//	{units}[/{cast}][/$count]                              GET
+//	{units}/{id}[/{cast}]                                  GET
+//	protectionUnits/{id}[/{cast}]/{offboard|cancelOffboard}  POST
+//
+// The typed collections are contained: v1.0 allows POST on them and PATCH
+// and DELETE on their items, which the emulator does not serve (501);
+// protectionUnits is read-only (405). The actions require explicit
+// binding, which v1.0 gives them on protectionUnits only.
 func parseUnitTarget(t target, method string, segs, raw []string, prefix string) target {
 	t.kind, t.coll, _ = unitCollection(segs[0])
+	contained := t.coll != collUnits
 	prefix += "/" + raw[0]
-	rest2, raw2 := segs[1:], raw[1:]
+	rest, rawRest := segs[1:], raw[1:]
 	// An optional cast right after the collection makes it a typed list.
-	if len(rest2) > 0 {
-		if k, canon, base, ok := parseCast(rest2[0]); ok {
+	cast := false
+	if len(rest) > 0 {
+		if k, canon, base, ok := parseCast(rest[0]); ok {
 			if !t.castTo(k, canon, base) {
 				t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
 				return t
 			}
-			prefix += "/" + raw2[0]
-			rest2 = rest2[1:]
-			if len(rest2) > 0 && rest2[0] != "$count" {
-				t.err = segmentNotFound(rest2[0])
+			prefix += "/" + rawRest[0]
+			rest, rawRest, cast = rest[1:], rawRest[1:], true
+			if len(rest) > 0 && rest[0] != "$count" {
+				t.err = segmentNotFound(rest[0])
 				return t
 			}
 		}
 	}
-	if t.asCollection(RouteList, prefix, rest2, method) {
+	if t.asCollection(RouteList, prefix, rest, method, contained && !cast) {
 		return t
 	}
-	// A unit: …/{id}, …/{id}/cast, …/{id}/action.
-	t.id = rest2[0]
+	// A unit: …/{id}, …/{id}/cast, …/{id}[/cast]/action.
+	t.id = rest[0]
+	t.route = RouteGet
 	if !validID(t.id) {
-		t.route = RouteGet
 		t.err = invalidUnitID()
 		return t
 	}
-	switch len(rest2) {
-	case 1:
-		t.route = RouteGet
-		t.err = allow(method, http.MethodGet)
+	path := prefix + "/" + rawRest[0]
+	rest, rawRest = rest[1:], rawRest[1:]
+	if len(rest) == 0 {
+		v10 := []string{http.MethodGet}
+		if contained {
+			v10 = append(v10, http.MethodPatch, http.MethodDelete)
+		}
+		if t.err = methods(method, path, []string{http.MethodGet}, v10...); t.err != nil {
+			t.route = RouteUnknown
+		}
 		return t
-	case 2:
-		if k, canon, base, ok := parseCast(rest2[1]); ok {
-			t.route = RouteGet
-			if !t.castTo(k, canon, base) {
-				t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
-				return t
-			}
+	}
+	if k, canon, base, ok := parseCast(rest[0]); ok {
+		if !t.castTo(k, canon, base) {
+			t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
+			return t
+		}
+		path += "/" + rawRest[0]
+		rest, rawRest = rest[1:], rawRest[1:]
+		if len(rest) == 0 {
 			t.err = allow(method, http.MethodGet)
 			return t
 		}
-		if a := actionName(rest2[1]); a != RouteUnknown && t.coll == collUnits {
-			t.route = a
-			t.err = allow(method, http.MethodPost)
-			return t
-		}
-		t.err = segmentNotFound(rest2[1])
-		return t
-	default:
-		t.err = segmentNotFound(rest2[2])
+	}
+	if a := actionName(rest[0]); a != RouteUnknown && t.coll == collUnits && len(rest) == 1 {
+		t.route = a
+		t.err = allow(method, http.MethodPost)
 		return t
 	}
+	t.route = RouteUnknown
+	t.err = segmentNotFound(rest[0])
+	return t
 }
 
 // parseCast recognises a type-cast segment ("microsoft.graph.X" or the
