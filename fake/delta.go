@@ -18,7 +18,7 @@ import (
 // new unit). The whole request fails, changing nothing, on a malformed
 // body (400), an unknown policy (404 PolicyNotFound), more items than
 // Options.MaxDeltaItems (413 ProtectionUnitsLimitBreached), a service
-// status other than enabled (403 ProtectionChangeLocked), the same unit or
+// status other than enabled (403 CodeProtectionChangeLocked, the emulator's choice), the same unit or
 // artifact twice (400 DuplicateProtectionUnitInList) or a removal of a unit
 // of the policy that a dynamic rule protects (400
 // ProtectionUnitActionNotAllowed). Otherwise it answers 200 with the policy

@@ -2,6 +2,8 @@ package fake_test
 
 import (
 	"fmt"
+	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -409,3 +411,47 @@ func TestSeedPolicyConsistency(t *testing.T) {
 
 // validName reports whether a seeded policy name looks like one.
 func validName(s string) bool { return strings.Contains(s, " Policy - ") }
+
+// $select on policies: only the selected properties (and id and
+// @odata.type), in the context too; protectionPolicyArtifactCount only
+// when selected, counted from the policy's units (completed: protected;
+// inProgress: protectRequested, unprotectRequested, removeRequested;
+// failed: the others whose error is set; total: all); it follows the
+// nextLink.
+func TestPolicySelectAndArtifactCount(t *testing.T) {
+	e := policyEnv(t, &fake.Options{PageSize: 2})
+	failed := site("s-err", models.StatusUnprotected, "sp-1")
+	failed.Error = &fake.PublicError{Code: "QuotaExceeded", Message: "You have exceeded the backup quota."}
+	e.add(site("s-new", models.StatusProtectRequested, "sp-1"), failed, site("s-off", models.StatusUnprotected, "sp-1"))
+	all := brRoot + "/protectionPolicies"
+
+	r := e.do("GET", all+"/sp-1")
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.NotContains(t, r.json(t), "protectionPolicyArtifactCount", "only when selected")
+
+	for _, path := range []string{all + "/sp-1", policyPath(sp, "sp-1"), all + "/sp-1/microsoft.graph.sharePointProtectionPolicy"} {
+		r = e.do("GET", path+"?$select=displayName,protectionPolicyArtifactCount")
+		require.Equal(t, http.StatusOK, r.status, "%s: %s", path, r.body)
+		m := r.json(t)
+		require.Equal(t, map[string]any{"completed": 3.0, "failed": 1.0, "inProgress": 1.0, "total": 6.0}, m["protectionPolicyArtifactCount"], path)
+		require.ElementsMatch(t, []string{"@odata.context", "@odata.type", "id", "displayName", "protectionPolicyArtifactCount"}, slices.Collect(maps.Keys(m)), path)
+		require.True(t, strings.HasSuffix(m["@odata.context"].(string), "(displayName,protectionPolicyArtifactCount)/$entity"), m["@odata.context"])
+	}
+
+	r = e.do("GET", all+"?$select=id,protectionPolicyArtifactCount")
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	next, _ := r.json(t)["@odata.nextLink"].(string)
+	require.NotEmpty(t, next)
+	r = e.do("GET", next)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	for _, v := range r.json(t)["value"].([]any) {
+		require.Contains(t, v, "protectionPolicyArtifactCount", "the nextLink keeps the $select")
+		require.NotContains(t, v, "displayName")
+	}
+	for _, bad := range []string{"?$select=siteProtectionUnits", "?$select=microsoft.graph.nothing/id", "?$select=", "?$orderby=id", "?$expand=siteProtectionUnits"} {
+		r = e.do("GET", all+bad)
+		require.Equal(t, http.StatusBadRequest, r.status, "%s: %s", bad, r.body)
+	}
+	require.Contains(t, e.do("GET", all+"?$orderby=id").errMessage(t), "Query option 'OrderBy' is not allowed.")
+	require.Contains(t, e.do("GET", all+"/$count?$select=id").errMessage(t), "Query option 'Select' is not allowed.")
+}

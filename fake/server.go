@@ -67,7 +67,7 @@ type Options struct {
 	MaxDeltaItems int
 	// ServiceStatus is the tenant's serviceStatus.status at the start
 	// (default models.ServiceEnabled). Any other value makes policy
-	// PATCHes fail with 403 ProtectionChangeLocked; Server.SetServiceStatus
+	// PATCHes fail with 403 CodeProtectionChangeLocked; Server.SetServiceStatus
 	// changes it.
 	ServiceStatus models.BackupServiceStatus
 	// Start is the emulator clock's initial time (default DefaultStart,

@@ -7,8 +7,10 @@ import (
 	"github.com/m365kit/backuprestore/models"
 )
 
-// The members of disableReason (ServiceStatus.DisableReason). The docs list
-// controllerServiceAppDeleted; the v1.0 schema does not.
+// The members of disableReason (ServiceStatus.DisableReason; typed in
+// models.DisableReason). The serviceStatus page lists
+// controllerServiceAppDeleted; the v1.0 schema does not (see the package's
+// behaviour choices).
 const (
 	DisableReasonNone                        = "none"
 	DisableReasonControllerServiceAppDeleted = "controllerServiceAppDeleted"
@@ -16,8 +18,9 @@ const (
 	DisableReasonUserRequested               = "userRequested"
 )
 
-// The members of backupServiceConsumer (ServiceStatus.BackupServiceConsumer).
-// The docs list none where the v1.0 schema has unknown; both are accepted.
+// The members of backupServiceConsumer (ServiceStatus.BackupServiceConsumer;
+// typed in models.BackupServiceConsumer). The page's table of values lists
+// none where the v1.0 schema has unknown; both are accepted.
 const (
 	ConsumerUnknown    = "unknown"
 	ConsumerNone       = "none"
@@ -82,7 +85,7 @@ func (s *Server) ServiceStatus() ServiceStatus { return s.st.serviceStatus() }
 
 // SetServiceStatus sets serviceStatus.status, stamping lastModifiedDateTime
 // with the emulator's clock. protectionChangeLocked, restoreLocked and
-// disabled make policy PATCHes fail with 403 ProtectionChangeLocked until
+// disabled make policy PATCHes fail with 403 CodeProtectionChangeLocked until
 // the status is enabled again. It fails, changing nothing, for
 // unknownFutureValue or a value that is not a member of backupServiceStatus.
 func (s *Server) SetServiceStatus(status models.BackupServiceStatus) error {
@@ -133,14 +136,17 @@ func (st *store) protectionChangeRefusalLocked() *graphError {
 	if status == models.ServiceEnabled {
 		return nil
 	}
-	return &graphError{status: http.StatusForbidden, code: codeProtectionChangeLocked,
+	return &graphError{status: http.StatusForbidden, code: CodeProtectionChangeLocked,
 		message: "The Microsoft 365 Backup service status is '" + string(status) +
 			"': protection policies can't be updated and protection units can't be added or removed."}
 }
 
-// codeProtectionChangeLocked is the code of a PATCH refused by the service
-// status (the emulator's choice; the service documents none).
-const codeProtectionChangeLocked = "ProtectionChangeLocked"
+// CodeProtectionChangeLocked is the error code of a policy PATCH the
+// emulator refuses, with 403, because the tenant's serviceStatus.status is
+// not enabled. The service documents no answer for that case: this code
+// is the emulator's choice (see the package's behaviour choices), not the
+// service's, and the SDK does not depend on it.
+const CodeProtectionChangeLocked = "ProtectionChangeLocked"
 
 // serviceStatus serves GET /solutions/backupRestore.
 func (c *call) serviceStatus() *response {
