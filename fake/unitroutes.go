@@ -89,8 +89,7 @@ func parseUnitTarget(t target, method string, segs, raw []string, prefix string)
 			t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
 			return t
 		}
-		path += "/" + rawRest[0]
-		rest, rawRest = rest[1:], rawRest[1:]
+		rest = rest[1:]
 		if len(rest) == 0 {
 			t.err = allow(method, http.MethodGet)
 			return t
