@@ -73,7 +73,7 @@ func parseUnitTarget(t target, method string, segs, raw []string, prefix string)
 		return t
 	}
 	path := prefix + "/" + rawRest[0]
-	rest, rawRest = rest[1:], rawRest[1:]
+	rest = rest[1:]
 	if len(rest) == 0 {
 		v10 := []string{http.MethodGet}
 		if contained {
