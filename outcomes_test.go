@@ -26,7 +26,7 @@ func TestCredentialFailureFailsFast(t *testing.T) {
 	cause := &azidentity.AuthenticationFailedError{}
 	cred := fake.NewDelegatedCredential()
 	cred.SetError(cause)
-	c := rig.client(t, cred)
+	c := rig.client(t, cred, tcpOptions(8))
 
 	_, err := c.ProtectionUnits().ByID("u1").CancelOffboard().Post(t.Context(), nil)
 	require.ErrorIs(t, err, ErrCredential)
@@ -90,7 +90,7 @@ func TestUnknownHostFailsFast(t *testing.T) {
 func TestOutageIsNotSent(t *testing.T) {
 	rig := newTCPRig(t, 60, 5)
 	before, ids := statesOf(rig.srv)
-	c := rig.clientWithRetries(t, fake.NewDelegatedCredential(), 2)
+	c := rig.client(t, nil, tcpOptions(2))
 	require.NoError(t, rig.proxy.Down())
 
 	_, err := c.ProtectionUnits().ByID(ids[0]).CancelOffboard().Post(t.Context(), nil)
@@ -119,7 +119,7 @@ func TestOutageIsNotSent(t *testing.T) {
 // applied is on the wire it is ErrOutcomeUnknown, single and bulk alike.
 func TestContextEndingsTellTheTruth(t *testing.T) {
 	rig := newTCPRig(t, 40, 9)
-	c := rig.client(t, fake.NewDelegatedCredential())
+	c := rig.c
 	var offboarding []string
 	for _, u := range rig.srv.Units() {
 		if string(u.Status) == "offboardRequested" {
@@ -164,9 +164,9 @@ func TestContextEndingsTellTheTruth(t *testing.T) {
 // Kiota's HeadersInspectionOptions is honoured (never with Authorization);
 // bulk results carry the item's own request-id.
 func TestResponseMetadata(t *testing.T) {
-	srv := fake.NewServer(nil)
-	units := srv.Seed(30)
-	c := emulatorClient(t, srv, &Options{BaseURL: fake.DefaultBaseURL})
+	t.Parallel()
+	rig := newRig(t, rigOptions{units: 30})
+	srv, c, units := rig.srv, rig.c, rig.units
 	var target string
 	for _, u := range units {
 		if string(u.Status) == "offboardRequested" {
@@ -228,9 +228,8 @@ func TestResponseMetadata(t *testing.T) {
 // Errors read well: one "backuprestore:" prefix, the full URL with its
 // query, absolute URLs in bulk errors; a typed-nil credential is refused.
 func TestErrorsReadWell(t *testing.T) {
-	srv := fake.NewServer(nil)
-	srv.Seed(5)
-	c := emulatorClient(t, srv, &Options{BaseURL: fake.DefaultBaseURL})
+	t.Parallel()
+	c := newRig(t, rigOptions{units: 5}).c
 	var errs []error
 	for _, err := range c.ProtectionUnits().All(t.Context(), &ListOptions{Filter: "displayName eq 'x'"}) {
 		require.Error(t, err)
@@ -257,15 +256,4 @@ func TestErrorsReadWell(t *testing.T) {
 	var typedNil *fake.Credential
 	_, err = NewClient(typedNil, nil)
 	require.ErrorContains(t, err, "credential is nil")
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
 }
