@@ -291,6 +291,7 @@ func statesOf(srv *fake.Server) (map[string]models.ProtectionUnitStatus, []strin
 // Both bulk calls over 3,000 units, through every TCP fault and outages
 // of the proxy.
 func TestBulkTruthfulUnderTCPFaults(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: the TCP fault runs take ~20 s")
 	}
@@ -303,6 +304,7 @@ func TestBulkTruthfulUnderTCPFaults(t *testing.T) {
 		{offboardAction, fake.RouteOffboard, fake.CauseOffboard},
 	} {
 		t.Run(tc.action.name, func(t *testing.T) {
+			t.Parallel()
 			rig := newTCPRig(t, 3000, 42)
 			before, ids := statesOf(rig.srv)
 			ids = append(ids, "no-such-unit-1", "no-such-unit-2", ids[0]) // unknown IDs and a duplicate
@@ -332,6 +334,7 @@ func TestBulkTruthfulUnderTCPFaults(t *testing.T) {
 
 // Single actions through the same faults.
 func TestSingleActionsTruthfulUnderTCPFaults(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: the TCP fault runs take ~10 s")
 	}
@@ -368,6 +371,7 @@ func TestSingleActionsTruthfulUnderTCPFaults(t *testing.T) {
 // A full listing through truncated bodies, stalls, resets and outages
 // completes: a page GET is safe to send again.
 func TestListingCompletesUnderTCPFaults(t *testing.T) {
+	t.Parallel()
 	rig := newTCPRig(t, 2500, 3)
 	rig.faults(t)
 	c := rig.c

@@ -21,6 +21,9 @@ import (
 // sent, the credential's own error type is reachable, a bulk call stops at
 // once (every unit not sent, within a second) and asks for a token at most
 // three times; no token storm against Entra ID.
+//
+// Not parallel: it holds the bulk call to a wall-clock bound (a second),
+// which other tests loading the machine would stretch.
 func TestCredentialFailureFailsFast(t *testing.T) {
 	rig := newTCPRig(t, 10, 1)
 	cause := &azidentity.AuthenticationFailedError{}
@@ -61,6 +64,8 @@ func TestCredentialFailureFailsFast(t *testing.T) {
 
 // A host that does not exist: nothing is sent, nothing is retried, and a
 // bulk call ends at once with every unit not sent.
+//
+// Not parallel: it holds the calls to a wall-clock bound (a second).
 func TestUnknownHostFailsFast(t *testing.T) {
 	dnsErr := &net.DNSError{Err: "no such host", Name: "graph.microsfot.com", IsNotFound: true}
 	dials := 0
@@ -87,6 +92,9 @@ func TestUnknownHostFailsFast(t *testing.T) {
 
 // An outage (nothing listens) is "not sent", never "outcome unknown", and
 // the bulk call resends with backoff until the service is back.
+//
+// Not parallel: the outage lasts 300 ms of wall time, which the bulk
+// call's retries must outlast; a loaded machine would change the race.
 func TestOutageIsNotSent(t *testing.T) {
 	rig := newTCPRig(t, 60, 5)
 	before, ids := statesOf(rig.srv)
@@ -117,6 +125,9 @@ func TestOutageIsNotSent(t *testing.T) {
 // The context's end tells the truth: before the request is written it is
 // the context's error and nothing was sent; while an action the service
 // applied is on the wire it is ErrOutcomeUnknown, single and bulk alike.
+//
+// Not parallel: the action must reach the service within a 250 ms
+// deadline, which a loaded machine could miss.
 func TestContextEndingsTellTheTruth(t *testing.T) {
 	rig := newTCPRig(t, 40, 9)
 	c := rig.c

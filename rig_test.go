@@ -173,17 +173,17 @@ type faultTransport struct {
 // fault is what faultTransport does to the requests it matches, count
 // times (0: every time). At most one fault applies to a request: the
 // first added that matches and has uses left. Before the request goes on,
-// it may be held for delay (or until its context ends), then refused with
-// refuse (nothing sent: a refused dial) or answered with answer (nothing
-// sent: a gateway's 503). Once the service has answered (and so acted),
-// then runs, and the answer may be lost (the client gets lose: a reset
-// after the service acted) or replaced (a gateway failing after it acted).
+// it may be held for delay (or until its context ends: a hung read), then
+// answered with answer instead of the service (nothing reaches it: a
+// gateway's 503). Once the service has answered (and so acted), then runs
+// (another admin acts), and the answer may be lost (the client gets lose:
+// a reset after the service acted) or replaced (a gateway failing after it
+// acted).
 type fault struct {
 	match func(*http.Request) bool // nil: every request
 	count int
 
 	delay  time.Duration
-	refuse error
 	answer *step
 
 	then    func(*http.Request, *http.Response)
@@ -227,10 +227,7 @@ func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case <-t.C:
 		}
 	}
-	switch {
-	case fl != nil && fl.refuse != nil:
-		return nil, fl.refuse
-	case fl != nil && fl.answer != nil:
+	if fl != nil && fl.answer != nil {
 		return f.track(fl.answer.response(req, n)), nil
 	}
 	var resp *http.Response
