@@ -25,13 +25,16 @@ import (
 // faultTransport, the one http.RoundTripper that sits between them to
 // record, answer, delay and spoil requests.
 //
-//	r := newRig(t, rigOptions{units: 50})                    // the emulator, in-process
-//	r := newRig(t, rigOptions{handler: h})                   // an httptest server running h
-//	r := newRig(t, rigOptions{respond: script(step{…}, …)})  // no server: scripted answers (no socket: fine in synctest)
-//	r.tr.add(fault{match: posts("/offboard"), count: 1, lose: syscall.ECONNRESET})
-//	u, err := r.c.ProtectionUnits().ByID(id).Offboard().Post(t.Context(), nil)
+//	rig := newRig(t, rigOptions{units: 50})                   // the emulator, in-process
+//	rig := newRig(t, rigOptions{handler: h})                  // an httptest server running h
+//	rig := newRig(t, rigOptions{respond: script(step{…}, …)}) // no server: scripted answers (no socket: fine in synctest)
+//	rig := newRig(t, rigOptions{proxy: true, units: 3000})    // the emulator over TCP behind a fault proxy
+//	rig.tr.add(fault{match: posts("/offboard"), count: 1, lose: syscall.ECONNRESET})
+//	u, err := rig.c.ProtectionUnits().ByID(id).Offboard().Post(t.Context(), nil)
+//	other := rig.client(t, fake.NewAppCredential(fake.PermissionReadWrite), nil)
 //
-// Every rig is its own: tests using one may run in parallel.
+// A rig holds no package-level state: tests with their own rigs may run in
+// parallel.
 
 // rigOptions says what a rig is made of. The zero value is an in-process
 // emulator (fake.NewServer(nil)) with no units, and a client on it with
@@ -153,21 +156,20 @@ func fastRetries() RetryOptions { return RetryOptions{BaseDelay: time.Millisecon
 // is set (a service scripted by the test), else to next (the emulator's
 // in-process transport, an *http.Transport); the first fault that matches
 // it (see fault) may hold it, answer it in the service's place, lose or
-// replace the service's answer. With record set it keeps every request,
-// when it came and its body, and tracks every response body it hands out,
-// so a test can prove each was closed.
+// replace the service's answer. With record set it keeps every request
+// and when it came, and tracks every response body it hands out, so a
+// test can prove each was closed.
 type faultTransport struct {
 	next    http.RoundTripper
 	respond func(*http.Request) (*http.Response, error)
 	record  bool
 
-	n         atomic.Int32 // requests seen
-	mu        sync.Mutex
-	faults    []*fault
-	requests  []*http.Request
-	arrivals  []time.Time
-	reqBodies [][]byte
-	bodies    []*trackedBody
+	n        atomic.Int32 // requests seen
+	mu       sync.Mutex
+	faults   []*fault
+	requests []*http.Request
+	arrivals []time.Time
+	bodies   []*trackedBody
 }
 
 // fault is what faultTransport does to the requests it matches, count
@@ -193,26 +195,17 @@ type fault struct {
 	hits int
 }
 
-// add installs a fault; it returns the fault, whose hits count its uses.
-func (f *faultTransport) add(fl fault) *fault {
+// add installs a fault, after those already there.
+func (f *faultTransport) add(fl fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	p := &fl
-	f.faults = append(f.faults, p)
-	return p
+	f.faults = append(f.faults, &fl)
 }
 
 func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	n := int(f.n.Add(1))
 	if f.record {
-		var b []byte
-		if req.Body != nil {
-			b, _ = io.ReadAll(req.Body)
-			_ = req.Body.Close()
-			req.Body = io.NopCloser(bytes.NewReader(b))
-		}
 		f.mu.Lock()
-		f.reqBodies = append(f.reqBodies, b)
 		f.arrivals = append(f.arrivals, time.Now())
 		f.requests = append(f.requests, req)
 		f.mu.Unlock()
@@ -223,16 +216,19 @@ func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		select {
 		case <-req.Context().Done():
 			t.Stop()
+			closeBody(req)
 			return nil, req.Context().Err()
 		case <-t.C:
 		}
 	}
 	if fl != nil && fl.answer != nil {
+		closeBody(req)
 		return f.track(fl.answer.response(req, n)), nil
 	}
 	var resp *http.Response
 	var err error
 	if f.respond != nil {
+		defer closeBody(req) // as a RoundTripper must, once respond has read it
 		if err := req.Context().Err(); err != nil {
 			return nil, err
 		}
@@ -268,6 +264,12 @@ func (f *faultTransport) matching(req *http.Request) *fault {
 		}
 	}
 	return nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
 }
 
 func drain(resp *http.Response) {
