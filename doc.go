@@ -4,7 +4,7 @@
 // cancel an offboarding
 // (POST /solutions/backupRestore/protectionUnits/{id}/cancelOffboard), one
 // at a time, in bulk through JSON batching, or as a whole resumable run
-// ([Client.Offboarding]: gate, read, remove, wait, offboard).
+// (package offboarding: gate, read, remove, wait, offboard).
 //
 // It is built on Kiota's abstractions and HTTP pipeline, so a Kiota
 // RequestAdapter (msgraph-sdk-go's, for example) can be reused with
@@ -24,6 +24,27 @@
 // credential returns an app-only JWT (no scp claim) they fail with
 // [ErrDelegatedAuthRequired] before anything is sent. The API exists only in
 // the global cloud; the national clouds fail with [ErrUnsupportedCloud].
+//
+// # Signing in an admin
+//
+// Ask for the scopes the calls need ([ScopeConfigurationRead],
+// [ScopeConfigurationReadWrite], [ScopeControlRead]) in Options.Scopes
+// rather than .default, with a client an administrator consented them to
+// (a public client registration: see docs/sign-in.md). A service that
+// offboards holds a signed-in admin's token: the admin signs in once
+// (azidentity's InteractiveBrowserCredential or DeviceCodeCredential,
+// Authenticate with EnableCAE set, as the client asks for tokens with CAE
+// on), the service keeps the AuthenticationRecord and azidentity's
+// persistent cache (github.com/Azure/azure-sdk-for-go/sdk/azidentity/cache,
+// encrypted by the OS), and builds its credential with both and
+// DisableAutomaticAuthentication: tokens then come silently, renewed from
+// the refresh token (Example_signedInService). What fails is typed: an
+// app-only token, [ErrDelegatedAuthRequired] before anything is sent; a
+// token without the permission, the service's 403 ([ErrForbidden]); a
+// sign-in that cannot get a token silently any more, [ErrCredential]
+// wrapping *azidentity.AuthenticationRequiredError; a permission not
+// consented, [ErrCredential] wrapping azidentity's error with Entra ID's
+// AADSTS65001. Package fake/identity emulates Entra ID for all of this.
 //
 // # Errors
 //
@@ -51,7 +72,19 @@
 // when nothing reached the wire (told apart with net/http/httptrace);
 // [ErrOutcomeUnknown] only when request bytes were written and nothing
 // could settle what happened. [WithCaptureResponse] hands any call's
-// response metadata to the caller.
+// response metadata to the caller. One decision table decides every
+// write's outcome, for a single action, a $batch item and a policy PATCH
+// alike (see the Outcomes section of the README).
+//
+// # Failed
+//
+// Every result type has a Failed method, and it means the same everywhere:
+// the results whose change did not happen and was needed, because the
+// service refused it, it could not be sent, or its outcome is unknown
+// ([BulkResults.Failed]: every result with an error; [PolicyChangeResults.Failed]:
+// every result with an error but [ErrAlreadyInState], since nothing was
+// needed; offboarding.Results.Failed: outcomes Failed and Unknown, since a
+// skipped, already-done or pending unit has not failed).
 //
 // # Paging
 //
