@@ -207,11 +207,10 @@ func TestCastFillsKindWhenTypeIsMissing(t *testing.T) {
 // A policy's own view is typed too: a unit it lists without @odata.type
 // has the view's kind, and @odata.type is left as the service sent it.
 func TestPolicyUnitsKindWhenTypeIsMissing(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		require.Contains(t, r.URL.Path, "/exchangeProtectionPolicies/p1/mailboxProtectionUnits")
 		reply(w, 200, `{"value":[{"id":"m1","directoryObjectId":"o1"}]}`)
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}}).c
 	n := 0
 	for u, err := range c.ProtectionPolicies().Exchange().ByID("p1").Units(t.Context(), nil) {
 		require.NoError(t, err)
