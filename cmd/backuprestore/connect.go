@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/m365kit/backuprestore"
@@ -137,6 +138,11 @@ func (a *app) connect(ctx context.Context, ep endpoint) (*backuprestore.Client, 
 		cred = a.embeddedCred
 		if cred == nil {
 			cred = fake.NewDelegatedCredential()
+		}
+		// The operator, for a run's audit; a failing credential fails
+		// later, on the first request, as it would against Graph.
+		if tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{backuprestore.ScopeDefault}}); err == nil {
+			a.noteOperator(tok.Token)
 		}
 	case modeURL:
 		if err := checkEmulatorURL(ep.URL); err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,6 +28,8 @@ type runFlags struct {
 	targetFlags
 	dryRun        bool
 	waitCancelled bool
+	// allowSkipped: skipped units do not make the exit code 1.
+	allowSkipped bool
 	waitFlags
 }
 
@@ -51,8 +55,8 @@ func addWaitFlags(cmd *cobra.Command, w *waitFlags) {
 func addTargetFlags(cmd *cobra.Command, t *targetFlags) {
 	cmd.Flags().StringVar(&t.from, "from", "", "read targets from `FILE`: one per line (# comments), or a CSV column with --column")
 	cmd.Flags().StringVar(&t.column, "column", "", "the CSV column (header `NAME`, any case) holding the targets of --from or -")
-	cmd.Flags().Var(newEnum(&t.kind, kindValues), "kind", "only units of this kind: picks the drive or the mailbox of an e-mail address that has both")
-	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(kindValues, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().StringSliceVar(&t.users, "user", nil, "a person's e-mail `ADDRESS` (or directory object ID): every unit of the person, OneDrive and mailbox (repeat, or comma-separate, for several)")
+	addKindFlag(cmd, &t.kind, "only units of this kind: the drive or the mailbox of a person who has both")
 	_ = cmd.MarkFlagFilename("from", "txt", "csv")
 }
 
@@ -116,7 +120,8 @@ func (a *app) runCommand(action string) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runAction(cmd, action, args, f) },
 	}
 	addTargetFlags(cmd, &f.targetFlags)
-	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "read every unit and print the plan; write nothing")
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "read every unit and print the plan; write nothing (exit 0 once the plan is read)")
+	addAllowSkipped(cmd, &f.allowSkipped)
 	if action == actionCancel {
 		cmd.Flags().BoolVar(&f.waitCancelled, "wait", false, "also wait until each cancellation completed")
 	}
@@ -132,28 +137,47 @@ func startRun(ctx context.Context, run *offboarding.Run, action string, ids []st
 	return run.Offboard(ctx, ids)
 }
 
-// runAction runs offboard or cancel-offboard.
+// runAction runs offboard or cancel-offboard: it resolves the targets,
+// reads every unit and shows the plan, asks, and only then opens the
+// journal and writes. A dry run, a refused or declined run and a run with
+// nothing to write never open the journal for writing, so the runs it
+// holds stay as they were.
 func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runFlags) error {
-	a.need, a.dryRun = permReadWrite, f.dryRun
+	a.need, a.dryRun, a.allowSkipped = permReadWrite, f.dryRun, f.allowSkipped
 	ctx := cmd.Context()
 	targets, err := a.readTargets(args, f.targetFlags)
 	if err != nil {
 		return err
 	}
 	ep := a.endpoint()
+	a.runEP = &ep
 	opts, err := a.runOptions(ep, f.waitFlags)
 	if err != nil {
 		return err
 	}
 	opts.WaitCancelled = f.waitCancelled
+	path := ""
+	if !f.dryRun {
+		// The journal's problems (a path that cannot be used, a run it
+		// holds unfinished, another process holding it) before any
+		// request.
+		if path, err = a.journalPath(ep.Mode); err != nil {
+			return err
+		}
+		if err := a.checkJournal(path); err != nil {
+			return err
+		}
+	}
 	c, err := a.connect(ctx, ep)
 	if err != nil {
 		return err
 	}
+	a.audit(opts, args, f.targetFlags)
 	r, err := loadResolver(ctx, c, kindNames[f.kind])
 	if err != nil {
 		return err
 	}
+	r.people = true
 	units, err := r.resolveAll(ctx, targets)
 	if err != nil {
 		return err
@@ -164,29 +188,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 		ids[i] = u.ID
 		out.units[u.ID] = u
 	}
-	a.log.Debug("targets resolved", "units", len(ids))
-
-	if f.dryRun {
-		opts.DryRun = true
-		res, err := a.runWithProgress(ctx, c, opts, func(run *offboarding.Run) (*offboarding.Results, error) {
-			return startRun(ctx, run, action, ids)
-		})
-		return a.finish(out, res, err, "plan (dry run: nothing was written)")
-	}
-
-	path, err := a.journalPath(ep.Mode)
-	if err != nil {
-		return err
-	}
-	jf, err := openJournal(path, true, cmd.CommandPath())
-	if err != nil {
-		return err
-	}
-	a.cleanup = append(a.cleanup, func() { _ = jf.close() })
-	fj := &fileJournal{f: jf, ep: ep}
-	if err := a.makeRoom(ctx, c, fj); err != nil {
-		return err
-	}
+	a.log.Debug("targets resolved", "targets", len(targets), "units", len(ids))
 
 	// The plan first: a dry run, shown before anything is written.
 	preview := *opts
@@ -194,17 +196,17 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 	plan, err := a.runWithProgress(ctx, c, &preview, func(run *offboarding.Run) (*offboarding.Results, error) {
 		return startRun(ctx, run, action, ids)
 	})
-	if err != nil {
-		return a.finish(out, plan, err, "plan (nothing was written)")
+	if f.dryRun || err != nil {
+		return a.finish(out, plan, err, "plan (dry run: nothing was written)")
 	}
 	n := plan.Count()[offboarding.OutcomePlanned]
 	if n == 0 {
-		a.notef("Nothing to write: no unit needs it.\n")
+		a.notef("Nothing to write: no unit needs it (the journal is left as it was).\n")
 		return a.finish(out, plan, nil, "plan (nothing was written)")
 	}
 	if !a.g.quiet || !a.g.yes {
-		fmt.Fprintf(a.err, "Plan (%s, journal %s): %s\n", ep, path, totals(plan))
-		if err := writeList(a.err, "table", planFormat, out.planRows(plan)); err != nil {
+		fmt.Fprintf(a.err, "%s\n", safeMessage(fmt.Sprintf("Plan (%s, journal %s): %s", ep, path, totals(plan))))
+		if err := writeList(a.err, a.stderrTable(), planFormat, out.planRows(plan)); err != nil {
 			return err
 		}
 	}
@@ -216,16 +218,25 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 	if slices.Contains(args, "-") {
 		stdinNote = " (the targets came from it)"
 	}
-	ok, err := a.confirm(question, stdinNote)
+	ok, err := a.confirm(ctx, question, stdinNote)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		a.code = exitFailed
+		a.code = exitDeclined
 		fmt.Fprintln(a.err, "Not confirmed: nothing was written.")
 		return nil
 	}
 
+	jf, err := openJournal(path, true, cmd.CommandPath())
+	if err != nil {
+		return err
+	}
+	a.cleanup = append(a.cleanup, func() { _ = jf.close() })
+	fj := &fileJournal{f: jf, ep: ep}
+	if err := a.makeRoom(ctx, c, fj); err != nil {
+		return err
+	}
 	opts.Journal = fj
 	res, err := a.runWithProgress(ctx, c, opts, func(run *offboarding.Run) (*offboarding.Results, error) {
 		return startRun(ctx, run, action, ids)
@@ -244,13 +255,14 @@ func (a *app) runWithProgress(ctx context.Context, c *backuprestore.Client, opts
 }
 
 // finish writes a run's results and sets the exit code from them; err (the
-// run stopped as a whole) is returned with what to do next.
+// run stopped as a whole) is returned with what to do next: the exact
+// command that continues the run.
 func (a *app) finish(out *runOutput, res *offboarding.Results, err error, title string) error {
 	if res != nil && len(res.Units) > 0 {
 		if werr := a.writeResults(out, res, title); werr != nil && err == nil {
 			err = werr
 		}
-		a.code = resultCode(res)
+		a.code = a.resultCode(res)
 		if aerr := authFailure(res); aerr != nil && err == nil {
 			err = aerr
 		}
@@ -258,18 +270,21 @@ func (a *app) finish(out *runOutput, res *offboarding.Results, err error, title 
 			a.notef("Note: the service status could not be read (%v); the run went on without its gate.\n", res.ServiceErr)
 		}
 	}
+	open := 0
+	if res != nil {
+		open = unfinished(res)
+	}
 	switch {
 	case err == nil:
-		if res != nil && unfinished(res) > 0 && !res.DryRun {
-			a.notef("%d %s not finished: \"backuprestore resume\" continues the run.\n", unfinished(res), plural(unfinished(res), "unit"))
+		if open > 0 && !a.dryRun && res.RunID != "" {
+			a.notef("%d %s not finished. Continue with:\n  %s\n", open, plural(open, "unit"), a.continueCommand())
 		}
 		return nil
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		n := 0
-		if res != nil {
-			n = unfinished(res)
+		if a.dryRun || res == nil || res.RunID == "" {
+			return fmt.Errorf("%w; nothing was written", interruption(err))
 		}
-		return fmt.Errorf("interrupted (%w): %d %s not finished; \"backuprestore resume\" continues the run", err, n, plural(n, "unit"))
+		return fmt.Errorf("%w: %d %s not finished. Continue with:\n  %s", interruption(err), open, plural(open, "unit"), a.continueCommand())
 	case errors.Is(err, offboarding.ErrJournalInUse):
 		return withCode(exitUsage, err)
 	}
@@ -298,6 +313,46 @@ func authFailure(res *offboarding.Results) error {
 	return fmt.Errorf("%d %s failed for want of authorization: %w", n, plural(n, "unit"), first)
 }
 
+// checkJournal refuses, before anything is sent, a journal that cannot
+// take a new run: its path unusable, another process holding it, or an
+// unfinished run in it (other than one against the embedded emulator,
+// which ended with its process). It only reads the journal.
+func (a *app) checkJournal(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	jf, err := openJournal(path, false, "")
+	if errors.Is(err, errNoStoredRun) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer jf.close()
+	info, ep, entries, err := (&fileJournal{f: jf}).load()
+	if errors.Is(err, offboarding.ErrNoRun) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if open := unfinished(offboarding.StatusOf(info, entries)); open > 0 && ep.Mode != modeEmbedded {
+		return a.unfinishedRunError(path, info, ep, open)
+	}
+	return nil
+}
+
+// unfinishedRunError is the usage error (exit 2) of a journal whose run is
+// unfinished: it names the run and the commands that continue or show it.
+func (a *app) unfinishedRunError(path string, info offboarding.RunInfo, ep endpoint, open int) error {
+	saved := a.runEP
+	a.runEP = &ep
+	cont := a.continueCommand()
+	a.runEP = saved
+	return usageErrorf("journal %s holds an unfinished %s (%d not finished): continue it with\n  %s\nor pass --journal with another file",
+		path, describeRun(info, ep), open, cont)
+}
+
 // makeRoom readies the journal for a new run: a run it holds that is
 // finished (or was against the embedded emulator, gone with its process)
 // is archived; an unfinished one is refused (exit 2), since starting anew
@@ -316,9 +371,7 @@ func (a *app) makeRoom(ctx context.Context, c *backuprestore.Client, fj *fileJou
 	}
 	open := unfinished(st)
 	if open > 0 && ep.Mode != modeEmbedded {
-		return usageErrorf("journal %s holds an unfinished %s run of %d units (started %s against %s; %d not finished): "+
-			"\"backuprestore resume\" continues it and \"backuprestore status\" shows it; or pass --journal with another file",
-			fj.f.path, info.Action, len(info.IDs), info.Started.Local().Format(time.DateTime), ep, open)
+		return a.unfinishedRunError(fj.f.path, info, ep, open)
 	}
 	a.log.Debug("archiving the journal's previous run", "action", info.Action, "units", len(info.IDs), "unfinished", open)
 	return fj.f.archiveCurrent()
@@ -330,4 +383,19 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// addAllowSkipped registers --allow-skipped.
+func addAllowSkipped(cmd *cobra.Command, v *bool) {
+	cmd.Flags().BoolVar(v, "allow-skipped", false,
+		"skipped units (dynamic-rule units, units not offboarding, …) do not make the exit code 1: for scripts that accept them")
+}
+
+// interruption is err (a run's stop because its context ended) as the
+// message starts: "interrupted (…)".
+func interruption(err error) error {
+	if strings.HasPrefix(err.Error(), "interrupted") {
+		return err
+	}
+	return fmt.Errorf("interrupted (%w)", err)
 }

@@ -31,7 +31,7 @@ type retentionJSON struct {
 
 // toPolicyJSON converts a policy.
 func toPolicyJSON(p *models.ProtectionPolicy) policyJSON {
-	out := policyJSON{ID: p.ID, Kind: p.Kind().String(), Status: string(p.Status), IsEnabled: p.IsEnabled,
+	out := policyJSON{ID: p.ID, Kind: policyKindText(p.Kind()), Status: string(p.Status), IsEnabled: p.IsEnabled,
 		DisplayName: p.DisplayName, Retention: []retentionJSON{},
 		CreatedDateTime: timeJSON(p.CreatedDateTime), LastModifiedDateTime: timeJSON(p.LastModifiedDateTime)}
 	for _, r := range p.RetentionSettings {
@@ -61,7 +61,7 @@ func retentionText(p *models.ProtectionPolicy) string {
 var policyFormat = format[*models.ProtectionPolicy]{
 	table: []column[*models.ProtectionPolicy]{
 		{"id", func(p *models.ProtectionPolicy) string { return p.ID }},
-		{"kind", func(p *models.ProtectionPolicy) string { return p.Kind().String() }},
+		{"kind", func(p *models.ProtectionPolicy) string { return policyKindText(p.Kind()) }},
 		{"status", func(p *models.ProtectionPolicy) string { return string(p.Status) }},
 		{"enabled", enabledText},
 		{"name", func(p *models.ProtectionPolicy) string { return p.DisplayName }},
@@ -69,7 +69,7 @@ var policyFormat = format[*models.ProtectionPolicy]{
 	},
 	csv: []column[*models.ProtectionPolicy]{
 		{"id", func(p *models.ProtectionPolicy) string { return p.ID }},
-		{"kind", func(p *models.ProtectionPolicy) string { return p.Kind().String() }},
+		{"kind", func(p *models.ProtectionPolicy) string { return policyKindText(p.Kind()) }},
 		{"status", func(p *models.ProtectionPolicy) string { return string(p.Status) }},
 		{"isEnabled", enabledText},
 		{"displayName", func(p *models.ProtectionPolicy) string { return p.DisplayName }},
@@ -79,9 +79,6 @@ var policyFormat = format[*models.ProtectionPolicy]{
 	},
 	json: func(p *models.ProtectionPolicy) any { return toPolicyJSON(p) },
 }
-
-// policyKindValues are "policies list --kind"'s values.
-var policyKindValues = []string{"sharePoint", "oneDrive", "exchange"}
 
 // policiesCommand is "policies list".
 func (a *app) policiesCommand() *cobra.Command {
@@ -104,17 +101,16 @@ func (a *app) policiesCommand() *cobra.Command {
 			}
 			b := c.ProtectionPolicies()
 			switch kind {
-			case "sharePoint":
+			case "site":
 				b = b.SharePoint()
-			case "oneDrive":
+			case "drive":
 				b = b.OneDrive()
-			case "exchange":
+			case "mailbox":
 				b = b.Exchange()
 			}
-			lw := newListWriter(a.out, a.g.output, policyFormat)
+			lw := newListWriter(a.out, a.stdoutStyle(), policyFormat)
 			for p, err := range b.All(cmd.Context(), nil) {
 				if err != nil {
-					_ = lw.close()
 					return fmt.Errorf("listing protection policies: %w", err)
 				}
 				if err := lw.add(p); err != nil {
@@ -124,8 +120,7 @@ func (a *app) policiesCommand() *cobra.Command {
 			return lw.close()
 		},
 	}
-	list.Flags().Var(newEnum(&kind, policyKindValues), "kind", "only policies of this workload: sharePoint, oneDrive or exchange")
-	_ = list.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(policyKindValues, cobra.ShellCompDirectiveNoFileComp))
+	addKindFlag(list, &kind, "only policies of units of this kind: site, drive or mailbox")
 	cmd.AddCommand(list)
 	return cmd
 }
@@ -216,10 +211,11 @@ the permission ` + permControlRead + `.`,
 func writeOne[T any](a *app, f format[T], item T) error {
 	switch a.g.output {
 	case "table":
-		lw := newListWriter(a.out, "table", format[[2]string]{table: []column[[2]string]{
+		st := a.stdoutStyle()
+		lw := newListWriter(a.out, st, format[[2]string]{table: []column[[2]string]{
 			{"field", func(r [2]string) string { return r[0] }},
 			{"value", func(r [2]string) string { return r[1] }},
-		}})
+		}, layout: tableLayout{flex: []string{"value"}}})
 		for _, c := range f.table {
 			if err := lw.add([2]string{c.name, c.value(item)}); err != nil {
 				return err
@@ -234,5 +230,5 @@ func writeOne[T any](a *app, f format[T], item T) error {
 		_, err = fmt.Fprintf(a.out, "%s\n", b)
 		return err
 	}
-	return writeList(a.out, a.g.output, f, []T{item})
+	return writeList(a.out, a.stdoutStyle(), f, []T{item})
 }

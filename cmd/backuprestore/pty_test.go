@@ -177,6 +177,6 @@ func TestTerminalDecline(t *testing.T) {
 	_, err := p.tty.Write([]byte("n\r"))
 	require.NoError(t, err)
 	code, lines := p.exit()
-	require.Equal(t, exitFailed, code)
+	require.Equal(t, exitDeclined, code)
 	require.Contains(t, strings.Join(lines, "\n"), "Not confirmed: nothing was written.")
 }

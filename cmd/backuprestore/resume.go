@@ -97,6 +97,7 @@ func describeRun(info offboarding.RunInfo, ep endpoint) string {
 // resumeCommand is "resume".
 func (a *app) resumeCommand() *cobra.Command {
 	var w waitFlags
+	var allowSkipped bool
 	cmd := &cobra.Command{
 		Use:   "resume",
 		Short: "Continue the journal's interrupted run, sending nothing twice",
@@ -111,7 +112,7 @@ It does not ask for confirmation: the run was confirmed when it started.
 		Example: "  backuprestore resume\n  backuprestore resume --journal run-2026-12-01.db",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			a.need = permReadWrite
+			a.need, a.allowSkipped = permReadWrite, allowSkipped
 			ctx := cmd.Context()
 			fj, info, rec, err := a.openRunJournal(cmd, true)
 			if err != nil {
@@ -121,6 +122,7 @@ It does not ask for confirmation: the run was confirmed when it started.
 			if err != nil {
 				return err
 			}
+			a.runEP = &ep
 			opts, err := a.runOptions(ep, w)
 			if err != nil {
 				return err
@@ -131,6 +133,7 @@ It does not ask for confirmation: the run was confirmed when it started.
 			}
 			a.notef("Resuming the %s (journal %s).\n", describeRun(info, rec), fj.f.path)
 			opts.Journal = fj
+			opts.Operator = a.operatorName()
 			res, err := a.runWithProgress(ctx, c, opts, func(run *offboarding.Run) (*offboarding.Results, error) {
 				return run.Resume(ctx)
 			})
@@ -139,6 +142,7 @@ It does not ask for confirmation: the run was confirmed when it started.
 		},
 	}
 	addWaitFlags(cmd, &w)
+	addAllowSkipped(cmd, &allowSkipped)
 	return cmd
 }
 

@@ -23,7 +23,10 @@ type streams struct {
 	in                    io.Reader
 	out, err              io.Writer
 	inTTY, outTTY, errTTY bool
-	getenv                func(string) string
+	// outWidth and errWidth are the widths of the terminals stdout and
+	// stderr are (0: not a terminal, or unknown): tables fit them.
+	outWidth, errWidth int
+	getenv             func(string) string
 }
 
 // globalFlags are the flags every command takes.
@@ -38,6 +41,9 @@ type globalFlags struct {
 	yes         bool
 	quiet       bool
 	verbose     bool
+	// wide and noHeaders are the tables' --wide and --no-headers.
+	wide      bool
+	noHeaders bool
 	// profile, emulatorCA and allowUnencryptedCache are the sign-in's
 	// flags (auth.go).
 	profile               string
@@ -60,10 +66,6 @@ type app struct {
 	// wrapTransport, when set, wraps the embedded emulator's transport:
 	// tests use it to lose answers on the way back.
 	wrapTransport func(http.RoundTripper) http.RoundTripper
-	// ttyIn is the terminal the confirmation prompt reads from when stdin
-	// is one; tests replace it.
-	ttyIn io.Reader
-
 	// need is the permission the running command needs, named when the
 	// service refuses the token.
 	need string
@@ -78,6 +80,16 @@ type app struct {
 	// code is the exit code a command chose without failing (from its
 	// units' outcomes).
 	code int
+	// allowSkipped: --allow-skipped (skipped units do not make exit 1).
+	allowSkipped bool
+	// runEP is the endpoint of the run a command started or resumed, for
+	// the command that continues it.
+	runEP *endpoint
+	// operator is the signed-in user the token names (for the audit of a
+	// run); "" when the token names none.
+	operator string
+	// args are the command line's arguments, for the audit of a run.
+	args []string
 	// log is the CLI's own logger (stderr at debug with --verbose).
 	log *slog.Logger
 	// cleanup runs when the invocation ends (closes journals).
@@ -95,6 +107,7 @@ func (a *app) execute(ctx context.Context, args []string) int {
 	if a.getenv == nil {
 		a.getenv = func(string) string { return "" }
 	}
+	a.args = args
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(a.in)
@@ -104,16 +117,23 @@ func (a *app) execute(ctx context.Context, args []string) int {
 	for i := len(a.cleanup) - 1; i >= 0; i-- {
 		a.cleanup[i]()
 	}
+	sigCode, interrupted := interruptCode(ctx)
 	if err == nil {
+		if interrupted && a.entered {
+			return sigCode
+		}
 		return a.code
 	}
 	code, msg := classify(err, a.need)
 	code = max(code, a.code) // a run that stopped keeps its units' code when that is worse
-	if !a.entered {
+	switch {
+	case !a.entered:
 		code = exitUsage
 		msg += "\nRun 'backuprestore --help' for usage."
+	case interrupted:
+		code = sigCode
 	}
-	fmt.Fprintln(a.err, "backuprestore: "+msg)
+	fmt.Fprintln(a.err, "backuprestore: "+cleanMessage(msg))
 	return code
 }
 
@@ -175,6 +195,7 @@ func (a *app) rootCommand() *cobra.Command {
 			return a.setup(cmd)
 		},
 	}
+	root.SetVersionTemplate(readBuildInfo().text())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErrorf("%w", err) })
 	f := root.PersistentFlags()
 	f.BoolVar(&a.g.emulator, "emulator", false, "run against an embedded, seeded emulator: try the tool with no tenant")
@@ -190,11 +211,13 @@ func (a *app) rootCommand() *cobra.Command {
 	f.BoolVarP(&a.g.yes, "yes", "y", false, "do not ask for confirmation before writing (for scripts)")
 	f.BoolVarP(&a.g.quiet, "quiet", "q", false, "no progress bars, plan or notes on stderr; only results and errors")
 	f.BoolVarP(&a.g.verbose, "verbose", "v", false, "log every HTTP attempt (never a token) at debug level to stderr")
+	f.BoolVar(&a.g.wide, "wide", false, "tables: show every column in full (on a terminal they fit its width, names truncated)")
+	f.BoolVar(&a.g.noHeaders, "no-headers", false, "tables and CSV: leave out the header row")
 	_ = root.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions(authValues, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputValues, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(a.unitsCommand(), a.policiesCommand(), a.serviceStatusCommand(),
-		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand(), a.authCommand())
+		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand(), a.authCommand(), a.versionCommand())
 	return root
 }
 
@@ -229,7 +252,13 @@ func (a *app) notef(format string, args ...any) {
 	if a.g.quiet {
 		return
 	}
-	fmt.Fprintf(a.err, format, args...)
+	fmt.Fprint(a.err, safeMessage(fmt.Sprintf(format, args...)))
+}
+
+// warnf prints a warning to stderr, even with --quiet: it is about the
+// result.
+func (a *app) warnf(format string, args ...any) {
+	fmt.Fprint(a.err, "warning: "+safeMessage(fmt.Sprintf(format, args...)))
 }
 
 // enumFlag is a string flag restricted to a list of values.

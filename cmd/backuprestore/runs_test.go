@@ -122,7 +122,7 @@ func TestOffboardDryRunGolden(t *testing.T) {
 			srv := testEmulator()
 			c := cli{srv: srv}
 			r := c.run(t, append([]string{"--emulator", "-o", out, "offboard", "--dry-run"}, goldenTargets(srv)...)...)
-			require.Equal(t, exitFailed, r.code, "a unit would be skipped (dynamic rule): %s", r.stderr)
+			require.Equal(t, exitOK, r.code, "the plan was read; that a unit would be skipped (dynamic rule) is part of it: %s", r.stderr)
 			golden(t, "offboard_dryrun."+out, r.stdout)
 			if out != "table" {
 				require.Contains(t, r.stderr, "plan (dry run: nothing was written): 6 units: 4 planned, 1 already, 1 skipped")
@@ -248,7 +248,7 @@ func TestOffboardConfirmation(t *testing.T) {
 	for _, answer := range []string{"n\n", "\n", "nope\n", ""} {
 		c = cli{srv: srv, inTTY: true, stdin: answer}
 		r = c.run(t, append([]string{"--emulator", "offboard", u.ID}, fast...)...)
-		require.Equal(t, exitFailed, r.code, r.stderr)
+		require.Equal(t, exitDeclined, r.code, r.stderr)
 		require.Contains(t, r.stderr, "Proceed with offboarding 1 unit? Their backups will be deleted after the grace period. [y/N] ")
 		require.Contains(t, r.stderr, "Not confirmed: nothing was written.")
 		require.Empty(t, r.stdout)
@@ -434,7 +434,7 @@ func TestResumeAndStatus(t *testing.T) {
 	}
 	r := c.run(t, args...)
 	require.Equal(t, exitFailed, r.code, r.stderr)
-	require.Contains(t, r.stderr, `5 units not finished: "backuprestore resume" continues the run`)
+	require.Contains(t, r.stderr, "5 units not finished. Continue with:\n  backuprestore --emulator resume\n")
 	for _, x := range decodeResults(t, r.stdout) {
 		require.Equal(t, "pending", x.Outcome)
 		require.Equal(t, "waitRemoved", x.Stage)
@@ -491,7 +491,8 @@ func TestUnfinishedRunRefusesNewRun(t *testing.T) {
 	r = c.run(t, "--emulator-url", base, "--yes", "offboard", other)
 	require.Equal(t, exitUsage, r.code, r.stderr)
 	require.Contains(t, r.stderr, "holds an unfinished offboard run of 3 units")
-	require.Contains(t, r.stderr, `"backuprestore resume" continues it`)
+	require.Contains(t, r.stderr, "continue it with\n  backuprestore --emulator-url "+base+" resume\n")
+	require.Empty(t, r.stdout, "refused before anything was read")
 
 	r = c.run(t, "--emulator", "resume")
 	require.Equal(t, exitUsage, r.code, r.stderr)
@@ -570,7 +571,7 @@ func TestCancelOffboard(t *testing.T) {
 	prot := pick(srv, 1, removable)[0]
 	args := []string{"--emulator", "-o", "json", "cancel-offboard", "--dry-run", offb[0].ID, offb[1].ID, offb[2].ID, prot.ID}
 	r := c.run(t, args...)
-	require.Equal(t, exitFailed, r.code, "the protected unit would be skipped: %s", r.stderr)
+	require.Equal(t, exitOK, r.code, "a dry run's plan, the protected unit's skip included: %s", r.stderr)
 	res := decodeResults(t, r.stdout)
 	require.Equal(t, []string{"planned", "planned", "planned", "skipped"}, []string{res[0].Outcome, res[1].Outcome, res[2].Outcome, res[3].Outcome})
 	require.Empty(t, writes(srv))
@@ -599,8 +600,8 @@ func TestInterrupted(t *testing.T) {
 	time.AfterFunc(500*time.Millisecond, cancel)
 	c := cli{srv: srv, ctx: ctx}
 	r := c.run(t, "--emulator", "--yes", "-o", "json", "offboard", "--poll-interval", "50ms", units[0].ID, units[1].ID, units[2].ID)
-	require.Equal(t, exitFailed, r.code, r.stderr)
-	require.Contains(t, r.stderr, `interrupted (context canceled): 3 units not finished; "backuprestore resume" continues the run`)
+	require.Equal(t, exitInterrupted, r.code, r.stderr)
+	require.Contains(t, r.stderr, "interrupted (context canceled): 3 units not finished. Continue with:\n  backuprestore --emulator resume\n")
 	for _, x := range decodeResults(t, r.stdout) {
 		require.Equal(t, "pending", x.Outcome)
 	}
