@@ -50,10 +50,11 @@ type result struct {
 }
 
 // testEmulator is the deterministic emulator of the golden tests: the
-// default seed, the clock frozen at fake.DefaultStart, 60 units.
+// embedded emulator's units (the default seed, the people), the clock
+// frozen at fake.DefaultStart.
 func testEmulator() *fake.Server {
 	srv := fake.NewServer(nil)
-	srv.Seed(embeddedUnits)
+	seedEmbedded(srv)
 	return srv
 }
 

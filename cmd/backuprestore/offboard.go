@@ -40,13 +40,19 @@ type waitFlags struct {
 }
 
 // emulatorPollInterval is the first poll interval against an emulator
-// (whose removals take seconds), unless --poll-interval says otherwise.
-const emulatorPollInterval = time.Second
+// (whose removals take seconds: cmd/emulator's default -removal-delay is
+// 5 s), unless --poll-interval says otherwise; emulatorMaxPollInterval the
+// longest, so that a run against an emulator with longer delays ends
+// within seconds of its removals (against Graph: 5 minutes).
+const (
+	emulatorPollInterval    = time.Second
+	emulatorMaxPollInterval = 5 * time.Second
+)
 
 // addWaitFlags registers --poll-interval and --wait-timeout.
 func addWaitFlags(cmd *cobra.Command, w *waitFlags) {
 	cmd.Flags().DurationVar(&w.pollInterval, "poll-interval", 0,
-		"first delay between reads while waiting, growing to 5m (default 15s; 1s against an emulator)")
+		"first delay between reads while waiting, growing to 5m (default 15s; against an emulator 1s, growing to 5s)")
 	cmd.Flags().DurationVar(&w.waitTimeout, "wait-timeout", 0,
 		"stop waiting for a unit after this long (it stays pending; resume continues it); default: no limit")
 }
@@ -66,8 +72,11 @@ func (a *app) runOptions(ep endpoint, w waitFlags) (*offboarding.Options, error)
 		return nil, usageErrorf("--poll-interval and --wait-timeout cannot be negative")
 	}
 	o := &offboarding.Options{PollInterval: w.pollInterval, WaitTimeout: w.waitTimeout}
-	if o.PollInterval == 0 && ep.Mode != modeGraph {
-		o.PollInterval = emulatorPollInterval
+	if ep.Mode != modeGraph {
+		if o.PollInterval == 0 {
+			o.PollInterval = emulatorPollInterval
+		}
+		o.MaxPollInterval = max(emulatorMaxPollInterval, o.PollInterval)
 	}
 	return o, nil
 }
@@ -83,11 +92,18 @@ stage and policy, units skipped and why), then asks before writing. When
 stdin is not a terminal it refuses to write without --yes. --dry-run prints
 the plan and writes nothing, not even the journal.
 
+A person (--user ADDRESS, or an e-mail address or directory object ID as a
+target) stands for every unit of theirs: their OneDrive and their mailbox;
+--kind drive or --kind mailbox takes one.
+
 Units already offboarding or offboarded are left alone (outcome "already");
 units protected by a dynamic rule are skipped (the service refuses to remove
-them). Every write's intent is in the journal before the request is sent and
-its outcome after: after a crash or Ctrl-C, "backuprestore resume" continues
-without sending any action twice; "backuprestore status" shows where it is.
+them): --allow-skipped keeps them from making the exit code 1. Every write's
+intent is in the journal before the request is sent and its outcome after:
+after a crash or Ctrl-C the command prints the exact command that continues
+the run (resume, with this command's --emulator-url or --journal), which
+sends no action twice; "backuprestore status" shows where it is, and
+"backuprestore runs list" every run the journal holds.
 
 ` + exitCodesHelp
 
@@ -106,8 +122,9 @@ journal that "resume" continues, and --dry-run writes nothing.
 func (a *app) runCommand(action string) *cobra.Command {
 	var f runFlags
 	use, short, long := "offboard [TARGET…|-]", "Offboard protection units: remove from policy, wait, offboard, verify", offboardHelp
-	example := `  backuprestore --emulator offboard --dry-run https://contoso.sharepoint.com/sites/Compliance
-  backuprestore offboard --dry-run --from departed.csv --column Mail --kind drive
+	example := `  backuprestore --emulator offboard --dry-run --user AdeleV@contoso.onmicrosoft.com https://contoso.sharepoint.com/sites/ProductLaunch2026
+  backuprestore offboard --dry-run --from departed.csv --column Mail   # each person's OneDrive and mailbox
+  backuprestore offboard --user adele@contoso.com --user alex@contoso.com
   backuprestore offboard --from sites.txt
   cat ids.txt | backuprestore offboard --yes - --output json > results.json`
 	if action == actionCancel {
@@ -250,7 +267,7 @@ func (a *app) runWithProgress(ctx context.Context, c *backuprestore.Client, opts
 	onProgress, end := a.progress()
 	opts.OnProgress = onProgress
 	res, err := start(offboarding.New(c, opts))
-	end()
+	end(err == nil)
 	return res, err
 }
 

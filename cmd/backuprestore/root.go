@@ -149,7 +149,16 @@ Try it with no tenant: --emulator runs every command against an embedded,
 seeded emulator of the Backup Storage API (nothing leaves your machine):
 
   backuprestore --emulator units list
-  backuprestore --emulator offboard --dry-run https://contoso.sharepoint.com/sites/Compliance
+  backuprestore --emulator offboard --dry-run --user AdeleV@contoso.onmicrosoft.com \
+      https://contoso.sharepoint.com/sites/ProductLaunch2026     # the plan: 3 units
+  backuprestore --emulator offboard --yes --user AdeleV@contoso.onmicrosoft.com   # done in seconds
+
+The embedded emulator starts afresh in every process: what one command
+changes, the next one does not see. For state that lasts between commands,
+run the standalone emulator (go run github.com/m365kit/backuprestore/cmd/emulator@latest,
+or go run ./cmd/emulator in a checkout) and pass the URL it prints:
+
+  backuprestore --emulator-url http://127.0.0.1:8080/v1.0 units list
 
 Against your tenant, sign in once (the browser opens; --device-code on a
 machine without one); later commands sign in silently:
@@ -159,9 +168,18 @@ machine without one); later commands sign in silently:
   backuprestore offboard --dry-run --from sites.txt     # the plan; writes nothing
   backuprestore offboard --from sites.txt               # asks before writing
 
-Targets (offboard, cancel-offboard) are unit IDs, site URLs, OneDrive or
-mailbox e-mail addresses, or directory object IDs: as arguments, one per line
+Targets (offboard, cancel-offboard) are unit IDs, site URLs, people's e-mail
+addresses or directory object IDs (a person's OneDrive and mailbox both;
+--kind drive or mailbox for one), as arguments, --user ADDRESS, one per line
 in --from FILE (or a CSV column with --column NAME), or on stdin with "-".
+
+Output: tables for people fit the terminal (--wide shows everything,
+--no-headers drops the header row) and colour outcomes (unless NO_COLOR is
+set); -o json, jsonl or csv for programs. Names from the tenant are data:
+control characters and escape sequences never reach the terminal (shown as
+U+FFFD), a CSV cell that a spreadsheet would read as a formula (starting
+with = + - @, a tab or a carriage return) is written with a ' before it, and
+JSON keeps every value exactly.
 
 Authentication: "auth login" saves a sign-in per --profile (tokens in an
 encrypted cache) and every command uses it (--auth profile, the default);
@@ -198,7 +216,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetVersionTemplate(readBuildInfo().text())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErrorf("%w", err) })
 	f := root.PersistentFlags()
-	f.BoolVar(&a.g.emulator, "emulator", false, "run against an embedded, seeded emulator: try the tool with no tenant")
+	f.BoolVar(&a.g.emulator, "emulator", false, "run against an embedded, seeded emulator: try the tool with no tenant (it starts afresh in every process; --emulator-url for state that lasts)")
 	f.StringVar(&a.g.emulatorURL, "emulator-url", "", "run against a standalone emulator (go run ./cmd/emulator) at this base `URL`, e.g. http://127.0.0.1:8080/v1.0")
 	f.StringVar(&a.g.tenant, "tenant", "", "Entra tenant `ID` (default $AZURE_TENANT_ID)")
 	f.StringVar(&a.g.clientID, "client-id", "", "application (client) `ID` to sign in with (default $AZURE_CLIENT_ID)")
