@@ -30,8 +30,10 @@ type cli struct {
 	cred azcore.TokenCredential
 	// stdin is the standard input.
 	stdin string
-	// inTTY, errTTY pretend stdin/stderr are terminals.
-	inTTY, errTTY bool
+	// inTTY, outTTY, errTTY pretend stdin/stdout/stderr are terminals;
+	// width is the width tables fit (a terminal's; 0: no limit).
+	inTTY, outTTY, errTTY bool
+	width                 int
 	// env are the environment variables the invocation sees.
 	env map[string]string
 	// stateDir is $XDG_STATE_HOME (a temporary directory by default).
@@ -74,9 +76,10 @@ func (c *cli) run(t *testing.T, args ...string) result {
 	}
 	a := &app{streams: streams{
 		in: strings.NewReader(c.stdin), out: &out, err: &errb,
-		inTTY: c.inTTY, errTTY: c.errTTY,
+		inTTY: c.inTTY, outTTY: c.outTTY, errTTY: c.errTTY,
 		getenv: func(k string) string { return env[k] },
 	}, embeddedCred: c.cred, wrapTransport: c.wrap}
+	a.outWidth, a.errWidth = c.width, c.width
 	if c.srv != nil {
 		a.embedded = func() *fake.Server { return c.srv }
 	} else {

@@ -128,7 +128,7 @@ var resultFormat = format[resultRow]{
 		{"status", func(r resultRow) string { return toResultJSON(r).Status }},
 		{"detail", func(r resultRow) string { return detail(toResultJSON(r)) }},
 	},
-	layout: tableLayout{flex: []string{"name", "detail"}, drop: []string{"status", "stage"}},
+	layout: tableLayout{flex: []string{"name", "detail"}, drop: []string{"status", "stage", "kind"}, min: map[string]int{"detail": 20}},
 	csv: []column[resultRow]{
 		{"id", func(r resultRow) string { return r.r.ID }},
 		{"kind", func(r resultRow) string { return toResultJSON(r).Kind }},
@@ -171,7 +171,7 @@ var planFormat = format[planRow]{
 		{"units", func(r planRow) string { return strconv.Itoa(len(r.g.Units)) }},
 		{"reason", func(r planRow) string { return r.g.Explain() }},
 	},
-	layout: tableLayout{flex: []string{"policy", "reason"}},
+	layout: tableLayout{flex: []string{"policy", "reason"}, drop: []string{"kind"}, min: map[string]int{"reason": 20, "policy": 16}},
 }
 
 // policyCell names a group's policy: its name when known, else its ID.

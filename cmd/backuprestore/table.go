@@ -24,6 +24,9 @@ type tableLayout struct {
 	flex []string
 	// drop are the columns that may be left out, the first first.
 	drop []string
+	// min overrides minFlexWidth for some flexible columns (a reason is
+	// no use cut to ten columns: better leave out another column).
+	min map[string]int
 }
 
 // tableStyle is how a table is drawn where it goes.
@@ -121,6 +124,9 @@ func fit(headers []string, shown, widths []int, layout tableLayout, limit int, n
 	}
 	floor := func(i int) int {
 		f := minFlexWidth
+		if m, ok := layout.min[strings.ToLower(headers[i])]; ok {
+			f = m
+		}
 		if !noHeaders {
 			f = max(f, uniseg.StringWidth(headers[i]))
 		}
