@@ -247,7 +247,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 
 	jf, err := openJournal(path, true, cmd.CommandPath())
 	if err != nil {
-		return err
+		return journalError(err)
 	}
 	a.cleanup = append(a.cleanup, func() { _ = jf.close() })
 	fj := &fileJournal{f: jf, ep: ep}
@@ -335,6 +335,9 @@ func authFailure(res *offboarding.Results) error {
 // unfinished run in it (other than one against the embedded emulator,
 // which ended with its process). It only reads the journal.
 func (a *app) checkJournal(path string) error {
+	if err := checkJournalPath(path); err != nil {
+		return err
+	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

@@ -59,7 +59,7 @@ func toResultJSON(row resultRow) resultJSON {
 		out.Error = describeErr(r.Err)
 	}
 	if u := row.unit; u != nil {
-		if n := u.Name(); n != "" {
+		if n := u.Name(); n != "" && n != u.ID {
 			out.Name = n
 		}
 		out.Address = unitAddress(u)

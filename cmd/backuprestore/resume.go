@@ -63,12 +63,15 @@ func (a *app) openRunJournal(cmd *cobra.Command, write bool) (*fileJournal, offb
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("no journal at %s: no run was started there (--journal names another)", path)
 	}
+	if err := checkJournalPath(path); err != nil {
+		return nil, offboarding.RunInfo{}, endpoint{}, err
+	}
 	jf, err := openJournal(path, write, cmd.CommandPath())
 	if errors.Is(err, errNoStoredRun) {
 		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("journal %s holds no run", path)
 	}
 	if err != nil {
-		return nil, offboarding.RunInfo{}, endpoint{}, err
+		return nil, offboarding.RunInfo{}, endpoint{}, journalError(err)
 	}
 	a.cleanup = append(a.cleanup, func() { _ = jf.close() })
 	fj := &fileJournal{f: jf}

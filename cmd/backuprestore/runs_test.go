@@ -387,6 +387,11 @@ func TestOffboardExitCodes(t *testing.T) {
 		require.Equal(t, "done", decodeResults(t, r.stdout)[0].Outcome,
 			"this run offboarded it (its answer was lost): Resume documents Done, not Already. The SDK's replay "+
 				"drops the intent of a stage whose recorded outcome is Unknown, losing that evidence")
+		require.Empty(t, decodeResults(t, r.stdout)[0].Error, "settled: the lost answer's error is history, not its state")
+		r = c.run(t, "--emulator", "-o", "json", "status")
+		require.Equal(t, exitOK, r.code, r.stderr)
+		require.Equal(t, "done", decodeResults(t, r.stdout)[0].Outcome)
+		require.Empty(t, decodeResults(t, r.stdout)[0].Error, "status: no stale error either")
 	})
 }
 
