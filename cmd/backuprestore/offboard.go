@@ -222,12 +222,12 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 		return a.finish(out, plan, nil, "plan (nothing was written)")
 	}
 	if !a.g.quiet || !a.g.yes {
-		fmt.Fprintf(a.err, "%s\n", safeMessage(fmt.Sprintf("Plan (%s, journal %s): %s", ep, path, totals(plan))))
+		fmt.Fprintf(a.err, "%s\n", safeMessage(fmt.Sprintf("Plan: %s\nAgainst %s; journal %s", totals(plan), ep, path)))
 		if err := writeList(a.err, a.stderrTable(), planFormat, out.planRows(plan)); err != nil {
 			return err
 		}
 	}
-	question := fmt.Sprintf("Proceed with offboarding %d %s? Their backups will be deleted after the grace period.", n, plural(n, "unit"))
+	question := fmt.Sprintf("Their backups will be deleted after the grace period.\nProceed with offboarding %d %s?", n, plural(n, "unit"))
 	if action == actionCancel {
 		question = fmt.Sprintf("Proceed with cancelling the offboarding of %d %s?", n, plural(n, "unit"))
 	}

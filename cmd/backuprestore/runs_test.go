@@ -184,7 +184,7 @@ func TestOffboardRun(t *testing.T) {
 		require.Equal(t, models.StatusOffboardRequested, got.Status)
 	}
 	require.Equal(t, "already", res[len(targets)].Outcome)
-	require.Contains(t, r.stderr, "Plan (the embedded emulator, journal ")
+	require.Contains(t, r.stderr, "Plan: 9 units: 8 planned, 1 already\nAgainst the embedded emulator; journal ")
 	require.Contains(t, r.stderr, "summary: 9 units: 8 done, 1 already")
 
 	byUnit := causes(srv.AllTransitions())
@@ -236,7 +236,7 @@ func TestOffboardConfirmation(t *testing.T) {
 	r := c.run(t, append([]string{"--emulator", "offboard", u.ID}, fast...)...)
 	require.Equal(t, exitUsage, r.code, r.stderr)
 	require.Contains(t, r.stderr, "refusing to write without confirmation: stdin is not a terminal. Check the plan with --dry-run, then pass --yes")
-	require.Contains(t, r.stderr, "Plan (", "the plan is shown first")
+	require.Contains(t, r.stderr, "Plan: 1 unit: 1 planned\n", "the plan is shown first")
 	require.Empty(t, writes(srv))
 
 	c = cli{srv: srv, stdin: u.ID + "\n"}
@@ -249,7 +249,7 @@ func TestOffboardConfirmation(t *testing.T) {
 		c = cli{srv: srv, inTTY: true, stdin: answer}
 		r = c.run(t, append([]string{"--emulator", "offboard", u.ID}, fast...)...)
 		require.Equal(t, exitDeclined, r.code, r.stderr)
-		require.Contains(t, r.stderr, "Proceed with offboarding 1 unit? Their backups will be deleted after the grace period. [y/N] ")
+		require.Contains(t, r.stderr, "Their backups will be deleted after the grace period.\nProceed with offboarding 1 unit? [y/N] ")
 		require.Contains(t, r.stderr, "Not confirmed: nothing was written.")
 		require.Empty(t, r.stdout)
 		require.Empty(t, writes(srv), "answer %q", answer)

@@ -47,7 +47,7 @@ func TestEightyColumns(t *testing.T) {
 	c.inTTY = true
 	r = c.run(t, append([]string{"--emulator", "offboard", "--wait-timeout", "1ms"}, targets...)...)
 	require.Equal(t, exitFailed, r.code, r.stderr)
-	plan := r.stderr[strings.Index(r.stderr, "Plan ("):strings.Index(r.stderr, "Proceed with")]
+	plan := r.stderr[strings.Index(r.stderr, "Against the embedded emulator; journal "):strings.Index(r.stderr, "Their backups will be")]
 	plan = plan[strings.Index(plan, "\n")+1:] // the line naming the journal's path
 	requireFits(t, "plan", plan, 80)
 	golden(t, "offboard_plan_80col.table", plan)
