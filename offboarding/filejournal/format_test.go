@@ -1,0 +1,177 @@
+package filejournal_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/m365kit/backuprestore/offboarding"
+	"github.com/m365kit/backuprestore/offboarding/filejournal"
+	"github.com/m365kit/backuprestore/offboarding/journaltest"
+)
+
+// header returns a journal header of the given version (a valid checksum).
+func header(version uint16) []byte {
+	b := make([]byte, 32)
+	copy(b, "backuprestore journal\n")
+	binary.LittleEndian.PutUint16(b[22:], version)
+	binary.LittleEndian.PutUint32(b[28:], crc32.Checksum(b[:28], crc32.MakeTable(crc32.Castagnoli)))
+	return b
+}
+
+// A file that is not a journal of this version fails clearly, for a writer
+// and a reader, and is never changed.
+func TestOpenRefuses(t *testing.T) {
+	t.Parallel()
+	bolt := make([]byte, 4096) // an old bbolt journal's first page: its meta magic at 16
+	binary.LittleEndian.PutUint32(bolt[16:], 0xED0CDAED)
+	damaged := header(1)
+	damaged[25] ^= 1
+	for name, tc := range map[string]struct {
+		file []byte
+		is   error
+		text string
+	}{
+		"text":             {[]byte("these are my notes, not a journal\n"), filejournal.ErrNotJournal, "not a backuprestore journal"},
+		"a bbolt file":     {bolt, filejournal.ErrNotJournal, "not a backuprestore journal"},
+		"a newer version":  {header(2), filejournal.ErrUnsupportedVersion, "format version 2; this version of backuprestore reads version 1"},
+		"a damaged header": {damaged, filejournal.ErrCorrupt, "corrupt at byte offset 0"},
+		"a cut header":     {header(1)[:30], filejournal.ErrCorrupt, "ends inside its header"},
+		"one magic byte":   {[]byte("b"), filejournal.ErrCorrupt, "ends inside its header"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "journal")
+			require.NoError(t, os.WriteFile(path, tc.file, 0o600))
+			_, err := filejournal.Open(path, nil)
+			require.ErrorIs(t, err, tc.is)
+			assert.ErrorContains(t, err, tc.text)
+			assert.ErrorContains(t, err, path)
+			_, err = filejournal.OpenReadOnly(path)
+			require.ErrorIs(t, err, tc.is)
+			got, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.Equal(t, tc.file, got, "left as it was")
+			_, err = filejournal.Open(path, nil)
+			require.ErrorIs(t, err, tc.is, "the failed open released the lock")
+		})
+	}
+}
+
+// A new journal is private: the file 0600, its new directories 0700; an
+// empty file (mktemp's) becomes a journal; a read-only journal of an empty
+// file holds no run, of a missing file fails with fs.ErrNotExist.
+func TestCreate(t *testing.T) {
+	t.Parallel()
+	old := syscall.Umask(0)
+	syscall.Umask(old)
+	path := filepath.Join(t.TempDir(), "a", "b", "journal")
+	j, err := filejournal.Open(path, nil)
+	require.NoError(t, err)
+	require.NoError(t, j.Close())
+	for p, mode := range map[string]os.FileMode{path: 0o600, path + ".lock": 0o600, filepath.Dir(path): 0o700, filepath.Dir(filepath.Dir(path)): 0o700} {
+		fi, err := os.Stat(p)
+		require.NoError(t, err)
+		assert.Equal(t, mode&^os.FileMode(old), fi.Mode().Perm(), p)
+	}
+	ents, err := os.ReadDir(filepath.Dir(path))
+	require.NoError(t, err)
+	require.Len(t, ents, 2, "the journal and its lock file, no temporary file left")
+
+	empty := filepath.Join(t.TempDir(), "empty")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
+	ro, err := filejournal.OpenReadOnly(empty)
+	require.NoError(t, err)
+	_, _, err = ro.Load(t.Context())
+	require.ErrorIs(t, err, offboarding.ErrNoRun)
+	runs, err := ro.Runs(t.Context())
+	require.NoError(t, err)
+	require.Empty(t, runs)
+	j, err = filejournal.Open(empty, nil)
+	require.NoError(t, err)
+	require.NoError(t, j.Start(t.Context(), journaltest.Info("r")))
+	require.NoError(t, j.Close())
+	_, _, err = ro.Load(t.Context())
+	require.NoError(t, err)
+
+	_, err = filejournal.OpenReadOnly(filepath.Join(t.TempDir(), "none"))
+	require.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+// permissionChild is the child of TestPermission (run as an unprivileged
+// user when the test runs as root, who is refused nothing): each open of
+// a journal it may not read or write fails with fs.ErrPermission. It
+// prints what went wrong and returns the exit code.
+func permissionChild(dir string) int {
+	var bad []string
+	check := func(what string, err error) {
+		if !errors.Is(err, fs.ErrPermission) {
+			bad = append(bad, what+": "+errText(err))
+		}
+	}
+	_, err := filejournal.Open(filepath.Join(dir, "open", "unreadable"), nil)
+	check("Open of a file mode 0000", err)
+	_, err = filejournal.OpenReadOnly(filepath.Join(dir, "open", "unreadable"))
+	check("OpenReadOnly of a file mode 0000", err)
+	_, err = filejournal.Open(filepath.Join(dir, "closed", "journal"), nil)
+	check("Open in a directory mode 0555", err)
+	_, err = filejournal.Open(filepath.Join(dir, "closed", "sub", "journal"), nil)
+	check("Open under a directory mode 0555", err)
+	if len(bad) > 0 {
+		os.Stderr.WriteString(strings.Join(bad, "\n") + "\n")
+		return 1
+	}
+	return 0
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	return err.Error()
+}
+
+// An operating system's refusal keeps its cause: errors.Is(err,
+// fs.ErrPermission), not "not a journal". The checks run in a child
+// process, as the unprivileged user nobody when this test runs as root.
+func TestPermission(t *testing.T) {
+	t.Parallel()
+	dir, err := os.MkdirTemp("", "filejournal-perm-")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = os.Chmod(filepath.Join(dir, "closed"), 0o755)
+		_ = os.RemoveAll(dir)
+	})
+	bin := filepath.Join(dir, "test.bin")
+	self, err := os.ReadFile(os.Args[0])
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(bin, self, 0o755))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "open"), 0o777))
+	j, err := filejournal.Open(filepath.Join(dir, "open", "unreadable"), nil)
+	require.NoError(t, err)
+	require.NoError(t, j.Close())
+	require.NoError(t, os.Chmod(filepath.Join(dir, "open", "unreadable"), 0))
+	require.NoError(t, os.Chmod(filepath.Join(dir, "open", "unreadable.lock"), 0o666))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "closed"), 0o555))
+	for _, p := range []string{dir, filepath.Join(dir, "open")} {
+		require.NoError(t, os.Chmod(p, 0o777))
+	}
+
+	cmd := exec.Command(bin, "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=permission", "FILEJOURNAL_TEST_PATH="+dir)
+	if os.Geteuid() == 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+}
