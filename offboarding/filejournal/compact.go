@@ -182,6 +182,9 @@ func (j *Journal) rewrite() error {
 	j.f, j.end, j.compactedEnd = tmp, w.off, w.off
 	for i, off := range starts {
 		j.runs[i].frame, j.runs[i].rec = off, 0
+		if runs[i].ended {
+			j.runs[i].entries = len(runs[i].keep)
+		}
 	}
 	if dirErr != nil && j.err == nil {
 		j.err = fmt.Errorf("filejournal: sync the directory of journal %s after compacting it: %w", j.path, dirErr)

@@ -103,32 +103,35 @@ func appendRecord(dst []byte, typ byte, data []byte) []byte {
 	return append(dst, data...)
 }
 
-// record is one record of a frame's payload; data aliases the payload.
+// record is one record of a frame's payload; data aliases the payload,
+// from its offset at.
 type record struct {
 	typ  byte
 	data []byte
+	at   int
 }
 
 // parseRecords calls fn for each record of a frame's payload, in order.
 // It fails (with a reason, no path: the caller knows where the frame is)
 // when the payload is not a sequence of known records, or as fn does.
 func parseRecords(payload []byte, fn func(i int, r record) error) error {
-	for i := 0; len(payload) > 0; i++ {
-		typ := payload[0]
+	for i, at := 0, 0; at < len(payload); i++ {
+		typ := payload[at]
 		switch typ {
 		case recStart, recEntry, recFinish, recAbandon, recCompacted:
 		default:
 			return fmt.Errorf("unknown record type %#x", typ)
 		}
-		n, k := binary.Uvarint(payload[1:])
-		if k <= 0 || n > uint64(len(payload)-1-k) {
+		n, k := binary.Uvarint(payload[at+1:])
+		if k <= 0 || n > uint64(len(payload)-at-1-k) {
 			return errors.New("a record's length runs past its frame")
 		}
-		data := payload[1+k : 1+k+int(n)]
-		payload = payload[1+k+int(n):]
-		if err := fn(i, record{typ: typ, data: data}); err != nil {
+		at += 1 + k
+		data := payload[at : at+int(n)]
+		if err := fn(i, record{typ: typ, data: data, at: at}); err != nil {
 			return err
 		}
+		at += int(n)
 	}
 	return nil
 }

@@ -56,6 +56,9 @@ type runState struct {
 	// ended: finished or abandoned (Start may begin another).
 	finished, abandoned time.Time
 	counts              map[offboarding.Outcome]int
+	// entries counts the run's entries (queued ones included), so that
+	// Load allocates once.
+	entries int
 }
 
 func (r *runState) ended() bool { return !r.finished.IsZero() || !r.abandoned.IsZero() }

@@ -90,6 +90,10 @@ func readIndex(f *os.File, path string, infos bool) (index, error) {
 					}
 					l.abandoned = aj.At
 				}
+			case recEntry:
+				if len(ix.runs) > 0 {
+					ix.runs[len(ix.runs)-1].entries++
+				}
 			case recCompacted:
 				ix.compactedEnd = off + frameHeader + int64(len(payload))
 			}
@@ -105,55 +109,6 @@ func readIndex(f *os.File, path string, infos bool) (index, error) {
 
 // errStop ends a scan early.
 var errStop = errors.New("stop")
-
-// loadRun reads the run whose start is record rec of the frame at off,
-// scanning up to end: its description and entries, which end at the next
-// run's start. It fails with a *CorruptError when an entry cannot be
-// decoded (one written by a newer version, say), naming its frame.
-func loadRun(r io.ReaderAt, path string, off int64, rec int, end int64) (offboarding.RunInfo, []offboarding.Entry, error) {
-	var info offboarding.RunInfo
-	var entries []offboarding.Entry
-	started := false
-	_, err := scanFrames(r, path, off, end, func(foff int64, payload []byte) error {
-		return parseRecords(payload, func(i int, rc record) error {
-			bad := func(what string, err error) error {
-				return &CorruptError{Path: path, Offset: foff, Reason: fmt.Sprintf("record %d of the frame: %s: %v", i, what, err)}
-			}
-			if !started {
-				if foff != off || i != rec {
-					return nil
-				}
-				if rc.typ != recStart {
-					return bad("a run's start", errors.New("not a start record"))
-				}
-				var err error
-				if info, err = offboarding.UnmarshalRunInfo(rc.data); err != nil {
-					return bad("a run's start", err)
-				}
-				started = true
-				return nil
-			}
-			switch rc.typ {
-			case recStart:
-				return errStop
-			case recEntry:
-				e, err := offboarding.DecodeEntry(rc.data)
-				if err != nil {
-					return bad("an entry", err)
-				}
-				entries = append(entries, e)
-			}
-			return nil
-		})
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return offboarding.RunInfo{}, nil, err
-	}
-	if !started {
-		return offboarding.RunInfo{}, nil, &CorruptError{Path: path, Offset: off, Reason: "the run's start record is missing"}
-	}
-	return info, entries, nil
-}
 
 // readStart reads the description of the run whose start is record rec
 // of the frame at off.
@@ -248,7 +203,7 @@ func (j *Journal) load(_ context.Context, id string, latest bool) (offboarding.R
 		if r == nil {
 			return offboarding.RunInfo{}, nil, noRun()
 		}
-		return loadRun(f, j.path, r.frame, r.rec, ix.end)
+		return loadRun(f, j.path, r.frame, r.rec, ix.end, r.entries)
 	}
 	j.fmu.RLock()
 	defer j.fmu.RUnlock()
@@ -263,9 +218,9 @@ func (j *Journal) load(_ context.Context, id string, latest bool) (offboarding.R
 		j.mu.Unlock()
 		return offboarding.RunInfo{}, nil, noRun()
 	}
-	off, rec, end := r.frame, r.rec, j.end
+	off, rec, end, n := r.frame, r.rec, j.end, r.entries
 	j.mu.Unlock()
-	return loadRun(j.f, j.path, off, rec, end)
+	return loadRun(j.f, j.path, off, rec, end, n)
 }
 
 // checkOpen fails with ErrClosed after Close.

@@ -141,6 +141,7 @@ func (j *Journal) Record(_ context.Context, entries ...offboarding.Entry) error 
 		j.mu.Unlock()
 		return nil
 	}
+	j.latest().entries += len(entries)
 	b := j.queue(0, data, len(entries))
 	j.mu.Unlock()
 	return b.wait()
