@@ -292,4 +292,3 @@ func (j *Journal) LoadRun(_ context.Context, id string) (info offboarding.RunInf
 	})
 	return info, entries, err
 }
-
