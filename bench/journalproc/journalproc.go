@@ -17,9 +17,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -106,21 +108,95 @@ func loadClosed(ctx context.Context, contender, dir string) ([]offboarding.Entry
 }
 
 // finishing wraps a journal so that the replay's Finish is preceded by a
-// timed Load of the unfinished run (a resume's read).
+// timed Load of the unfinished run (a resume's read), kept out of the
+// replay's memory figures: the peaks are taken before it, and reset after
+// it once its entries are returned to the operating system.
 type finishing struct {
 	journal
+	peaks   *peaks
 	load    time.Duration
 	entries int
 }
 
 func (f *finishing) Finish(ctx context.Context, end offboarding.RunEnd) error {
+	f.peaks.take()
 	start := time.Now()
 	_, e, err := f.Load(ctx)
 	f.load, f.entries = time.Since(start), len(e)
 	if err != nil {
 		return fmt.Errorf("load the unfinished run: %w", err)
 	}
+	f.peaks.noteLoad()
+	e = nil
+	debug.FreeOSMemory()
+	f.peaks.reset()
 	return f.journal.Finish(ctx, end)
+}
+
+// peaks follows the process's peak resident set (VmHWM) and live heap
+// (sampled every 5 ms), over windows: take ends one, reset starts the
+// next; max is the highest over them all.
+type peaks struct {
+	heap, heapMax atomic.Uint64
+	rssMax        int64
+	// loadRSS is the resident set's peak over the unfinished run's load.
+	loadRSS int64
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// noteLoad keeps the peak of the window's load, apart.
+func (p *peaks) noteLoad() {
+	if hwm, err := procStatus("VmHWM"); err == nil {
+		p.loadRSS = max(p.loadRSS, hwm)
+	}
+}
+
+func newPeaks() *peaks {
+	resetPeakRSS()
+	p := &peaks{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			h := liveHeap()
+			for {
+				cur := p.heap.Load()
+				if h <= cur || p.heap.CompareAndSwap(cur, h) {
+					break
+				}
+			}
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p
+}
+
+// take ends a window.
+func (p *peaks) take() {
+	if hwm, err := procStatus("VmHWM"); err == nil {
+		p.rssMax = max(p.rssMax, hwm)
+	}
+	p.heapMax.Store(max(p.heapMax.Load(), p.heap.Load(), liveHeap()))
+}
+
+// reset starts a window.
+func (p *peaks) reset() {
+	resetPeakRSS()
+	p.heap.Store(liveHeap())
+}
+
+// end ends the last window and stops the sampling.
+func (p *peaks) end() (rss int64, heap uint64) {
+	close(p.stop)
+	<-p.done
+	p.take()
+	return p.rssMax, p.heapMax.Load()
 }
 
 // RunIfChild replays and exits when this process is a replay's child; it
@@ -161,7 +237,7 @@ func child(cfg Config) journaldata.Run {
 		return r
 	}
 	runtime.GC()
-	resetPeakRSS()
+	debug.FreeOSMemory()
 	rss0, _ := procStatus("VmRSS")
 	heap0 := liveHeap()
 	io0, err := writeBytes()
@@ -169,29 +245,14 @@ func child(cfg Config) journaldata.Run {
 		return fail(err)
 	}
 	cpu0 := cpuTime()
-	peakHeap := make(chan uint64)
-	stop := make(chan struct{})
-	go func() {
-		var peak uint64
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			peak = max(peak, liveHeap())
-			select {
-			case <-stop:
-				peakHeap <- peak
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	pk := newPeaks()
 
 	start := time.Now()
 	j, err := open(cfg.Contender, cfg.Dir)
 	if err != nil {
 		return fail(err)
 	}
-	fj := &finishing{journal: j}
+	fj := &finishing{journal: j, peaks: pk}
 	c, err := Replay(ctx, fj, cfg.Traffic)
 	if err != nil {
 		_ = j.Close()
@@ -201,17 +262,14 @@ func child(cfg Config) journaldata.Run {
 		return fail(err)
 	}
 	r.Wall = time.Since(start)
-	close(stop)
-	r.PeakHeap = int64(<-peakHeap) - int64(heap0)
+	rss, heap := pk.end()
+	r.PeakRSS, r.PeakHeap = rss-rss0, int64(heap)-int64(heap0)
 	r.CPU = cpuTime() - cpu0
 	io1, err := writeBytes()
 	if err != nil {
 		return fail(err)
 	}
 	r.WriteBytes = io1 - io0
-	if hwm, err := procStatus("VmHWM"); err == nil {
-		r.PeakRSS = hwm - rss0
-	}
 	r.Entries, r.Records = c.Entries, c.Calls
 	r.LoadOpen, r.LoadOpenEntries = fj.load, fj.entries
 	switch j := j.(type) {
@@ -238,7 +296,8 @@ func child(cfg Config) journaldata.Run {
 	runtime.GC()
 	r.LoadHeap = int64(liveHeap()) - int64(heap1)
 	runtime.KeepAlive(entries)
-	r.MaxRSS, _ = procStatus("VmHWM")
+	hwm, _ := procStatus("VmHWM")
+	r.MaxRSS = max(hwm, rss, pk.loadRSS)
 	return r
 }
 
