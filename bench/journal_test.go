@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +21,9 @@ var (
 		"comma-separated run sizes BenchmarkJournal replays")
 	journalContenders = flag.String("journal.contenders", strings.Join(journaldata.Contenders, ","),
 		"comma-separated contenders of BenchmarkJournal")
+	journalBeforeUnits = flag.String("journal.before-units", "3600,10000,20000",
+		"comma-separated run sizes of the before contender instead of -journal.units: its bytes written grow with the square of the units "+
+			"(~190 GB at 100,000), so it runs at sizes that show the curve, and the report extrapolates")
 	journalDir = flag.String("journal.dir", "",
 		"directory for BenchmarkJournal's journal files (default: the system's temporary directory); it must be on a real disk, not tmpfs")
 )
@@ -33,18 +37,39 @@ var journalRounds = map[string]int{}
 // $batch requests of 20 from 16 goroutines, every 50th unit a single
 // outcome from the run's goroutine; 20 ms per request) into each contender,
 // each replay in a child process (under strace when it can), at 3,600 and
-// 100,000 units. Run it with -benchtime 1x: every iteration is a replay.
+// 100,000 units (the before contender at 3,600, 10,000 and 20,000: see
+// -journal.before-units). Run it with -benchtime 1x: every iteration is a
+// replay.
 func BenchmarkJournal(b *testing.B) {
 	withStrace := journalproc.StraceUsable()
 	if !withStrace {
 		b.Log("strace (with --seccomp-bpf) is not usable here: fsyncs are the journals' own counts, and none for bbolt")
 	}
-	for _, s := range strings.Split(*journalUnits, ",") {
-		units, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			b.Fatalf("-journal.units: %v", err)
+	sizes := func(flag, list string) []int {
+		var out []int
+		for _, s := range strings.Split(list, ",") {
+			units, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil {
+				b.Fatalf("-%s: %v", flag, err)
+			}
+			out = append(out, units)
 		}
+		return out
+	}
+	all, before := sizes("journal.units", *journalUnits), sizes("journal.before-units", *journalBeforeUnits)
+	runs := func(units int, contender string) bool {
+		if contender == journaldata.Before {
+			return slices.Contains(before, units)
+		}
+		return slices.Contains(all, units)
+	}
+	every := slices.Concat(all, before)
+	slices.Sort(every)
+	for _, units := range slices.Compact(every) {
 		for _, contender := range strings.Split(*journalContenders, ",") {
+			if !runs(units, contender) {
+				continue
+			}
 			b.Run(fmt.Sprintf("units=%d/%s", units, contender), func(b *testing.B) {
 				var r journaldata.Run
 				for b.Loop() {

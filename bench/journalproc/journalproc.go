@@ -113,16 +113,16 @@ func loadClosed(ctx context.Context, contender, dir string) ([]offboarding.Entry
 // it once its entries are returned to the operating system.
 type finishing struct {
 	journal
-	peaks   *peaks
-	load    time.Duration
-	entries int
+	peaks     *peaks
+	load, cpu time.Duration
+	entries   int
 }
 
 func (f *finishing) Finish(ctx context.Context, end offboarding.RunEnd) error {
 	f.peaks.take()
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	_, e, err := f.Load(ctx)
-	f.load, f.entries = time.Since(start), len(e)
+	f.load, f.cpu, f.entries = time.Since(start), cpuTime()-cpu, len(e)
 	if err != nil {
 		return fmt.Errorf("load the unfinished run: %w", err)
 	}
@@ -271,7 +271,8 @@ func child(cfg Config) journaldata.Run {
 	}
 	r.WriteBytes = io1 - io0
 	r.Entries, r.Records = c.Entries, c.Calls
-	r.LoadOpen, r.LoadOpenEntries = fj.load, fj.entries
+	r.LoadOpen, r.LoadOpenCPU, r.LoadOpenEntries = fj.load, fj.cpu, fj.entries
+	r.LoadAvg = loadAvg()
 	switch j := j.(type) {
 	case *filejournal.Journal:
 		st := j.Stats()
@@ -286,9 +287,9 @@ func child(cfg Config) journaldata.Run {
 
 	runtime.GC()
 	heap1 := liveHeap()
-	start = time.Now()
+	start, cpu := time.Now(), cpuTime()
 	entries, err := loadClosed(ctx, cfg.Contender, cfg.Dir)
-	r.Load = time.Since(start)
+	r.Load, r.LoadCPU = time.Since(start), cpuTime()-cpu
 	if err != nil {
 		return fail(fmt.Errorf("load the finished run: %w", err))
 	}
@@ -299,6 +300,16 @@ func child(cfg Config) journaldata.Run {
 	hwm, _ := procStatus("VmHWM")
 	r.MaxRSS = max(hwm, rss, pk.loadRSS)
 	return r
+}
+
+// loadAvg is /proc/loadavg's 1-minute load average (0 if unknown).
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
+	return f
 }
 
 // liveHeap is the Go heap's live objects, in bytes.

@@ -69,11 +69,18 @@ type Run struct {
 	// (as status does: read-only where the contender has it),
 	// LoadEntries their number (fewer when it compacted); LoadHeap the
 	// live heap the loaded entries hold.
+	// LoadOpenCPU and LoadCPU are the process's CPU time over each load
+	// (all its threads: decoding runs on every CPU).
 	LoadOpen        time.Duration `json:"loadOpen"`
+	LoadOpenCPU     time.Duration `json:"loadOpenCPU"`
 	LoadOpenEntries int           `json:"loadOpenEntries"`
 	Load            time.Duration `json:"load"`
+	LoadCPU         time.Duration `json:"loadCPU"`
 	LoadEntries     int           `json:"loadEntries"`
 	LoadHeap        int64         `json:"loadHeap"`
+	// LoadAvg is /proc/loadavg's 1-minute figure when the replay ended:
+	// wall times on a busy machine stretch, CPU times do not.
+	LoadAvg float64 `json:"loadAvg"`
 	// MaxRSS is the child's peak resident set over its life (VmHWM at the
 	// end, loads included).
 	MaxRSS int64 `json:"maxRSS"`
