@@ -31,27 +31,32 @@ func (b *actionBuilder) toRequest(ctx context.Context, cfg *RequestConfiguration
 	return ri, u, nil
 }
 
-// post sends the action and settles its outcome truthfully:
+// post sends the action and settles its outcome truthfully, by the
+// outcome table (outcome_table.go: decide, then settleRead after a
+// read-back):
 //
 //   - A 2xx with the unit is the success. Throttled (429) and unavailable
 //     (503) answers, and failures before the request was written, are
-//     retried by the pipeline; the service did not act on them.
+//     retried by the pipeline.
 //   - Nothing reached the wire: the error matches ErrNotSent.
 //   - The service answered (a 403, a 404, …): that answer is the result.
 //   - The answer was lost after the request was written (a reset, a stall,
-//     a timeout, a 408/500/502/504 from a gateway, or a 2xx whose body was
-//     unusable): the unit is read back. Evidence that this call applied the
-//     action (see unitAction.judge) is the success. Without it the action
-//     was not applied by this call, so it is sent again (an action cannot
-//     apply twice: the resend earns the service's own answer), up to
-//     RetryOptions.MaxRetries times.
-//   - A 403 OperationNotAllowed after an attempt that may have been acted
-//     on could be this call's own late success: the unit is read back once
-//     more; evidence is the success, otherwise the 403 stands.
+//     a timeout, a 408 or 5xx from a gateway): the unit is read back.
+//     Evidence that this call applied the action (see unitAction.judge) is
+//     the success. Without it the action was not applied by this call, so
+//     it is sent again (an action cannot apply twice: the resend earns the
+//     service's own answer), up to RetryOptions.MaxRetries times.
+//   - A 2xx whose body is unusable: applied. The unit is read back for the
+//     result; when that read fails too, Post returns a nil unit and a nil
+//     error (the action was applied; the unit could not be had).
+//   - A 4xx after an attempt that may have been acted on (a 403
+//     OperationNotAllowed can be this call's own late success) is read
+//     back first: evidence is the success, otherwise the answer stands.
 //   - A read-back that answers 404 is the result (the unit does not
-//     exist); one that fails, or the context ending while the request was
-//     on the wire, leaves the outcome unknown: ErrOutcomeUnknown, wrapping
-//     the failures and the service's last answer.
+//     exist); one that fails, a unit consistent with this call's action
+//     but without its mark, or the context ending while the request was on
+//     the wire, leaves the outcome unknown: ErrOutcomeUnknown, wrapping the
+//     failures and the service's last answer.
 func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*models.ProtectionUnit, error) {
 	act := actionNamed(b.action)
 	c := b.item.c
@@ -75,7 +80,6 @@ func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*m
 		return finish(nil, wrapErr(op, ErrNotSent, context.Cause(ctx)))
 	}
 	var ev attemptEvidence
-	var undecided bool // a read-back could not tell (see verdict cannotTell)
 	for resend := 0; ; resend++ {
 		if resend > 0 {
 			if ri, u, err = b.toRequest(ctx, cfg); err != nil {
@@ -87,36 +91,31 @@ func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*m
 		unit, err := k.send(inner, withURI(ri, u))
 		attempts += k.log.Len()
 		meta = k.meta
-		ev.note(k.log) // earlier attempts, this call's pipeline retries included
+		lastStart := ev.note(k.log) // the pipeline's own retries are earlier attempts
 		if err == nil {
 			return finish(unit, nil)
 		}
-		state, _ := wireStateOf(err)
-		var answer *Error // the service's answer, when it gave one
-		switch state {
-		case middleware.NotSent:
-			if ev.any() || undecided {
-				return finish(nil, wrapErr(op, ErrOutcomeUnknown, err))
-			}
+		facts := attemptFacts{ctxEnded: ctx.Err() != nil, inDoubt: ev.any()}
+		facts.wire, facts.permanent = wireStateOf(err)
+		answer, _ := asError(err)
+		if facts.wire == middleware.Answered {
+			facts.status = answer.StatusCode
+		}
+		d := decide(facts)
+		if d.maybeActed {
+			ev.maybeActed(lastStart)
+		}
+		var waiting *Error // a definitive answer the read-back decides on
+		switch d.disp {
+		case dispNotSent, dispAnswer:
 			return finish(nil, err)
-		case middleware.Answered:
-			answer, _ = asError(err)
-			switch {
-			case answer.unexpected && answer.StatusCode >= 200 && answer.StatusCode <= 299:
-				ev.acked = true // applied; only the unit is missing
-			case errors.Is(answer, ErrOperationNotAllowed) && ev.any():
-				// may be this call's own late success: read back below
-			case maybeActedStatus(answer.StatusCode):
-				// a gateway's failure after the service may have acted
-			default:
-				if undecided {
-					return finish(nil, wrapErr(op, ErrOutcomeUnknown, answer))
-				}
-				return finish(nil, answer)
-			}
-		default: // written, no usable answer
-			if ctx.Err() != nil {
-				return finish(nil, wrapErr(op, ErrOutcomeUnknown, context.Cause(ctx), err))
+		case dispUnknown:
+			return finish(nil, wrapErr(op, ErrOutcomeUnknown, context.Cause(ctx), err))
+		case dispSuccessRead:
+			ev.acked = true
+		case dispReadBack:
+			if answer != nil && !d.maybeActed {
+				waiting = answer
 			}
 		}
 		got, info, readErr := b.item.readBackPatiently(inner, &attempts)
@@ -124,35 +123,35 @@ func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*m
 			meta = info.meta
 		}
 		meta.Reconciled = true
-		if readErr != nil {
-			if ev.acked {
-				// The service's 2xx settled it: applied. Only the unit is
-				// missing; say that, not "unknown".
-				return finish(nil, wrapErr(op+": the service answered 2xx (applied) but the unit could not be read back", ErrUnexpectedResponse, err, readErr))
+		rf := readFacts{read: readOK, acked: ev.acked, answer: waiting != nil, triesLeft: resend < c.retry.MaxRetries}
+		switch {
+		case readErr == nil:
+			rf.verdict = act.judge(got, ev, info.date, info.recv)
+		case errors.Is(readErr, ErrNotFound):
+			rf.read = readNotFound
+		default:
+			rf.read = readFailed
+		}
+		switch settleRead(rf) {
+		case dispSuccess:
+			if readErr != nil {
+				return finish(nil, nil) // applied (2xx); the unit could not be read
 			}
-			if errors.Is(readErr, ErrNotFound) {
-				return finish(nil, readErr) // the service's answer: no such unit
+			return finish(got, nil)
+		case dispAnswer:
+			if waiting != nil && readErr == nil {
+				meta = k.meta
+				return finish(nil, waiting) // the read-back refutes a late success
+			}
+			return finish(nil, readErr) // the service's answer: no such unit
+		case dispUnknown:
+			if readErr == nil && rf.verdict == cannotTell {
+				return finish(nil, wrapErr(op+": the unit is "+string(got.Status)+", consistent with this call's action, but carries no mark that proves it", ErrOutcomeUnknown, err))
 			}
 			return finish(nil, wrapErr(op, ErrOutcomeUnknown, err, readErr))
 		}
-		switch act.judge(got, ev, info.date, info.recv) {
-		case applied:
-			return finish(got, nil)
-		case cannotTell:
-			undecided = true
-		}
-		if answer != nil && errors.Is(answer, ErrOperationNotAllowed) {
-			// The read-back refutes a late success of an earlier attempt.
-			if undecided {
-				return finish(nil, wrapErr(op, ErrOutcomeUnknown, answer))
-			}
-			meta = k.meta
-			return finish(nil, answer)
-		}
-		if resend >= c.retry.MaxRetries {
-			return finish(nil, wrapErr(op, ErrOutcomeUnknown, err))
-		}
-		// Not applied by this call: sending it again cannot apply it twice.
+		// dispRetry: not applied by this call; sending it again cannot
+		// apply it twice.
 	}
 }
 

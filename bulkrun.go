@@ -2,7 +2,7 @@ package backuprestore
 
 import (
 	"context"
-	"errors"
+	"github.com/m365kit/backuprestore/internal/bridge"
 	"net/http"
 	"slices"
 	"time"
@@ -23,13 +23,13 @@ type bulkItem struct {
 	ev attemptEvidence
 	// needsRead: the next request for this item is a read-back.
 	needsRead bool
-	// after403 is a 403 OperationNotAllowed that followed an attempt that
-	// may have been acted on: the read-back decides between that late
-	// success and the 403.
-	after403 *Error
-	// undecided: a read-back found the unit consistent with this call's
-	// action but could not prove it (verdict cannotTell).
-	undecided bool
+	// sent is when the item's last action batch was handed to the
+	// pipeline (zero while none was).
+	sent time.Time
+	// waiting is a definitive answer of the service that came after an
+	// attempt that may have been acted on (a 403 OperationNotAllowed may be
+	// that attempt's late success): the read-back decides between them.
+	waiting   *Error
 	notBefore time.Time
 	// lastErr is the last failure of any kind; answer the service's last
 	// own answer for this unit (kept when a later read-back fails).
@@ -42,7 +42,7 @@ type bulkItem struct {
 
 // inDoubt reports whether an attempt may have been acted on without the
 // outcome being settled.
-func (it *bulkItem) inDoubt() bool { return it.needsRead || it.undecided || it.after403 != nil }
+func (it *bulkItem) inDoubt() bool { return it.needsRead || it.waiting != nil || it.ev.any() }
 
 type bulkJob struct {
 	read  bool
@@ -78,15 +78,11 @@ type bulkRun struct {
 	// abort is the cause that stopped the run (a credential that fails,
 	// an unknown host, the guard); nil while it runs.
 	abort error
-	// readOnly: the run only reads the units (readUnits); no action.
+	// readOnly: the call only reads the units (readUnits); no action.
 	readOnly bool
-	// beforeSend, when set, is called with an action batch's items before
-	// it is sent (a run journals its intent); an error stops the run, with
-	// that batch not sent.
-	beforeSend func(items []*bulkItem) error
-	// prior, when set, gives each unit's evidence from before this call (a
-	// run's journal: an earlier attempt that may have been applied).
-	prior func(id string) attemptEvidence
+	// hooks are a workflow's (internal/bridge): evidence from an earlier
+	// process, a refusal before a batch is sent, each result as it settles.
+	hooks bridge.Hooks
 }
 
 func (b *ProtectionUnitsRequestBuilder) runBulk(ctx context.Context, ids []string, opts *BulkOptions, action unitAction) BulkResults {
@@ -120,8 +116,10 @@ func (r *bulkRun) start(ctx context.Context, ids []string, optErr error) BulkRes
 		case err != nil:
 			r.finish(it, nil, wrapErr(action.name+" "+quoteID(id), ErrNotSent, err))
 		default:
-			if r.prior != nil {
-				it.ev = r.prior(id)
+			if f := r.hooks.SentBefore; f != nil {
+				if t := f(id); !t.IsZero() {
+					it.ev.maybeActed(t) // sent by an earlier process: may have been applied
+				}
 			}
 			it.needsRead = r.readOnly
 			r.ready = append(r.ready, it)
@@ -210,7 +208,7 @@ func (r *bulkRun) finishUnsettled(it *bulkItem, cause error) {
 		r.finish(it, nil, wrapErr(op, cause))
 		return
 	}
-	if it.inDoubt() || it.ev.any() {
+	if it.inDoubt() {
 		r.finish(it, nil, wrapErr(op+": an attempt may have been applied and was not settled", ErrOutcomeUnknown, cause, answerOrNil(it.answer)))
 		return
 	}
@@ -291,9 +289,13 @@ func (r *bulkRun) run(ctx context.Context, job bulkJob) bulkJobDone {
 		}
 	}
 	log := &middleware.AttemptLog{}
-	if !job.read && r.beforeSend != nil {
-		if err := r.beforeSend(job.items); err != nil {
-			return bulkJobDone{job: job, err: wrapErr("$batch", ErrNotSent, errJournal{err}), log: log}
+	if !job.read && r.hooks.BeforeSend != nil {
+		keys := make([]string, len(job.items))
+		for i, it := range job.items {
+			keys[i] = it.id
+		}
+		if err := r.hooks.BeforeSend(keys); err != nil {
+			return bulkJobDone{job: job, err: wrapErr("$batch", ErrNotSent, errRefusedByHook{err}), log: log}
 		}
 	}
 	// Every item counts against Graph's limits on its own: take a token
@@ -362,8 +364,9 @@ func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
 			it.reads++
 		} else {
 			it.tries++
+			it.sent = d.sent
 			it.attempts += wired
-			it.ev.note(d.log)
+			it.ev.note(d.log) // the pipeline's resends of the $batch are earlier attempts
 			r.results[it.idx].Attempts = it.attempts
 		}
 		if d.err != nil {
@@ -378,8 +381,7 @@ func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
 			if d.job.read {
 				r.readLater(it, 0, e)
 			} else {
-				it.ev.maybeActed(d.sent)
-				r.inDoubt(it, e)
+				r.apply(ctx, it, attemptFacts{wire: middleware.MaybeSent}, d.sent, nil, e, nil)
 			}
 			continue
 		}
@@ -387,127 +389,120 @@ func (r *bulkRun) process(ctx context.Context, d bulkJobDone) {
 		if d.job.read {
 			r.onReadResponse(it, resp, date, recv)
 		} else {
-			r.onActionResponse(it, resp, d.sent)
+			r.onActionResponse(ctx, it, resp, d.sent)
 		}
 	}
+}
+
+// triesLeft reports whether an item's action may be sent again, after a
+// wait of after (a Retry-After longer than MaxRetryDelay is not waited out).
+func (r *bulkRun) triesLeft(it *bulkItem, after time.Duration) bool {
+	return it.tries < r.opts.MaxAttempts && after <= r.c.retry.MaxRetryDelay
 }
 
 // onBatchFailure handles a $batch request that failed as a whole.
 func (r *bulkRun) onBatchFailure(ctx context.Context, it *bulkItem, read bool, err error, sent time.Time) {
 	state, permanent := wireStateOf(err)
-	if !read {
-		it.lastErr = err
-	}
-	switch state {
-	case middleware.NotSent:
-		switch {
-		case permanent:
-			// A credential that fails, an unknown host, the guard: no
-			// later batch can do better. Stop the run at once.
-			if r.abort == nil {
-				r.abort = err
-			}
-			r.keep(it)
-		case ctx.Err() != nil:
-			r.keep(it) // reported when the run ends
-		case read:
-			r.readLater(it, 0, err)
-		default:
-			r.retryLater(it, 0, err)
-		}
-		return
-	case middleware.Answered:
-		e, _ := asError(err)
-		if e.unexpected && e.StatusCode >= 200 && e.StatusCode <= 299 {
-			// The $batch was answered 2xx but its body was cut or
-			// unusable: each item may have been acted on.
-			break
-		}
-		switch s := e.StatusCode; {
-		case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable:
-			if read {
-				r.readLater(it, e.RetryAfter, e)
-			} else {
-				r.retryLater(it, e.RetryAfter, e)
-			}
-		case maybeActedStatus(s) && !read:
-			r.inDoubt(it, e) // a gateway's failure after the service may have acted
-		case maybeActedStatus(s):
-			r.readLater(it, e.RetryAfter, e)
-		case read && r.readOnly:
-			r.finish(it, nil, e)
-		case read:
-			// A read-back the service refused as a whole (401, 403, …)
-			// leaves the action's outcome open.
-			r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": reading the unit back failed", ErrOutcomeUnknown, e, answerOrNil(it.answer)))
-		default:
-			r.settleWithAnswer(it, e) // the service refused the batch: it did not act
-		}
-		return
-	}
-	// Written, no usable answer.
-	if !read {
-		it.ev.maybeActed(sent)
-	}
-	if ctx.Err() != nil && r.readOnly {
-		r.finish(it, nil, wrapErr("read protection unit "+quoteID(it.id), context.Cause(ctx), err))
-		return
-	}
-	if ctx.Err() != nil {
-		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id), ErrOutcomeUnknown, context.Cause(ctx), err, answerOrNil(it.answer)))
-		return
-	}
+	e, _ := asError(err)
 	if read {
+		r.onReadBatchFailure(ctx, it, state, permanent, e, err)
+		return
+	}
+	// A $batch answered 2xx whose body is unusable says nothing of each
+	// item (each has its own status): itemized.
+	f := attemptFacts{wire: state, permanent: permanent, itemized: true, ctxEnded: ctx.Err() != nil,
+		inDoubt: it.ev.any(), triesLeft: r.triesLeft(it, 0)}
+	var after time.Duration
+	if e != nil {
+		f.status, after = e.StatusCode, e.RetryAfter
+		f.triesLeft = r.triesLeft(it, after)
+	}
+	r.apply(ctx, it, f, sent, e, err, nil)
+}
+
+// onReadBatchFailure handles a read-back (or, for readUnits, a read) whose
+// $batch failed as a whole.
+func (r *bulkRun) onReadBatchFailure(ctx context.Context, it *bulkItem, state middleware.SendState, permanent bool, e *Error, err error) {
+	switch {
+	case state == middleware.NotSent && permanent:
+		// A credential that fails, an unknown host, the guard: no later
+		// batch can do better. Stop the run at once.
+		if r.abort == nil {
+			r.abort = err
+		}
+		r.keep(it)
+	case ctx.Err() != nil && r.readOnly:
+		r.finish(it, nil, wrapErr("read protection unit "+quoteID(it.id), context.Cause(ctx), err))
+	case ctx.Err() != nil:
+		r.keep(it) // reported when the run ends
+	case e == nil:
 		r.readLater(it, 0, err)
-		return
+	case e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable || maybeActedStatus(e.StatusCode) ||
+		(e.unexpected && e.StatusCode >= 200 && e.StatusCode <= 299):
+		r.readLater(it, e.RetryAfter, e)
+	case r.readOnly:
+		r.finish(it, nil, e)
+	default:
+		// A read-back the service refused as a whole (401, 403, …) settles
+		// nothing.
+		r.settle(it, readFacts{read: readFailed}, nil, e)
 	}
-	r.inDoubt(it, err)
 }
 
-// settleWithAnswer finishes an item with the service's answer, or with
-// ErrOutcomeUnknown wrapping it when an earlier attempt is still in doubt.
-func (r *bulkRun) settleWithAnswer(it *bulkItem, e *Error) {
-	it.answer = e
-	if it.undecided {
-		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": an earlier attempt may have been applied", ErrOutcomeUnknown, e))
-		return
-	}
-	r.finish(it, nil, e)
-}
-
-func (r *bulkRun) onActionResponse(it *bulkItem, resp batchResponse, sent time.Time) {
+func (r *bulkRun) onActionResponse(ctx context.Context, it *bulkItem, resp batchResponse, sent time.Time) {
 	url := r.base + r.itemPath(it.id, false)
 	s := resp.status
+	f := attemptFacts{wire: middleware.Answered, status: s, ctxEnded: ctx.Err() != nil, inDoubt: it.ev.any()}
+	var u *models.ProtectionUnit
+	var decodeErr error
 	if s >= 200 && s <= 299 {
-		u, err := decodeUnit(resp.body)
-		if err == nil {
-			r.finish(it, u, nil)
-			return
-		}
-		// Applied, but the body is unusable: read the unit back.
-		it.ev.acked = true
-		r.inDoubt(it, newErrorFromParts(s, resp.header, resp.body, err, http.MethodPost, url))
-		return
+		u, decodeErr = decodeUnit(resp.body)
+		f.usable = decodeErr == nil
 	}
-	e := newErrorFromParts(s, resp.header, resp.body, nil, http.MethodPost, url)
-	switch {
-	case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable || s == http.StatusFailedDependency:
-		if s == http.StatusServiceUnavailable {
-			it.ev.maybeActed(sent) // a gateway may fail after the service acted
-		}
-		it.answer = e
-		r.retryLater(it, e.RetryAfter, e)
-	case maybeActedStatus(s):
+	e := newErrorFromParts(s, resp.header, resp.body, decodeErr, http.MethodPost, url)
+	f.triesLeft = r.triesLeft(it, e.RetryAfter)
+	r.apply(ctx, it, f, sent, e, e, u)
+}
+
+// apply carries out the outcome table's decision for an item's attempt:
+// answer is the service's answer (nil when none came), err the attempt's
+// failure, u the unit of a usable 2xx.
+func (r *bulkRun) apply(ctx context.Context, it *bulkItem, f attemptFacts, sent time.Time, answer *Error, err error, u *models.ProtectionUnit) {
+	d := decide(f)
+	if d.maybeActed {
 		it.ev.maybeActed(sent)
-		r.inDoubt(it, e)
-	case errors.Is(e, ErrOperationNotAllowed) && it.ev.any() && it.after403 == nil:
-		// An earlier attempt may have been applied late: that would
-		// explain the state, so read the unit back rather than report a
-		// false failure.
-		it.answer, it.after403 = e, e
-		r.inDoubt(it, e)
-	default:
-		r.settleWithAnswer(it, e)
+	}
+	if d.stopAll && r.abort == nil {
+		r.abort = err
+	}
+	op := r.action.name + " " + quoteID(it.id)
+	if answer != nil && (answer.StatusCode < 200 || answer.StatusCode > 299) {
+		it.answer = answer
+	}
+	it.lastErr = err
+	switch d.disp {
+	case dispSuccess:
+		r.finish(it, u, nil)
+	case dispSuccessRead:
+		it.ev.acked = true // applied; only the unit is missing
+		r.inDoubt(it, err)
+	case dispReadBack:
+		if answer != nil && !d.maybeActed && answer.StatusCode >= 300 {
+			it.waiting = answer // may be refuted by a late success
+		}
+		r.inDoubt(it, err)
+	case dispRetry:
+		var after time.Duration
+		if answer != nil {
+			after = answer.RetryAfter
+		}
+		r.delay(it, after, it.tries)
+	case dispAnswer:
+		r.finish(it, nil, answer)
+	case dispNotSent:
+		r.finish(it, nil, wrapErr(op, ErrNotSent, context.Cause(ctx), err))
+	default: // dispUnknown
+		r.finish(it, nil, wrapErr(op+": an attempt may have been applied and was not settled", ErrOutcomeUnknown, context.Cause(ctx), err, answerOrNil(it.answer)))
 	}
 }
 
@@ -526,36 +521,51 @@ func (r *bulkRun) onReadResponse(it *bulkItem, resp batchResponse, date, recv ti
 			r.finish(it, u, nil)
 			return
 		}
-		switch r.action.judge(u, it.ev, date, recv) {
-		case applied:
-			r.results[it.idx].Reconciled = true
-			r.finish(it, u, nil)
-			return
-		case cannotTell:
-			it.undecided = true
-		}
-		// Not applied by this call: sending the action again cannot apply
-		// it twice. After a 403, though, the 403 stands.
-		it.needsRead = false
-		it.reads = 0 // MaxAttempts bounds the read-backs of one doubt
-		if it.after403 != nil {
-			e := it.after403
-			it.after403 = nil
-			r.settleWithAnswer(it, e)
-			return
-		}
-		if it.tries >= r.opts.MaxAttempts {
-			r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": no attempt's answer came back", ErrOutcomeUnknown, it.lastErr, answerOrNil(it.answer)))
-			return
-		}
-		r.ready = append(r.ready, it)
+		r.settle(it, readFacts{read: readOK, verdict: r.action.judge(u, it.ev, date, recv)}, u, nil)
 	case s == http.StatusNotFound:
-		// The service's answer: no such unit, so nothing was applied.
-		it.needsRead, it.after403 = false, nil
-		r.finish(it, nil, newErrorFromParts(s, resp.header, resp.body, nil, http.MethodGet, url))
+		// The service's answer: no such unit.
+		r.settle(it, readFacts{read: readNotFound}, nil, newErrorFromParts(s, resp.header, resp.body, nil, http.MethodGet, url))
 	default:
 		e := newErrorFromParts(s, resp.header, resp.body, nil, http.MethodGet, url)
 		r.readLater(it, e.RetryAfter, e)
+	}
+}
+
+// settle carries out the outcome table's judgement of a read-back: u is
+// the unit read (readOK), readErr the read's failure or answer.
+func (r *bulkRun) settle(it *bulkItem, rf readFacts, u *models.ProtectionUnit, readErr error) {
+	if r.readOnly {
+		r.finish(it, u, readErr)
+		return
+	}
+	rf.acked, rf.answer, rf.triesLeft = it.ev.acked, it.waiting != nil, r.triesLeft(it, 0)
+	op := r.action.name + " " + quoteID(it.id)
+	waiting := it.waiting
+	it.needsRead, it.waiting = false, nil
+	switch settleRead(rf) {
+	case dispSuccess:
+		r.results[it.idx].Reconciled = true
+		r.finish(it, u, nil) // u is nil when the service's 2xx settled it and no read gave the unit
+	case dispAnswer:
+		if waiting != nil && rf.read == readOK {
+			r.finish(it, nil, waiting) // the read-back refutes a late success
+			return
+		}
+		r.finish(it, nil, readErr)
+	case dispRetry:
+		// Not applied by this call: sending the action again cannot apply
+		// it twice.
+		it.reads = 0 // MaxAttempts bounds the read-backs of one doubt
+		r.ready = append(r.ready, it)
+	default: // dispUnknown
+		msg := ": reading the unit back failed"
+		switch {
+		case rf.read == readOK && rf.verdict == cannotTell:
+			msg = ": the unit is " + string(u.Status) + ", consistent with this call's action, but carries no mark that proves it"
+		case rf.read == readOK:
+			msg = ": no attempt's answer came back"
+		}
+		r.finish(it, nil, wrapErr(op+msg, ErrOutcomeUnknown, it.lastErr, readErr, answerOrNil(it.answer)))
 	}
 }
 
@@ -569,43 +579,19 @@ func (r *bulkRun) inDoubt(it *bulkItem, err error) {
 func (r *bulkRun) keep(it *bulkItem) { r.ready = append(r.ready, it) }
 
 // readLater reads an item back again after the delay asked for (or a
-// backoff), up to MaxAttempts read-backs; then its outcome is unknown. The
-// service's last own answer (a 403) stays wrapped in that error.
+// backoff), up to MaxAttempts read-backs; then the read has failed (see
+// settle: unknown, or applied when the service had answered 2xx).
 func (r *bulkRun) readLater(it *bulkItem, after time.Duration, err error) {
-	if r.readOnly && (it.reads >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay) {
-		r.finish(it, nil, wrapErr("read protection unit "+quoteID(it.id), err))
-		return
-	}
-	if it.ev.acked && (it.reads >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay) {
-		// The service's 2xx settled it: applied; only the unit is missing.
-		r.finish(it, nil, nil)
-		return
-	}
 	if it.reads >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay {
-		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": reading the unit back failed", ErrOutcomeUnknown, err, answerOrNil(it.answer)))
+		if r.readOnly {
+			r.finish(it, nil, wrapErr("read protection unit "+quoteID(it.id), err))
+			return
+		}
+		r.settle(it, readFacts{read: readFailed}, nil, err)
 		return
 	}
 	it.needsRead = true
 	r.delay(it, after, max(it.reads, 1))
-}
-
-// retryLater sends again an action the service did not act on, after the
-// delay it asked for (or a backoff), up to MaxAttempts tries.
-func (r *bulkRun) retryLater(it *bulkItem, after time.Duration, err error) {
-	it.lastErr = err
-	if it.tries >= r.opts.MaxAttempts || after > r.c.retry.MaxRetryDelay {
-		if e, ok := asError(err); ok && !it.ev.any() {
-			r.settleWithAnswer(it, e)
-			return
-		}
-		if it.ev.any() || it.undecided {
-			r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id)+": an earlier attempt may have been applied", ErrOutcomeUnknown, err))
-			return
-		}
-		r.finish(it, nil, wrapErr(r.action.name+" "+quoteID(it.id), ErrNotSent, err))
-		return
-	}
-	r.delay(it, after, it.tries)
 }
 
 func (r *bulkRun) delay(it *bulkItem, after time.Duration, attempt int) {
@@ -623,11 +609,17 @@ func (r *bulkRun) finish(it *bulkItem, u *models.ProtectionUnit, err error) {
 	if err != nil {
 		r.failed++
 	}
+	if r.hooks.OnResult != nil {
+		r.hooks.OnResult(bridge.Result{Key: it.id, Unit: u, Err: err, Reconciled: res.Reconciled, RequestID: res.RequestID, Sent: it.sent})
+	}
 }
 
 func (r *bulkRun) progress() {
 	if r.opts.OnProgress != nil {
 		r.opts.OnProgress(r.done, len(r.results), r.failed)
+	}
+	if r.hooks.OnProgress != nil {
+		r.hooks.OnProgress(r.done, len(r.results), r.failed)
 	}
 }
 
@@ -639,12 +631,12 @@ func quoteID(id string) string {
 	return `"` + id + `"`
 }
 
-// errJournal marks a failure of a run's journal, which stops the run: the
-// batch it was about to record was not sent.
-type errJournal struct{ err error }
+// errRefusedByHook marks a workflow's refusal to let a request go out (its
+// journal could not record the intent): nothing more is sent.
+type errRefusedByHook struct{ err error }
 
-func (e errJournal) Error() string { return "recording the intent failed: " + e.err.Error() }
-func (e errJournal) Unwrap() error { return e.err }
+func (e errRefusedByHook) Error() string { return "recording the intent failed: " + e.err.Error() }
+func (e errRefusedByHook) Unwrap() error { return e.err }
 
 // unitRead is what readUnits learnt about one unit: the unit, or the
 // error of its read (*Error with ErrNotFound for an unknown unit, or the

@@ -130,6 +130,8 @@ type Client struct {
 	// lastSubject is the oid of the bearer token the client last sent
 	// (the caller, for evidence that a change is its own).
 	lastSubject atomic.Pointer[string]
+	// gateCache is the service status last read before a policy change.
+	gateCache gateCache
 }
 
 // NewClient returns a client that authenticates with cred (any
@@ -213,13 +215,20 @@ func newHTTPClient(o Options, retry RetryOptions, base *url.URL, maxBytes int64)
 		&middleware.Wire{UserAgent: userAgentProduct + "/" + Version},
 		&middleware.Retry{Policy: middleware.RetryPolicy{MaxRetries: retry.MaxRetries, MaxRetryDelay: retry.MaxRetryDelay, BaseDelay: retry.BaseDelay}, Logger: logger},
 		&middleware.BodyLimit{Max: maxBytes},
-		&middleware.WireTracker{Stall: retry.StallTimeout},
+		&middleware.WireTracker{Stall: retry.StallTimeout, TraceAware: isHTTPTransport(transport)},
 	}
 	return &http.Client{
 		Transport:     khttp.NewCustomTransportWithParentTransport(transport, chain...),
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}, timeout
+}
+
+// isHTTPTransport reports whether rt is net/http's own transport, which
+// fires httptrace's GetConn before it does anything with a request.
+func isHTTPTransport(rt http.RoundTripper) bool {
+	_, ok := rt.(*http.Transport)
+	return ok
 }
 
 // NoRetries, as RetryOptions.MaxRetries, turns retries off.

@@ -4,7 +4,7 @@
 // cancel an offboarding
 // (POST /solutions/backupRestore/protectionUnits/{id}/cancelOffboard), one
 // at a time, in bulk through JSON batching, or as a whole resumable run
-// ([Client.Offboarding]: gate, read, remove, wait, offboard).
+// (package offboarding: gate, read, remove, wait, offboard).
 //
 // It is built on Kiota's abstractions and HTTP pipeline, so a Kiota
 // RequestAdapter (msgraph-sdk-go's, for example) can be reused with
@@ -51,7 +51,19 @@
 // when nothing reached the wire (told apart with net/http/httptrace);
 // [ErrOutcomeUnknown] only when request bytes were written and nothing
 // could settle what happened. [WithCaptureResponse] hands any call's
-// response metadata to the caller.
+// response metadata to the caller. One decision table decides every
+// write's outcome, for a single action, a $batch item and a policy PATCH
+// alike (see the Outcomes section of the README).
+//
+// # Failed
+//
+// Every result type has a Failed method, and it means the same everywhere:
+// the results whose change did not happen and was needed, because the
+// service refused it, it could not be sent, or its outcome is unknown
+// ([BulkResults.Failed]: every result with an error; [PolicyChangeResults.Failed]:
+// every result with an error but [ErrAlreadyInState], since nothing was
+// needed; offboarding.Results.Failed: outcomes Failed and Unknown, since a
+// skipped, already-done or pending unit has not failed).
 //
 // # Paging
 //

@@ -332,3 +332,15 @@ func TestEmulatorOverLoopback(t *testing.T) {
 	res := c.ProtectionUnits().OffboardAll(t.Context(), []string{offboarding}, nil)
 	require.ErrorIs(t, res[0].Err, ErrOperationNotAllowed)
 }
+
+// causes counts each unit's transitions by cause.
+func causes(srv *fake.Server) map[string]map[fake.Cause]int {
+	out := map[string]map[fake.Cause]int{}
+	for _, tr := range srv.AllTransitions() {
+		if out[tr.UnitID] == nil {
+			out[tr.UnitID] = map[fake.Cause]int{}
+		}
+		out[tr.UnitID][tr.Cause]++
+	}
+	return out
+}

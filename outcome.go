@@ -55,8 +55,8 @@ func refusedBeforeSending(err error) bool {
 			return true
 		}
 	}
-	var je errJournal
-	return errors.As(err, &je) // a run's journal failed: nothing more goes out
+	var rh errRefusedByHook
+	return errors.As(err, &rh) // a workflow's journal failed: nothing more goes out
 }
 
 // unitAction describes one bound action (offboard, cancelOffboard) for
@@ -108,22 +108,42 @@ func (ev *attemptEvidence) maybeActed(t time.Time) {
 	}
 }
 
-// note reads a call's attempts: every one written to the wire without a
-// usable answer, and every one answered with a status after which a
-// gateway may have let the request through (408, 5xx), may have been acted
-// on; the pipeline retries 503s, so a 503 followed by another attempt
-// counts too.
-func (ev *attemptEvidence) note(log *middleware.AttemptLog) {
+// note reads a call's attempts before its last one: every one written to
+// the wire without a usable answer, and every one answered with a status
+// after which a gateway may have let the request through (408, 5xx), may
+// have been acted on. The last attempt is the one the outcome table
+// decides on (decide's maybeActed); it returns that attempt's start, or
+// now when the log has none.
+func (ev *attemptEvidence) note(log *middleware.AttemptLog) (lastStart time.Time) {
+	if s := log.Subject(); s != "" {
+		ev.subject = s
+	}
+	all := log.Attempts()
+	if len(all) == 0 {
+		return time.Now()
+	}
+	for _, a := range all[:len(all)-1] {
+		ev.noteAttempt(a)
+	}
+	return all[len(all)-1].Start
+}
+
+// noteAll reads every attempt of a log as note reads the earlier ones.
+func (ev *attemptEvidence) noteAll(log *middleware.AttemptLog) {
 	if s := log.Subject(); s != "" {
 		ev.subject = s
 	}
 	for _, a := range log.Attempts() {
-		switch {
-		case a.State == middleware.MaybeSent || a.State == middleware.SendUnknown:
-			ev.maybeActed(a.Start)
-		case a.State == middleware.Answered && maybeActedStatus(a.Status):
-			ev.maybeActed(a.Start)
-		}
+		ev.noteAttempt(a)
+	}
+}
+
+func (ev *attemptEvidence) noteAttempt(a middleware.Attempt) {
+	switch {
+	case a.State == middleware.MaybeSent || a.State == middleware.SendUnknown:
+		ev.maybeActed(a.Start)
+	case a.State == middleware.Answered && maybeActedStatus(a.Status):
+		ev.maybeActed(a.Start)
 	}
 }
 
@@ -146,6 +166,9 @@ const (
 	// carries no mark that proves it (a cancellation the service has
 	// already completed).
 	cannotTell
+	// alreadySo: the unit is in the state the change asks for, but not by
+	// this call (the policy PATCH's read-backs).
+	alreadySo
 )
 
 // judge decides whether u, read back at readRecv (local clock) with the

@@ -119,7 +119,7 @@ func TestRemoveUnitsChunksAndSettles(t *testing.T) {
 			default:
 				typed = typed.Exchange()
 			}
-			res, err := typed.ByID(pol.ID).RemoveUnits(t.Context(), req)
+			res, err := typed.ByID(pol.ID).RemoveUnits(t.Context(), req, nil)
 			require.NoError(t, err)
 			require.Len(t, res, len(ids)+1)
 			patches := 0
@@ -148,7 +148,7 @@ func TestRemoveUnitsChunksAndSettles(t *testing.T) {
 			require.Equal(t, models.PolicyStatusUpdating, p.Status)
 
 			// Removing again sends nothing new to apply: the service refuses each.
-			res, err = typed.ByID(pol.ID).RemoveUnits(t.Context(), ids[:3])
+			res, err = typed.ByID(pol.ID).RemoveUnits(t.Context(), ids[:3], nil)
 			require.NoError(t, err)
 			for _, r := range res {
 				require.Error(t, r.Err)
@@ -192,7 +192,7 @@ func TestRemoveUnitsIsolatesDynamicRuleUnits(t *testing.T) {
 	}
 	require.NotEmpty(t, dynamic)
 	req := append(ids[:5:5], append([]string{dynamic}, ids[5:]...)...)
-	res, err := c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), req)
+	res, err := c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), req, nil)
 	require.NoError(t, err)
 	for _, r := range res {
 		if r.ID == dynamic {
@@ -223,7 +223,7 @@ func TestRemoveUnitsReconcilesLostAnswers(t *testing.T) {
 		}
 	}
 	srv.AddFault(fake.Fault{Route: fake.RoutePolicyPatch, Kind: fake.FaultResetAfter, Count: 1})
-	res, err := c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), ids)
+	res, err := c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), ids, nil)
 	require.NoError(t, err)
 	for _, r := range res {
 		require.NoError(t, r.Err, r.ID)
@@ -243,7 +243,7 @@ func TestRemoveUnitsReconcilesLostAnswers(t *testing.T) {
 	require.NoError(t, err)
 	srv.Advance(time.Minute)
 	srv.AddFault(fake.Fault{Route: fake.RoutePolicyPatch, Kind: fake.FaultResetBefore, Count: 1})
-	res, err = c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), []string{more[0].ID, more[1].ID})
+	res, err = c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), []string{more[0].ID, more[1].ID}, nil)
 	require.NoError(t, err)
 	require.Error(t, res[0].Err) // the service refuses it when resent: it is already removeRequested
 	require.NoError(t, res[1].Err)
@@ -263,15 +263,18 @@ func TestRemoveUnitsRefusedWhenLockedOrUnknownPolicy(t *testing.T) {
 	}
 	require.NotEmpty(t, ids)
 	require.NoError(t, srv.SetServiceStatus(models.ServiceProtectionChangeLocked))
-	res, err := c.ProtectionPolicies().ByID(p.ID).RemoveUnits(t.Context(), ids[:1])
-	require.NoError(t, err)
+	patches := countRequests(srv, http.MethodPatch)
+	res, err := c.ProtectionPolicies().ByID(p.ID).RemoveUnits(t.Context(), ids[:1], nil)
+	require.ErrorIs(t, err, ErrServiceLocked, "read from the service status, not from a PATCH's code")
 	require.ErrorIs(t, res[0].Err, ErrServiceLocked)
+	require.ErrorIs(t, res[0].Err, ErrNotSent)
+	require.Equal(t, patches, countRequests(srv, http.MethodPatch), "nothing sent")
 	require.NoError(t, srv.SetServiceStatus(models.ServiceEnabled))
 
-	res, err = c.ProtectionPolicies().SharePoint().ByID("no-such-policy").RemoveUnits(t.Context(), ids[:1])
+	res, err = c.ProtectionPolicies().SharePoint().ByID("no-such-policy").RemoveUnits(t.Context(), ids[:1], nil)
 	require.NoError(t, err)
 	require.ErrorIs(t, res[0].Err, ErrNotFound)
-	_, err = c.ProtectionPolicies().ByID("no-such-policy").RemoveUnits(t.Context(), ids[:1])
+	_, err = c.ProtectionPolicies().ByID("no-such-policy").RemoveUnits(t.Context(), ids[:1], nil)
 	require.ErrorIs(t, err, ErrNotFound, "the kind lookup's 404")
 }
 
@@ -284,12 +287,23 @@ func TestAddUnits(t *testing.T) {
 		}
 	}
 	site := "contoso.sharepoint.com,11111111-2222-3333-4444-555555555555,66666666-7777-8888-9999-000000000000"
-	res, err := c.ProtectionPolicies().SharePoint().ByID(pol.ID).AddUnits(t.Context(), []string{site})
+	res, err := c.ProtectionPolicies().SharePoint().ByID(pol.ID).AddUnits(t.Context(), []string{site}, nil)
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)
 	require.Equal(t, models.StatusProtectRequested, res[0].Unit.Status)
 	require.Equal(t, site, res[0].Unit.SiteID)
-	res, err = c.ProtectionPolicies().SharePoint().ByID(pol.ID).AddUnits(t.Context(), []string{site})
+	res, err = c.ProtectionPolicies().SharePoint().ByID(pol.ID).AddUnits(t.Context(), []string{site}, nil)
 	require.NoError(t, err)
 	require.ErrorIs(t, res[0].Err, ErrConflict, "already protected")
+}
+
+// countRequests counts the requests with method the emulator has seen.
+func countRequests(srv *fake.Server, method string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Method == method {
+			n++
+		}
+	}
+	return n
 }

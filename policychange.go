@@ -2,10 +2,12 @@ package backuprestore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/m365kit/backuprestore/internal/bridge"
 	"net/http"
 	"strconv"
 	"strings"
@@ -124,17 +126,24 @@ type PolicyChangeResult struct {
 	// Reconciled reports that the change's answer was lost and reading the
 	// unit back showed evidence that this call made it.
 	Reconciled bool
+	// RequestID is the request-id of the PATCH answer that settled the
+	// item ("" when none came back), for Microsoft support.
+	RequestID string
+	// Attempts counts the PATCH requests that carried the item and reached
+	// the wire (the pipeline's resends included).
+	Attempts int
 }
 
 // PolicyChangeResults holds one result per distinct requested item, in
 // the order the items first appear.
 type PolicyChangeResults []PolicyChangeResult
 
-// Failed returns the results with an error (ErrAlreadyInState included).
+// Failed returns the failures (see the package doc, "Failed"): the
+// results whose Err is set, except ErrAlreadyInState (nothing was needed).
 func (r PolicyChangeResults) Failed() PolicyChangeResults {
 	var out PolicyChangeResults
 	for _, x := range r {
-		if x.Err != nil {
+		if x.Err != nil && !errors.Is(x.Err, ErrAlreadyInState) {
 			out = append(out, x)
 		}
 	}
@@ -184,8 +193,8 @@ func (r PolicyChangeResults) Err() error {
 // the service refuse the whole request: the chunk is split and sent again
 // until the unit that caused it is found; that unit alone fails with
 // ErrDynamicRuleUnit.
-func (b *ProtectionPolicyItemRequestBuilder) RemoveUnits(ctx context.Context, unitIDs []string) (PolicyChangeResults, error) {
-	return b.change(ctx, unitIDs, true)
+func (b *ProtectionPolicyItemRequestBuilder) RemoveUnits(ctx context.Context, unitIDs []string, opts *PolicyChangeOptions) (PolicyChangeResults, error) {
+	return b.change(ctx, unitIDs, true, opts)
 }
 
 // AddUnits adds artifacts to the policy: PATCH with "…ProtectionUnits@delta"
@@ -196,14 +205,24 @@ func (b *ProtectionPolicyItemRequestBuilder) RemoveUnits(ctx context.Context, un
 // listing the policy's units: an artifact now in the policy as a unit
 // created after the request was sent was added by this call; one not in it
 // is sent again; one already there before gets ErrAlreadyInState.
-func (b *ProtectionPolicyItemRequestBuilder) AddUnits(ctx context.Context, artifacts []string) (PolicyChangeResults, error) {
-	return b.change(ctx, artifacts, false)
+func (b *ProtectionPolicyItemRequestBuilder) AddUnits(ctx context.Context, artifacts []string, opts *PolicyChangeOptions) (PolicyChangeResults, error) {
+	return b.change(ctx, artifacts, false, opts)
 }
 
-func (b *ProtectionPolicyItemRequestBuilder) change(ctx context.Context, keys []string, remove bool) (PolicyChangeResults, error) {
-	pc := &policyChange{c: b.c, policyID: b.id, remove: remove, maxAttempts: defaultBulkAttempts}
+func (b *ProtectionPolicyItemRequestBuilder) change(ctx context.Context, keys []string, remove bool, opts *PolicyChangeOptions) (PolicyChangeResults, error) {
+	pc := &policyChange{c: b.c, policyID: b.id, remove: remove}
 	pc.add(keys)
+	o, err := opts.resolve()
+	if err != nil {
+		pc.failAll(wrapErr(pc.verb(), ErrNotSent, err))
+		return pc.results, err
+	}
+	pc.maxAttempts, pc.onProgress = o.MaxAttempts, o.OnProgress
 	if err := b.check(); err != nil {
+		pc.failAll(wrapErr(pc.verb(), ErrNotSent, err))
+		return pc.results, err
+	}
+	if err := b.c.gate(ctx); err != nil {
 		pc.failAll(wrapErr(pc.verb(), ErrNotSent, err))
 		return pc.results, err
 	}
@@ -226,9 +245,18 @@ type changeItem struct {
 	prior *models.ProtectionUnit
 	tries int
 	ev    attemptEvidence
-	// answer is the service's last own answer for the item.
+	// answer is the service's last own answer for the item; waiting is a
+	// definitive one that came after an attempt that may have been acted
+	// on: the read-back decides between it and a late success.
 	answer  error
+	waiting error
 	lastErr error
+	// sent is when the last PATCH carrying the item went out.
+	sent time.Time
+	// attempts counts the PATCH requests that carried the item to the
+	// wire; requestID is the last answer's request-id.
+	attempts  int
+	requestID string
 }
 
 // policyChange is one RemoveUnits/AddUnits call (or a run's remove stage
@@ -241,14 +269,15 @@ type policyChange struct {
 	maxAttempts int
 	results     PolicyChangeResults
 	items       []*changeItem
-	// beforeSend, when set, is called with a chunk's items before its PATCH
-	// is sent (a run journals its intent); an error stops the change, with
-	// the chunk and every later one not sent.
-	beforeSend func(items []*changeItem) error
-	// settled, when set, is called for every item once its result is final.
-	settled func(it *changeItem, res *PolicyChangeResult)
+	// hooks are a workflow's (internal/bridge): evidence from an earlier
+	// process, a refusal before a PATCH is sent, each result as it settles.
+	hooks bridge.Hooks
 	// bulk caps the read-backs' $batch requests (a run's BulkOptions).
 	bulk *BulkOptions
+	// onProgress is PolicyChangeOptions.OnProgress; done and failed count
+	// the settled items.
+	onProgress   func(done, total, failed int)
+	done, failed int
 	// queue holds chunks to send, in order.
 	queue [][]*changeItem
 	// abort stops the change: a permanent not-sent failure, a failed hook.
@@ -288,8 +317,13 @@ func (pc *policyChange) failAll(err error) {
 func (pc *policyChange) finish(it *changeItem, u *models.ProtectionUnit, err error, reconciled bool) {
 	res := &pc.results[it.idx]
 	res.Unit, res.Err, res.Reconciled = u, err, reconciled
-	if pc.settled != nil {
-		pc.settled(it, res)
+	res.RequestID, res.Attempts = it.requestID, it.attempts
+	pc.done++
+	if err != nil && !errors.Is(err, ErrAlreadyInState) {
+		pc.failed++
+	}
+	if pc.hooks.OnResult != nil {
+		pc.hooks.OnResult(bridge.Result{Key: it.key, Unit: u, Err: err, Reconciled: reconciled, RequestID: it.requestID, Sent: it.sent})
 	}
 }
 
@@ -333,6 +367,12 @@ func (pc *policyChange) run(ctx context.Context) {
 			continue
 		}
 		delay := pc.sendChunk(ctx, chunk)
+		if pc.onProgress != nil {
+			pc.onProgress(pc.done, len(pc.items), pc.failed)
+		}
+		if pc.hooks.OnProgress != nil {
+			pc.hooks.OnProgress(pc.done, len(pc.items), pc.failed)
+		}
 		if delay > 0 && len(pc.queue) > 0 {
 			attempt++
 			if !sleepCtx(ctx, delay) && pc.abort == nil {
@@ -346,7 +386,7 @@ func (pc *policyChange) run(ctx context.Context) {
 
 // finishUnsettled reports an item the change could not finish.
 func (pc *policyChange) finishUnsettled(it *changeItem, cause error) {
-	if it.ev.any() {
+	if it.ev.any() || it.waiting != nil {
 		pc.finish(it, nil, wrapErr(pc.itemOp(it)+": an attempt may have been applied and was not settled", ErrOutcomeUnknown, cause, it.answer), false)
 		return
 	}
@@ -377,8 +417,13 @@ func (pc *policyChange) requeue(items []*changeItem, err error) {
 // sendChunk sends one PATCH and settles what it can; it returns how long to
 // wait before the next chunk (a Retry-After, or a backoff after a failure).
 func (pc *policyChange) sendChunk(ctx context.Context, chunk []*changeItem) time.Duration {
-	if pc.beforeSend != nil {
-		if err := pc.beforeSend(chunk); err != nil {
+	if pc.hooks.BeforeSend != nil {
+		keys := make([]string, len(chunk))
+		for i, it := range chunk {
+			keys[i] = it.key
+		}
+		if err := pc.hooks.BeforeSend(keys); err != nil {
+			err = errRefusedByHook{err}
 			pc.abort = err
 			for _, it := range chunk {
 				pc.finishUnsettled(it, err)
@@ -393,110 +438,99 @@ func (pc *policyChange) sendChunk(ctx context.Context, chunk []*changeItem) time
 		}
 		return 0
 	}
+	sent := time.Now()
 	for _, it := range chunk {
 		it.tries++
+		it.sent = sent
 	}
-	sent := time.Now()
 	echo, meta, log, err := pc.patch(withoutCapture(ctx), chunk)
 	pc.pace(log)
-	for _, it := range chunk {
-		it.ev.note(log)
+	wired := 0
+	for _, a := range log.Attempts() {
+		if a.State != middleware.NotSent {
+			wired++
+		}
 	}
-	if err == nil {
-		var doubt []*changeItem
-		for _, it := range chunk {
-			u, ok := echo.find(it.key, pc.remove)
-			if !ok {
-				it.ev.maybeActed(sent)
-				doubt = append(doubt, it)
-				continue
-			}
-			if itemErr := pc.itemError(u, meta); itemErr != nil {
-				it.answer = itemErr
-				if !it.ev.any() {
-					pc.finish(it, u, itemErr, false)
-					continue
-				}
-				// Refused now, but an earlier attempt may have been applied.
-				doubt = append(doubt, it)
-				continue
-			}
-			pc.finish(it, u, nil, false)
+	lastStart := sent
+	for _, it := range chunk {
+		lastStart = it.ev.note(log) // the pipeline's resends are earlier attempts
+		it.attempts += wired
+		if meta.RequestID != "" {
+			it.requestID = meta.RequestID
 		}
-		if len(doubt) > 0 {
-			pc.settleByReading(ctx, doubt)
-		}
-		return 0
 	}
 	state, permanent := wireStateOf(err)
-	switch state {
-	case middleware.NotSent:
-		if permanent || ctx.Err() != nil {
-			pc.abort = err
-			for _, it := range chunk {
-				pc.finishUnsettled(it, err)
-			}
-			return 0
-		}
-		pc.requeue(chunk, err)
-		return pc.c.retry.backoff(chunk[0].tries)
-	case middleware.Answered:
-		e, _ := asError(err)
+	e, _ := asError(err)
+	if state == middleware.Answered && errors.Is(e, ErrDynamicRuleUnit) && len(chunk) > 1 {
+		// The whole request was refused for one of its units (or a few):
+		// find them by halves; nothing was applied.
 		for _, it := range chunk {
-			it.answer, it.lastErr = e, e
+			it.tries-- // this try told us something, it did not fail
 		}
-		switch s := e.StatusCode; {
-		case e.unexpected && s >= 200 && s <= 299:
-			for _, it := range chunk {
-				it.ev.maybeActed(sent)
-			}
-			pc.settleByReading(ctx, chunk)
-			return 0
-		case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable:
-			if s == http.StatusServiceUnavailable {
-				for _, it := range chunk {
-					it.ev.maybeActed(sent)
-				}
-			}
-			pc.requeue(chunk, e)
-			return max(e.RetryAfter, pc.c.retry.backoff(chunk[0].tries))
-		case errors.Is(e, ErrDynamicRuleUnit) && len(chunk) > 1:
-			// The whole request was refused for one of its units (or a
-			// few): find them by halves; nothing was applied.
-			for _, it := range chunk {
-				it.tries-- // this try told us something, it did not fail
-			}
-			half := len(chunk) / 2
-			pc.queue = append([][]*changeItem{chunk[:half], chunk[half:]}, pc.queue...)
-			return 0
-		case maybeActedStatus(s):
-			for _, it := range chunk {
-				it.ev.maybeActed(sent)
-			}
-			pc.settleByReading(ctx, chunk)
-			return 0
-		}
-		for _, it := range chunk {
-			if it.ev.any() {
-				pc.settleByReading(ctx, []*changeItem{it})
-				continue
-			}
-			pc.finish(it, nil, e, false)
-		}
+		half := len(chunk) / 2
+		pc.queue = append([][]*changeItem{chunk[:half], chunk[half:]}, pc.queue...)
 		return 0
 	}
-	// Written, no usable answer: the service may have applied it.
+	var doubt, again []*changeItem
+	var retryAfter time.Duration
 	for _, it := range chunk {
-		it.ev.maybeActed(sent)
-		it.lastErr = err
-	}
-	if ctx.Err() != nil {
-		for _, it := range chunk {
-			pc.finish(it, nil, wrapErr(pc.itemOp(it), ErrOutcomeUnknown, context.Cause(ctx), err), false)
+		f := attemptFacts{wire: state, permanent: permanent, itemized: true, ctxEnded: ctx.Err() != nil,
+			inDoubt: it.ev.any(), triesLeft: it.tries < pc.maxAttempts}
+		var answer error // the service's answer for this item
+		var u *models.ProtectionUnit
+		switch {
+		case err == nil:
+			var ok bool
+			if u, ok = echo.find(it.key, pc.remove); !ok {
+				f.wire = middleware.MaybeSent // answered without this item: its fate is unknown
+				break
+			}
+			f.wire = middleware.Answered
+			if itemErr := pc.itemError(u, meta); itemErr != nil {
+				answer, f.status = itemErr, cmp.Or(itemErr.ResponseCode, http.StatusBadRequest)
+			} else {
+				f.status, f.usable = http.StatusOK, true
+			}
+		case e != nil:
+			answer, f.status = e, e.StatusCode
+			retryAfter = max(retryAfter, e.RetryAfter)
 		}
-		return 0
+		if answer != nil && f.status >= 300 {
+			it.answer = answer
+		}
+		it.lastErr = cmp.Or[error](answer, err)
+		d := decide(f)
+		if d.maybeActed {
+			it.ev.maybeActed(lastStart)
+		}
+		if d.stopAll && pc.abort == nil {
+			pc.abort = err
+		}
+		switch d.disp {
+		case dispSuccess:
+			pc.finish(it, u, nil, false)
+		case dispReadBack:
+			if answer != nil && !d.maybeActed && f.status >= 300 {
+				it.waiting = answer
+			}
+			doubt = append(doubt, it)
+		case dispRetry:
+			again = append(again, it)
+		case dispAnswer:
+			pc.finish(it, u, answer, false)
+		case dispNotSent:
+			pc.finish(it, nil, wrapErr(pc.itemOp(it), ErrNotSent, context.Cause(ctx), err), false)
+		default: // dispUnknown (dispSuccessRead cannot happen: the PATCH is itemized)
+			pc.finish(it, nil, wrapErr(pc.itemOp(it)+": an attempt may have been applied and was not settled", ErrOutcomeUnknown, context.Cause(ctx), err, it.answer), false)
+		}
 	}
-	pc.settleByReading(ctx, chunk)
+	if len(doubt) > 0 {
+		pc.settleByReading(ctx, doubt)
+	}
+	if len(again) > 0 {
+		pc.queue = append(pc.queue, again)
+		return max(retryAfter, pc.c.retry.backoff(again[0].tries))
+	}
 	return 0
 }
 
@@ -521,7 +555,7 @@ func (pc *policyChange) pace(log *middleware.AttemptLog) {
 // itemError reads a refused item of the PATCH's answer: the
 // @Core.DataModificationException annotation, a per-item "error", or an
 // item without the status the change leads to.
-func (pc *policyChange) itemError(u *models.ProtectionUnit, meta Response) error {
+func (pc *policyChange) itemError(u *models.ProtectionUnit, meta Response) *PolicyItemError {
 	pe := &PolicyItemError{Method: http.MethodPatch, URL: meta.URL, RequestID: meta.RequestID}
 	if dme, ok := u.DataModificationError(); ok {
 		pe.Code, pe.Message, pe.ResponseCode, pe.FailedOperation = dme.Code, dme.Message, dme.ResponseCode, dme.FailedOperation
@@ -673,55 +707,62 @@ func (pc *policyChange) settleByReading(ctx context.Context, items []*changeItem
 	var again []*changeItem
 	for i, it := range items {
 		rd := reads[i]
-		if rd.Err != nil {
-			if errors.Is(rd.Err, ErrNotFound) {
-				pc.finish(it, nil, rd.Err, false)
-				continue
-			}
-			pc.finish(it, nil, wrapErr(pc.itemOp(it)+": reading the unit back failed", ErrOutcomeUnknown, it.lastErr, it.answer, rd.Err), false)
-			continue
+		rf := readFacts{read: readOK}
+		switch {
+		case rd.Err == nil:
+			rf.verdict = pc.judgeRemoval(it, rd.Unit, rd.date, rd.recv)
+		case errors.Is(rd.Err, ErrNotFound):
+			rf.read = readNotFound
+		default:
+			rf.read = readFailed
 		}
-		u := rd.Unit
-		switch pc.judgeRemoval(it, u, rd.date, rd.recv) {
-		case applied:
-			pc.finish(it, u, nil, true)
-		case alreadySo:
-			pc.finish(it, u, wrapErr(pc.itemOp(it)+": the unit is "+describeUnit(u)+", not by this call", ErrAlreadyInState), false)
-		case cannotTell:
-			pc.finish(it, u, wrapErr(pc.itemOp(it)+": the unit is "+describeUnit(u)+"; this call may have removed it", ErrOutcomeUnknown, it.lastErr), true)
-		default: // not applied: still in the policy
-			if definitiveAnswer(it.answer) {
-				// The earlier attempt was not applied, and the service
-				// refused the later one on its merits: its answer stands.
-				pc.finish(it, u, it.answer, false)
-				continue
-			}
+		if pc.settleRead(it, rf, rd.Unit, rd.Err) {
 			again = append(again, it)
 		}
 	}
 	if len(again) > 0 {
-		pc.requeue(again, again[0].lastErr)
+		pc.queue = append(pc.queue, again)
 	}
 }
 
-// definitiveAnswer reports whether err is the service's own refusal of a
-// request it did not act on: a per-item error, or a 4xx other than 408
-// and 429.
-func definitiveAnswer(err error) bool {
-	if err == nil {
-		return false
+// settleRead carries out the outcome table's judgement of an item's
+// read-back (u the unit read, readErr the read's failure or answer); it
+// reports whether the item is to be sent again.
+func (pc *policyChange) settleRead(it *changeItem, rf readFacts, u *models.ProtectionUnit, readErr error) (again bool) {
+	rf.answer, rf.triesLeft = it.waiting != nil, it.tries < pc.maxAttempts
+	waiting := it.waiting
+	it.waiting = nil
+	switch settleRead(rf) {
+	case dispSuccess:
+		pc.finish(it, u, nil, true)
+	case dispAlready:
+		what := "the unit is " + describeUnit(u)
+		if !pc.remove {
+			what = "the artifact is already protected by this policy"
+		}
+		pc.finish(it, u, wrapErr(pc.itemOp(it)+": "+what+", not by this call", ErrAlreadyInState), false)
+	case dispAnswer:
+		if waiting != nil && rf.read == readOK {
+			// The earlier attempt was not applied, and the service refused
+			// the later one on its merits: its answer stands.
+			pc.finish(it, u, waiting, false)
+		} else {
+			pc.finish(it, nil, readErr, false)
+		}
+	case dispRetry:
+		return true // not applied: a change cannot apply twice
+	default: // dispUnknown
+		switch {
+		case rf.read == readOK && rf.verdict == cannotTell:
+			pc.finish(it, u, wrapErr(pc.itemOp(it)+": the unit is "+describeUnit(u)+"; this call may have done it", ErrOutcomeUnknown, it.lastErr), true)
+		case rf.read == readOK:
+			pc.finish(it, u, wrapErr(pc.itemOp(it)+": no attempt's answer came back", ErrOutcomeUnknown, it.lastErr, it.answer), false)
+		default:
+			pc.finish(it, nil, wrapErr(pc.itemOp(it)+": reading back failed", ErrOutcomeUnknown, it.lastErr, it.answer, readErr), false)
+		}
 	}
-	if _, isItem := err.(*PolicyItemError); isItem {
-		return true
-	}
-	e, ok := asError(err)
-	return ok && !e.unexpected && e.StatusCode >= 400 && e.StatusCode < 500 &&
-		e.StatusCode != http.StatusRequestTimeout && e.StatusCode != http.StatusTooManyRequests
+	return false
 }
-
-// alreadySo is a verdict of a read-back: the unit is in the state the
-// change asks for, but not by this call.
-const alreadySo verdict = 100
 
 // judgeRemoval decides what a unit read back says about a removal whose
 // answer was lost. Evidence that this call removed it: the unit was read
@@ -799,7 +840,7 @@ func (pc *policyChange) settleAddsByListing(ctx context.Context, items []*change
 	for u, err := range item.Units(lctx, nil) {
 		if err != nil {
 			for _, it := range items {
-				pc.finish(it, nil, wrapErr(pc.itemOp(it)+": listing the policy's units failed", ErrOutcomeUnknown, it.lastErr, err), false)
+				pc.settleRead(it, readFacts{read: readFailed}, nil, wrapErr("listing the policy's units", err))
 			}
 			return
 		}
@@ -813,16 +854,18 @@ func (pc *policyChange) settleAddsByListing(ctx context.Context, items []*change
 	var again []*changeItem
 	for _, it := range items {
 		u, ok := byArtifact[strings.ToLower(strings.TrimSpace(it.key))]
+		rf := readFacts{read: readOK, verdict: alreadySo}
 		switch {
 		case !ok:
-			again = append(again, it)
+			rf.verdict = notApplied
 		case !it.ev.firstSent.IsZero() && !u.CreatedDateTime.IsZero() && !u.CreatedDateTime.Before(serviceThreshold(it.ev, date, recv)):
-			pc.finish(it, u, nil, true)
-		default:
-			pc.finish(it, u, wrapErr(pc.itemOp(it)+": the artifact is already protected by this policy", ErrAlreadyInState), false)
+			rf.verdict = applied
+		}
+		if pc.settleRead(it, rf, u, nil) {
+			again = append(again, it)
 		}
 	}
 	if len(again) > 0 {
-		pc.requeue(again, again[0].lastErr)
+		pc.queue = append(pc.queue, again)
 	}
 }

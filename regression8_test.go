@@ -36,7 +36,7 @@ func TestRegressionDynamicUnitAfterLostPatchIsUnknown(t *testing.T) {
 	// The first PATCH's answer is lost after the service handled it (it
 	// refused the whole request for the dynamic unit: nothing applied).
 	srv.AddFault(fake.Fault{Route: fake.RoutePolicyPatch, Kind: fake.FaultResetAfter, Count: 1})
-	res, err := c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), append(ids, dynamic))
+	res, err := c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), append(ids, dynamic), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

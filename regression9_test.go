@@ -19,9 +19,9 @@ func TestRegressionRemoveTwice(t *testing.T) {
 			break
 		}
 	}
-	r1, err := c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), []string{id})
+	r1, err := c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), []string{id}, nil)
 	t.Logf("first: %v %v", r1[0].Err, err)
-	r2, err := c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), []string{id})
+	r2, err := c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), []string{id}, nil)
 	st := ""
 	if r2[0].Unit != nil {
 		st = string(r2[0].Unit.Status)

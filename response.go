@@ -254,6 +254,21 @@ func (c *Client) convertError(ctx context.Context, op string, err error) error {
 		e.fillFromHeaders(e.Header)
 		return e
 	}
+	if c.base != nil && !errors.As(err, new(*middleware.SendError)) && !errors.Is(err, ErrNotSent) {
+		// In the client's own pipeline every attempt that reaches the
+		// transport passes the wire tracker, which wraps its failure in a
+		// *middleware.SendError. An error without one never reached the
+		// transport (a context that ended while the request was built,
+		// authorised or handed on; a retry's wait cut short): nothing of
+		// it was written. Earlier attempts of the call are in its
+		// AttemptLog. A foreign adapter (NewClientWithAdapter) gives no
+		// such guarantee: its bare errors stay "maybe sent".
+		parts := []error{ErrNotSent}
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+			parts = append(parts, ctxErr)
+		}
+		return wrapErr(op, append(parts, err)...)
+	}
 	return wrapTransportError(ctx, op, err)
 }
 

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
+	"sync"
+	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
@@ -69,4 +72,52 @@ func decodeServiceStatus(body []byte) (*models.ServiceStatus, error) {
 // be removed from policies.
 func allowsProtectionChanges(s *models.ServiceStatus) bool {
 	return s != nil && s.Status == models.ServiceEnabled
+}
+
+// gateTTL is how long a client trusts a service status it read before a
+// policy change (RemoveUnits, AddUnits): one read per client and minute.
+const gateTTL = time.Minute
+
+// gateCache is the last service status a client read for its gate.
+type gateCache struct {
+	mu     sync.Mutex
+	status *models.ServiceStatus
+	at     time.Time
+}
+
+// gate reads the tenant's service status before a policy change and fails
+// with ErrServiceLocked when it does not allow protection changes (an
+// enabled status is trusted for a minute per client; any other is read
+// again at the next change, so a tenant unlocked is seen at once): the service's answer to a PATCH on a
+// locked tenant is undocumented, so the client does not depend on it. A
+// status that cannot be read (the caller lacks
+// BackupRestore-Control.Read.All, say) does not stop the change: the
+// PATCH's own answer then stands. Only a context that ends stops it.
+func (c *Client) gate(ctx context.Context) error {
+	c.gateCache.mu.Lock()
+	s, at := c.gateCache.status, c.gateCache.at
+	c.gateCache.mu.Unlock()
+	if s == nil || time.Since(at) > gateTTL || !allowsProtectionChanges(s) {
+		got, err := c.ServiceStatus(withoutCapture(ctx))
+		if err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			return nil
+		}
+		c.gateCache.mu.Lock()
+		c.gateCache.status, c.gateCache.at = got, time.Now()
+		c.gateCache.mu.Unlock()
+		s = got
+	}
+	if allowsProtectionChanges(s) {
+		return nil
+	}
+	return lockedError(s)
+}
+
+// lockedError is ErrServiceLocked for a status that does not allow
+// protection changes, naming it.
+func lockedError(s *models.ServiceStatus) error {
+	return wrapErr("the tenant's service status is "+strconv.Quote(string(s.Status))+", which does not allow protection changes", ErrServiceLocked)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/m365kit/backuprestore/bench/emuproc"
 	"github.com/m365kit/backuprestore/bench/internal/lifecycledata"
 	"github.com/m365kit/backuprestore/models"
+	"github.com/m365kit/backuprestore/offboarding"
 )
 
 var lifecycleOut = flag.String("lifecycle.out", "",
@@ -78,7 +79,7 @@ var lifecycleRounds = map[string]int{}
 // they are requested (on a real-time clock), two ways in the same run, each
 // against a fresh emulator:
 //
-//   - run: one Client.Offboarding(…).Offboard of every unit: the gate, a
+//   - run: one offboarding.New(Client, …).Offboard of every unit: the gate, a
 //     read of every unit ($batch), removals (a PATCH per 50 units of a
 //     policy), waits (polling many units per $batch), offboards ($batch).
 //   - per-unit: one call per unit and step: GET the unit, PATCH its policy
@@ -167,7 +168,7 @@ func runLifecycleCase(b testing.TB, tm timer, job lifecycleSetup, contender stri
 
 // runSDKOffboarding offboards ids with one run, timing each stage visit.
 func runSDKOffboarding(ctx context.Context, b testing.TB, c *backuprestore.Client, ids []string, wait backuprestore.WaitOptions, r *lifecycledata.Run) {
-	var cur backuprestore.Stage
+	var cur offboarding.Stage
 	var at time.Time
 	var rounds []time.Duration
 	endStage := func(now time.Time) {
@@ -176,13 +177,13 @@ func runSDKOffboarding(ctx context.Context, b testing.TB, c *backuprestore.Clien
 		}
 		rounds = nil
 	}
-	res, err := c.Offboarding(&backuprestore.RunOptions{Wait: wait, OnProgress: func(p backuprestore.RunProgress) {
+	res, err := offboarding.New(c, &offboarding.Options{PollInterval: wait.PollInterval, MaxPollInterval: wait.MaxPollInterval, WaitTimeout: wait.Timeout, OnProgress: func(p offboarding.Progress) {
 		now := time.Now()
 		switch {
 		case p.Stage != cur:
 			endStage(now)
 			cur, at = p.Stage, now
-		case p.Stage == backuprestore.StageWaitRemoved:
+		case p.Stage == offboarding.StageWaitRemoved:
 			// A waiting stage reports once per poll round.
 			rounds = append(rounds, now.Sub(at))
 		}
@@ -194,7 +195,7 @@ func runSDKOffboarding(ctx context.Context, b testing.TB, c *backuprestore.Clien
 	r.Outcomes = map[string]int{}
 	for _, u := range res.Units {
 		r.Outcomes[u.Outcome.String()]++
-		if u.Outcome == backuprestore.OutcomeDone {
+		if u.Outcome == offboarding.OutcomeDone {
 			r.Offboarded++
 			continue
 		}
@@ -234,7 +235,7 @@ func offboardOneUnit(ctx context.Context, c *backuprestore.Client, id string, wa
 	if err != nil {
 		return err
 	}
-	res, err := policy.RemoveUnits(ctx, []string{id})
+	res, err := policy.RemoveUnits(ctx, []string{id}, nil)
 	if err == nil {
 		err = res.Err()
 	}

@@ -29,6 +29,7 @@ type entryJSON struct {
 	PN  string       `json:"pn,omitempty"`
 	N   string       `json:"n,omitempty"`
 	Req string       `json:"req,omitempty"`
+	Op  string       `json:"op,omitempty"`
 	Snt *time.Time   `json:"sent,omitempty"`
 	At  time.Time    `json:"at"`
 }
@@ -37,7 +38,7 @@ type entryJSON struct {
 // It fails only for a Stage or Outcome that is not one of the constants.
 func AppendEntry(dst []byte, e Entry) ([]byte, error) {
 	j := entryJSON{U: e.UnitID, S: e.Stage, I: e.Intent, R: e.Reason, D: e.Detail, E: e.Err, A: e.Applied,
-		St: string(e.Status), P: e.PolicyID, PN: e.PolicyName, N: e.Name, Req: e.RequestID, At: e.At}
+		St: string(e.Status), P: e.PolicyID, PN: e.PolicyName, N: e.Name, Req: e.RequestID, Op: e.Operator, At: e.At}
 	if !e.Intent {
 		o := e.Outcome
 		j.O = &o
@@ -91,7 +92,7 @@ func entryFromJSON(j entryJSON) (Entry, error) {
 		return Entry{}, fmt.Errorf("offboarding: decode a journal entry: no unit ID or stage")
 	}
 	e := Entry{UnitID: j.U, Stage: j.S, Intent: j.I, Reason: j.R, Detail: j.D, Err: j.E, Applied: j.A,
-		Status: models.ProtectionUnitStatus(j.St), PolicyID: j.P, PolicyName: j.PN, Name: j.N, RequestID: j.Req, At: j.At}
+		Status: models.ProtectionUnitStatus(j.St), PolicyID: j.P, PolicyName: j.PN, Name: j.N, RequestID: j.Req, Operator: j.Op, At: j.At}
 	if j.O != nil {
 		e.Outcome = *j.O
 	}

@@ -2,21 +2,10 @@ package offboarding
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/m365kit/backuprestore/models"
 )
-
-// ErrNoRun matches a Journal that holds no run (Load before Start, or a
-// Resume or Status with nothing to resume), and a run ID a History does
-// not hold.
-var ErrNoRun = errors.New("offboarding: the journal holds no such run")
-
-// ErrJournalInUse matches Journal.Start on a journal whose latest run is
-// unfinished (neither finished nor abandoned): resume it, abandon it, or
-// use another journal.
-var ErrJournalInUse = errors.New("offboarding: the journal holds an unfinished run")
 
 // Journal is where a run keeps its state, so that a run interrupted at any
 // moment (the process killed, the machine losing power) can be resumed
@@ -143,9 +132,12 @@ type Entry struct {
 	PolicyName string
 	Name       string
 	// RequestID is the request-id of the write's answer, for support;
-	// Sent is when the write went out (zero when none did).
+	// Sent is when the write went out (zero when none did); Operator is who
+	// sent it (the run's Options.Operator: a resume by someone else says
+	// so).
 	RequestID string
 	Sent      time.Time
+	Operator  string
 	// At is when the entry was made (local clock).
 	At time.Time
 }

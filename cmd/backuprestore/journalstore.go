@@ -44,7 +44,8 @@ var (
 	keyInfo        = []byte("info")
 	keyEndpoint    = []byte("endpoint")
 	keyArchived    = []byte("archived")
-	journalFormat1 = []byte("backuprestore-journal-1")
+	keyFinished    = []byte("finished")
+	journalFormat1 = []byte("backuprestore-journal-2")
 )
 
 // lockTimeout is how long opening a journal waits for another process's
@@ -169,6 +170,7 @@ func (j *journalFile) close() error {
 // storedRun is the current run as stored.
 type storedRun struct {
 	id       uint64
+	finished time.Time
 	info     []byte
 	endpoint endpoint
 	entries  [][]byte
@@ -198,16 +200,22 @@ func currentRun(tx *bolt.Tx) (*bolt.Bucket, uint64) {
 	return runs.Bucket(cur), binary.BigEndian.Uint64(cur)
 }
 
-// startRun makes a new run current, with its info and endpoint. It fails
-// with errRunExists when a run is current.
-func (j *journalFile) startRun(info []byte, ep endpoint) error {
+// startRun makes a new run current, with its info (made by info from the
+// run's number) and endpoint; a finished current run is archived first.
+// It fails with errRunExists when an unfinished run is current.
+func (j *journalFile) startRun(info func(n uint64) []byte, ep endpoint) error {
 	epb, err := json.Marshal(ep)
 	if err != nil {
 		return err
 	}
 	return j.db.Update(func(tx *bolt.Tx) error {
 		if b, _ := currentRun(tx); b != nil {
-			return errRunExists
+			if b.Get(keyFinished) == nil {
+				return errRunExists
+			}
+			if err := b.Put(keyArchived, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
+				return err
+			}
 		}
 		runs := tx.Bucket(bucketRuns)
 		n, err := runs.NextSequence()
@@ -221,13 +229,25 @@ func (j *journalFile) startRun(info []byte, ep endpoint) error {
 		if _, err := b.CreateBucket(bucketEntries); err != nil {
 			return err
 		}
-		if err := b.Put(keyInfo, info); err != nil {
+		if err := b.Put(keyInfo, info(n)); err != nil {
 			return err
 		}
 		if err := b.Put(keyEndpoint, epb); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketMeta).Put(keyCurrent, seqKey(n))
+	})
+}
+
+// finishRun marks the current run finished at t. It fails with
+// errNoStoredRun when there is none.
+func (j *journalFile) finishRun(t time.Time) error {
+	return j.db.Update(func(tx *bolt.Tx) error {
+		b, _ := currentRun(tx)
+		if b == nil {
+			return errNoStoredRun
+		}
+		return b.Put(keyFinished, []byte(t.UTC().Format(time.RFC3339Nano)))
 	})
 }
 
@@ -265,6 +285,9 @@ func (j *journalFile) loadRun() (storedRun, error) {
 		}
 		r.id = id
 		r.info = append([]byte(nil), b.Get(keyInfo)...)
+		if f := b.Get(keyFinished); f != nil {
+			r.finished, _ = time.Parse(time.RFC3339Nano, string(f))
+		}
 		if err := json.Unmarshal(b.Get(keyEndpoint), &r.endpoint); err != nil {
 			return fmt.Errorf("run %d: endpoint: %w", id, err)
 		}

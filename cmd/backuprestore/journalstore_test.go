@@ -29,8 +29,8 @@ func TestJournalStore(t *testing.T) {
 	require.ErrorIs(t, j.appendEntries([][]byte{[]byte("x")}), errNoStoredRun)
 
 	ep := endpoint{Mode: modeURL, URL: "http://127.0.0.1:1/v1.0"}
-	require.NoError(t, j.startRun([]byte(`{"run":1}`), ep))
-	require.ErrorIs(t, j.startRun([]byte(`{"run":2}`), ep), errRunExists)
+	require.NoError(t, j.startRun(func(uint64) []byte { return []byte(`{"run":1}`) }, ep))
+	require.ErrorIs(t, j.startRun(func(uint64) []byte { return []byte(`{"run":2}`) }, ep), errRunExists)
 	for i := range 300 {
 		require.NoError(t, j.appendEntries([][]byte{fmt.Appendf(nil, "e%d", 2*i), fmt.Appendf(nil, "e%d", 2*i+1)}))
 	}
@@ -53,7 +53,7 @@ func TestJournalStore(t *testing.T) {
 	require.NoError(t, j.archiveCurrent())
 	_, err = j.loadRun()
 	require.ErrorIs(t, err, errNoStoredRun)
-	require.NoError(t, j.startRun([]byte(`{"run":2}`), ep))
+	require.NoError(t, j.startRun(func(uint64) []byte { return []byte(`{"run":2}`) }, ep))
 	require.NoError(t, j.appendEntries([][]byte{[]byte("only")}))
 	r, err = j.loadRun()
 	require.NoError(t, err)

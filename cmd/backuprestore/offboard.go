@@ -11,6 +11,7 @@ import (
 
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/models"
+	"github.com/m365kit/backuprestore/offboarding"
 )
 
 // The SDK's names of the two runs (RunInfo.Action).
@@ -56,13 +57,13 @@ func addTargetFlags(cmd *cobra.Command, t *targetFlags) {
 }
 
 // runOptions are the SDK options of a run.
-func (a *app) runOptions(ep endpoint, w waitFlags) (*backuprestore.RunOptions, error) {
+func (a *app) runOptions(ep endpoint, w waitFlags) (*offboarding.Options, error) {
 	if w.pollInterval < 0 || w.waitTimeout < 0 {
 		return nil, usageErrorf("--poll-interval and --wait-timeout cannot be negative")
 	}
-	o := &backuprestore.RunOptions{Wait: backuprestore.WaitOptions{PollInterval: w.pollInterval, Timeout: w.waitTimeout}}
-	if o.Wait.PollInterval == 0 && ep.Mode != modeGraph {
-		o.Wait.PollInterval = emulatorPollInterval
+	o := &offboarding.Options{PollInterval: w.pollInterval, WaitTimeout: w.waitTimeout}
+	if o.PollInterval == 0 && ep.Mode != modeGraph {
+		o.PollInterval = emulatorPollInterval
 	}
 	return o, nil
 }
@@ -124,7 +125,7 @@ func (a *app) runCommand(action string) *cobra.Command {
 }
 
 // startRun starts the action on run.
-func startRun(ctx context.Context, run *backuprestore.Run, action string, ids []string) (*backuprestore.RunResults, error) {
+func startRun(ctx context.Context, run *offboarding.Run, action string, ids []string) (*offboarding.Results, error) {
 	if action == actionCancel {
 		return run.CancelOffboard(ctx, ids)
 	}
@@ -167,7 +168,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 
 	if f.dryRun {
 		opts.DryRun = true
-		res, err := a.runWithProgress(ctx, c, opts, func(run *backuprestore.Run) (*backuprestore.RunResults, error) {
+		res, err := a.runWithProgress(ctx, c, opts, func(run *offboarding.Run) (*offboarding.Results, error) {
 			return startRun(ctx, run, action, ids)
 		})
 		return a.finish(out, res, err, "plan (dry run: nothing was written)")
@@ -190,13 +191,13 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 	// The plan first: a dry run, shown before anything is written.
 	preview := *opts
 	preview.DryRun = true
-	plan, err := a.runWithProgress(ctx, c, &preview, func(run *backuprestore.Run) (*backuprestore.RunResults, error) {
+	plan, err := a.runWithProgress(ctx, c, &preview, func(run *offboarding.Run) (*offboarding.Results, error) {
 		return startRun(ctx, run, action, ids)
 	})
 	if err != nil {
 		return a.finish(out, plan, err, "plan (nothing was written)")
 	}
-	n := plan.Count()[backuprestore.OutcomePlanned]
+	n := plan.Count()[offboarding.OutcomePlanned]
 	if n == 0 {
 		a.notef("Nothing to write: no unit needs it.\n")
 		return a.finish(out, plan, nil, "plan (nothing was written)")
@@ -226,25 +227,25 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 	}
 
 	opts.Journal = fj
-	res, err := a.runWithProgress(ctx, c, opts, func(run *backuprestore.Run) (*backuprestore.RunResults, error) {
+	res, err := a.runWithProgress(ctx, c, opts, func(run *offboarding.Run) (*offboarding.Results, error) {
 		return startRun(ctx, run, action, ids)
 	})
 	return a.finish(out, res, err, "summary")
 }
 
 // runWithProgress runs start on a run with opts, drawing its progress.
-func (a *app) runWithProgress(ctx context.Context, c *backuprestore.Client, opts *backuprestore.RunOptions,
-	start func(*backuprestore.Run) (*backuprestore.RunResults, error)) (*backuprestore.RunResults, error) {
+func (a *app) runWithProgress(ctx context.Context, c *backuprestore.Client, opts *offboarding.Options,
+	start func(*offboarding.Run) (*offboarding.Results, error)) (*offboarding.Results, error) {
 	onProgress, end := a.progress()
 	opts.OnProgress = onProgress
-	res, err := start(c.Offboarding(opts))
+	res, err := start(offboarding.New(c, opts))
 	end()
 	return res, err
 }
 
 // finish writes a run's results and sets the exit code from them; err (the
 // run stopped as a whole) is returned with what to do next.
-func (a *app) finish(out *runOutput, res *backuprestore.RunResults, err error, title string) error {
+func (a *app) finish(out *runOutput, res *offboarding.Results, err error, title string) error {
 	if res != nil && len(res.Units) > 0 {
 		if werr := a.writeResults(out, res, title); werr != nil && err == nil {
 			err = werr
@@ -269,7 +270,7 @@ func (a *app) finish(out *runOutput, res *backuprestore.RunResults, err error, t
 			n = unfinished(res)
 		}
 		return fmt.Errorf("interrupted (%w): %d %s not finished; \"backuprestore resume\" continues the run", err, n, plural(n, "unit"))
-	case errors.Is(err, backuprestore.ErrJournalInUse):
+	case errors.Is(err, offboarding.ErrJournalInUse):
 		return withCode(exitUsage, err)
 	}
 	return err
@@ -277,11 +278,11 @@ func (a *app) finish(out *runOutput, res *backuprestore.RunResults, err error, t
 
 // authFailure returns, for units that failed for want of authentication
 // or of a permission, an error saying so (exit 4), or nil.
-func authFailure(res *backuprestore.RunResults) error {
+func authFailure(res *offboarding.Results) error {
 	var first error
 	n := 0
 	for _, r := range res.Units {
-		if r.Err == nil || (r.Outcome != backuprestore.OutcomeFailed && r.Outcome != backuprestore.OutcomeUnknown) {
+		if r.Err == nil || (r.Outcome != offboarding.OutcomeFailed && r.Outcome != offboarding.OutcomeUnknown) {
 			continue
 		}
 		if code, _ := classify(r.Err, ""); code == exitAuth {
@@ -303,13 +304,13 @@ func authFailure(res *backuprestore.RunResults) error {
 // would lose what it knows.
 func (a *app) makeRoom(ctx context.Context, c *backuprestore.Client, fj *fileJournal) error {
 	info, ep, _, err := fj.load()
-	if errors.Is(err, backuprestore.ErrNoRun) {
+	if errors.Is(err, offboarding.ErrNoRun) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	st, err := c.Offboarding(&backuprestore.RunOptions{Journal: fj}).Status(ctx)
+	st, err := offboarding.New(c, &offboarding.Options{Journal: fj}).Status(ctx)
 	if err != nil {
 		return err
 	}

@@ -6,17 +6,17 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/m365kit/backuprestore"
+	"github.com/m365kit/backuprestore/offboarding"
 )
 
 // stageLabels name the stages on the progress bars.
-var stageLabels = map[backuprestore.Stage]string{
-	backuprestore.StageRead:          "reading units",
-	backuprestore.StageRemove:        "removing from policies",
-	backuprestore.StageWaitRemoved:   "waiting for removal",
-	backuprestore.StageOffboard:      "offboarding",
-	backuprestore.StageCancel:        "cancelling offboarding",
-	backuprestore.StageWaitCancelled: "waiting for cancellation",
+var stageLabels = map[offboarding.Stage]string{
+	offboarding.StageRead:          "reading units",
+	offboarding.StageRemove:        "removing from policies",
+	offboarding.StageWaitRemoved:   "waiting for removal",
+	offboarding.StageOffboard:      "offboarding",
+	offboarding.StageCancel:        "cancelling offboarding",
+	offboarding.StageWaitCancelled: "waiting for cancellation",
 }
 
 // stageBars draws one progress bar per stage of a run on a terminal: the
@@ -26,13 +26,13 @@ var stageLabels = map[backuprestore.Stage]string{
 type stageBars struct {
 	w     io.Writer
 	bar   *progressbar.ProgressBar
-	stage backuprestore.Stage
+	stage offboarding.Stage
 }
 
 // progress returns the OnProgress callback of a run and the function that
 // ends its last bar; both are no-ops unless stderr is a terminal and
 // --quiet is off.
-func (a *app) progress() (func(backuprestore.RunProgress), func()) {
+func (a *app) progress() (func(offboarding.Progress), func()) {
 	if !a.errTTY || a.g.quiet {
 		return nil, func() {}
 	}
@@ -41,7 +41,7 @@ func (a *app) progress() (func(backuprestore.RunProgress), func()) {
 }
 
 // update implements RunOptions.OnProgress.
-func (b *stageBars) update(p backuprestore.RunProgress) {
+func (b *stageBars) update(p offboarding.Progress) {
 	if b.bar == nil || p.Stage != b.stage {
 		b.end()
 		b.stage = p.Stage

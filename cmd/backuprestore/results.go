@@ -9,12 +9,13 @@ import (
 
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/models"
+	"github.com/m365kit/backuprestore/offboarding"
 )
 
 // resultRow is one unit's result in a run's output, with what the CLI
 // knows of the unit besides (its name and address from the resolution).
 type resultRow struct {
-	r    backuprestore.RunResult
+	r    offboarding.Result
 	unit *models.ProtectionUnit
 	// lastStatus is the unit's status as the journal last recorded it,
 	// shown when the result has no unit (status reads no unit).
@@ -40,7 +41,7 @@ type resultJSON struct {
 func toResultJSON(row resultRow) resultJSON {
 	r := row.r
 	out := resultJSON{ID: r.ID, Kind: r.Kind.String(), PolicyID: r.PolicyID, Stage: stageText(r.Stage), Outcome: r.Outcome.String(),
-		Reason: r.Reason}
+		Reason: r.Explain()}
 	if r.Err != nil {
 		out.Error = r.Err.Error()
 	}
@@ -61,8 +62,8 @@ func toResultJSON(row resultRow) resultJSON {
 
 // stageText names a stage; "" for a unit that reached none yet (a run
 // stopped before reading it).
-func stageText(s backuprestore.Stage) string {
-	if _, ok := stageByName[s.String()]; !ok {
+func stageText(s offboarding.Stage) string {
+	if _, err := s.MarshalText(); err != nil {
 		return ""
 	}
 	return s.String()
@@ -98,7 +99,7 @@ var resultFormat = format[resultRow]{
 		{"policyId", func(r resultRow) string { return r.r.PolicyID }},
 		{"stage", func(r resultRow) string { return stageText(r.r.Stage) }},
 		{"outcome", func(r resultRow) string { return r.r.Outcome.String() }},
-		{"reason", func(r resultRow) string { return r.r.Reason }},
+		{"reason", func(r resultRow) string { return r.r.Explain() }},
 		{"error", func(r resultRow) string { return toResultJSON(r).Error }},
 		{"status", func(r resultRow) string { return toResultJSON(r).Status }},
 		{"offboardRequestedDateTime", func(r resultRow) string {
@@ -112,9 +113,9 @@ var resultFormat = format[resultRow]{
 }
 
 // planRow is a group of units sharing a stage, outcome, kind, policy and
-// reason (backuprestore.PlanGroup), with the policy's name when known.
+// reason (offboarding.PlanGroup), with the policy's name when known.
 type planRow struct {
-	g          backuprestore.PlanGroup
+	g          offboarding.PlanGroup
 	policyName string
 }
 
@@ -126,7 +127,7 @@ var planFormat = format[planRow]{
 		{"kind", func(r planRow) string { return r.g.Kind.String() }},
 		{"policy", func(r planRow) string { return policyCell(r) }},
 		{"units", func(r planRow) string { return strconv.Itoa(len(r.g.Units)) }},
-		{"reason", func(r planRow) string { return r.g.Reason }},
+		{"reason", func(r planRow) string { return r.g.Explain() }},
 	},
 }
 
@@ -148,7 +149,7 @@ type runOutput struct {
 }
 
 // rows pairs results with what is known of their units.
-func (o *runOutput) rows(res *backuprestore.RunResults) []resultRow {
+func (o *runOutput) rows(res *offboarding.Results) []resultRow {
 	out := make([]resultRow, len(res.Units))
 	for i, r := range res.Units {
 		out[i] = resultRow{r: r, unit: o.units[r.ID], lastStatus: o.lastStatus[r.ID]}
@@ -160,7 +161,7 @@ func (o *runOutput) rows(res *backuprestore.RunResults) []resultRow {
 }
 
 // planRows are the result's groups, with policy names.
-func (o *runOutput) planRows(res *backuprestore.RunResults) []planRow {
+func (o *runOutput) planRows(res *offboarding.Results) []planRow {
 	groups := res.Plan()
 	out := make([]planRow, len(groups))
 	for i, g := range groups {
@@ -184,14 +185,14 @@ func (a *app) policyNames(ctx context.Context, c *backuprestore.Client) map[stri
 }
 
 // totals is a one-line count of the outcomes: "12 units: 10 done, 2 failed".
-func totals(res *backuprestore.RunResults) string {
+func totals(res *offboarding.Results) string {
 	counts := res.Count()
 	var parts []string
-	for _, o := range []backuprestore.Outcome{backuprestore.OutcomeDone, backuprestore.OutcomePlanned, backuprestore.OutcomeAlready,
-		backuprestore.OutcomeSkipped, backuprestore.OutcomeFailed, backuprestore.OutcomeUnknown, backuprestore.OutcomePending} {
+	for _, o := range []offboarding.Outcome{offboarding.OutcomeDone, offboarding.OutcomePlanned, offboarding.OutcomeAlready,
+		offboarding.OutcomeSkipped, offboarding.OutcomeFailed, offboarding.OutcomeUnknown, offboarding.OutcomePending} {
 		if n := counts[o]; n > 0 {
 			name := o.String()
-			if o == backuprestore.OutcomeUnknown {
+			if o == offboarding.OutcomeUnknown {
 				name = "unknown (in doubt)"
 			}
 			parts = append(parts, fmt.Sprintf("%d %s", n, name))
@@ -208,7 +209,7 @@ func totals(res *backuprestore.RunResults) string {
 // then the summary (the plan's groups and the totals): after the table on
 // stdout, or on stderr beside the other formats (unless --quiet), so that
 // stdout stays one document for scripts.
-func (a *app) writeResults(o *runOutput, res *backuprestore.RunResults, title string) error {
+func (a *app) writeResults(o *runOutput, res *offboarding.Results, title string) error {
 	if err := writeList(a.out, a.g.output, resultFormat, o.rows(res)); err != nil {
 		return err
 	}
@@ -226,15 +227,15 @@ func (a *app) writeResults(o *runOutput, res *backuprestore.RunResults, title st
 // resultCode is the exit code the units' outcomes call for: 3 when any
 // outcome is unknown; else 1 when any unit failed, was skipped or is not
 // finished; else 0 (done, already in the target state, or planned).
-func resultCode(res *backuprestore.RunResults) int {
+func resultCode(res *offboarding.Results) int {
 	if res == nil {
 		return exitOK
 	}
 	counts := res.Count()
 	switch {
-	case counts[backuprestore.OutcomeUnknown] > 0:
+	case counts[offboarding.OutcomeUnknown] > 0:
 		return exitUnknown
-	case counts[backuprestore.OutcomeFailed]+counts[backuprestore.OutcomeSkipped]+counts[backuprestore.OutcomePending] > 0:
+	case counts[offboarding.OutcomeFailed]+counts[offboarding.OutcomeSkipped]+counts[offboarding.OutcomePending] > 0:
 		return exitFailed
 	}
 	return exitOK
@@ -242,7 +243,7 @@ func resultCode(res *backuprestore.RunResults) int {
 
 // unfinished counts the units whose outcome is not final (pending or in
 // doubt): what a resume would take on.
-func unfinished(res *backuprestore.RunResults) int {
+func unfinished(res *offboarding.Results) int {
 	counts := res.Count()
-	return counts[backuprestore.OutcomePending] + counts[backuprestore.OutcomeUnknown]
+	return counts[offboarding.OutcomePending] + counts[offboarding.OutcomeUnknown]
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
+	"github.com/m365kit/backuprestore/offboarding"
 )
 
 // explicitEndpoint reports whether the command line chose an endpoint
@@ -54,29 +55,29 @@ func (a *app) resumeEndpoint(cmd *cobra.Command, rec endpoint) (endpoint, error)
 // openRunJournal opens the journal of the endpoint the command line names
 // and loads its run. It fails with a usage error (exit 2) when there is no
 // journal or no run in it.
-func (a *app) openRunJournal(cmd *cobra.Command, write bool) (*fileJournal, backuprestore.RunInfo, endpoint, error) {
+func (a *app) openRunJournal(cmd *cobra.Command, write bool) (*fileJournal, offboarding.RunInfo, endpoint, error) {
 	path, err := a.journalPath(a.endpoint().Mode)
 	if err != nil {
-		return nil, backuprestore.RunInfo{}, endpoint{}, err
+		return nil, offboarding.RunInfo{}, endpoint{}, err
 	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, backuprestore.RunInfo{}, endpoint{}, usageErrorf("no journal at %s: no run was started there (--journal names another)", path)
+		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("no journal at %s: no run was started there (--journal names another)", path)
 	}
 	jf, err := openJournal(path, write, cmd.CommandPath())
 	if errors.Is(err, errNoStoredRun) {
-		return nil, backuprestore.RunInfo{}, endpoint{}, usageErrorf("journal %s holds no run", path)
+		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("journal %s holds no run", path)
 	}
 	if err != nil {
-		return nil, backuprestore.RunInfo{}, endpoint{}, err
+		return nil, offboarding.RunInfo{}, endpoint{}, err
 	}
 	a.cleanup = append(a.cleanup, func() { _ = jf.close() })
 	fj := &fileJournal{f: jf}
 	info, ep, _, err := fj.load()
-	if errors.Is(err, backuprestore.ErrNoRun) {
-		return nil, backuprestore.RunInfo{}, endpoint{}, usageErrorf("journal %s holds no run", path)
+	if errors.Is(err, offboarding.ErrNoRun) {
+		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("journal %s holds no run", path)
 	}
 	if err != nil {
-		return nil, backuprestore.RunInfo{}, endpoint{}, err
+		return nil, offboarding.RunInfo{}, endpoint{}, err
 	}
 	fj.ep = ep
 	return fj, info, ep, nil
@@ -84,7 +85,7 @@ func (a *app) openRunJournal(cmd *cobra.Command, write bool) (*fileJournal, back
 
 // describeRun is one line about a run: "offboard run of 12 units started
 // 2026-12-01 10:00:00 against the emulator at …".
-func describeRun(info backuprestore.RunInfo, ep endpoint) string {
+func describeRun(info offboarding.RunInfo, ep endpoint) string {
 	action := "offboard"
 	if info.Action == actionCancel {
 		action = "cancel-offboard"
@@ -130,7 +131,7 @@ It does not ask for confirmation: the run was confirmed when it started.
 			}
 			a.notef("Resuming the %s (journal %s).\n", describeRun(info, rec), fj.f.path)
 			opts.Journal = fj
-			res, err := a.runWithProgress(ctx, c, opts, func(run *backuprestore.Run) (*backuprestore.RunResults, error) {
+			res, err := a.runWithProgress(ctx, c, opts, func(run *offboarding.Run) (*offboarding.Results, error) {
 				return run.Resume(ctx)
 			})
 			out := &runOutput{units: map[string]*models.ProtectionUnit{}, policies: a.policyNames(ctx, c)}
@@ -166,7 +167,7 @@ The exit code is the run's, as if it ended now.
 			if err != nil {
 				return err
 			}
-			res, err := c.Offboarding(&backuprestore.RunOptions{Journal: fj}).Status(cmd.Context())
+			res, err := offboarding.New(c, &offboarding.Options{Journal: fj}).Status(cmd.Context())
 			if err != nil {
 				return err
 			}

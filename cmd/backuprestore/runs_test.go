@@ -16,9 +16,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
+	"github.com/m365kit/backuprestore/offboarding"
 )
 
 // liveEmulator is an emulator whose clock runs, with removals that take
@@ -53,7 +53,7 @@ var (
 	dynamicRule = func(u fake.Unit) bool {
 		return u.Status == models.StatusProtected && models.ParseProtectionSources(u.ProtectionSources).Has(models.SourceDynamicRule)
 	}
-	offboarding = func(u fake.Unit) bool { return u.Status == models.StatusOffboardRequested }
+	offboardingUnit = func(u fake.Unit) bool { return u.Status == models.StatusOffboardRequested }
 )
 
 // address is how an admin would name the unit: its site URL or e-mail
@@ -106,7 +106,7 @@ func decodeResults(t *testing.T, s string) []resultJSON {
 // one protected by a dynamic rule, by URL, e-mail address or ID.
 func goldenTargets(srv *fake.Server) []string {
 	var out []string
-	for _, group := range [][]fake.Unit{pick(srv, 3, removable), pick(srv, 1, removed), pick(srv, 1, offboarding), pick(srv, 1, dynamicRule)} {
+	for _, group := range [][]fake.Unit{pick(srv, 3, removable), pick(srv, 1, removed), pick(srv, 1, offboardingUnit), pick(srv, 1, dynamicRule)} {
 		for _, u := range group {
 			out = append(out, address(u))
 		}
@@ -164,7 +164,7 @@ func TestOffboardRun(t *testing.T) {
 	srv := liveEmulator(t)
 	c := cli{srv: srv}
 	targets := append(pick(srv, 6, removable), pick(srv, 2, removed)...)
-	already := pick(srv, 1, offboarding)
+	already := pick(srv, 1, offboardingUnit)
 	args := append([]string{"--emulator", "-o", "json", "--yes", "offboard"}, fast...)
 	for _, u := range append(targets, already...) {
 		args = append(args, address(u))
@@ -305,7 +305,7 @@ func TestOffboardExitCodes(t *testing.T) {
 		require.Equal(t, exitFailed, r.code, r.stderr)
 		res := decodeResults(t, r.stdout)
 		require.Equal(t, []string{"done", "skipped"}, []string{res[0].Outcome, res[1].Outcome})
-		require.Contains(t, res[1].Reason, "dynamic rule")
+		require.Contains(t, res[1].Reason, "dynamic inclusion rule")
 	})
 	t.Run("failed: 1", func(t *testing.T) {
 		srv := liveEmulator(t)
@@ -562,7 +562,7 @@ func TestCancelOffboard(t *testing.T) {
 	srv := fake.NewServer(&fake.Options{RealTimeClock: true, Start: time.Now().UTC(), CancelDelay: 100 * time.Millisecond})
 	srv.Seed(embeddedUnits)
 	c := cli{srv: srv}
-	offb := pick(srv, 3, offboarding)
+	offb := pick(srv, 3, offboardingUnit)
 	prot := pick(srv, 1, removable)[0]
 	args := []string{"--emulator", "-o", "json", "cancel-offboard", "--dry-run", offb[0].ID, offb[1].ID, offb[2].ID, prot.ID}
 	r := c.run(t, args...)
@@ -577,7 +577,7 @@ func TestCancelOffboard(t *testing.T) {
 	require.Contains(t, r.stderr, "Proceed with cancelling the offboarding of 3 units? [y/N] ")
 	for i, x := range decodeResults(t, r.stdout) {
 		require.Equal(t, "done", x.Outcome, "%+v", x)
-		require.Equal(t, backuprestore.StageWaitCancelled.String(), x.Stage)
+		require.Equal(t, offboarding.StageWaitCancelled.String(), x.Stage)
 		got, _ := srv.Unit(offb[i].ID)
 		require.Equal(t, models.StatusUnprotected, got.Status)
 		require.Equal(t, 1, causes(srv.AllTransitions())[offb[i].ID][fake.CauseCancelOffboard])

@@ -36,6 +36,7 @@ import (
 	"github.com/m365kit/backuprestore/examples/internal/cli"
 	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
+	"github.com/m365kit/backuprestore/offboarding"
 )
 
 func main() {
@@ -164,7 +165,7 @@ var errDeclined = errors.New("declined: nothing was written")
 // exitStatus reports the run's error, if any, and returns the status: 3
 // when an outcome is unknown, 1 when a unit failed or is pending or the
 // run could not go on, else 0.
-func exitStatus(p *cli.Program, stderr io.Writer, res *backuprestore.RunResults, err error) int {
+func exitStatus(p *cli.Program, stderr io.Writer, res *offboarding.Results, err error) int {
 	var ue *cli.UsageError
 	if errors.As(err, &ue) || res == nil {
 		return p.Exit(err)
@@ -172,11 +173,11 @@ func exitStatus(p *cli.Program, stderr io.Writer, res *backuprestore.RunResults,
 	n := res.Count()
 	code := cli.ExitOK
 	switch {
-	case n[backuprestore.OutcomeUnknown] > 0:
-		fmt.Fprintf(stderr, "%s: %d units' outcomes are unknown (a write was sent and its answer lost): read them before acting on them again\n", spec.Name, n[backuprestore.OutcomeUnknown])
+	case n[offboarding.OutcomeUnknown] > 0:
+		fmt.Fprintf(stderr, "%s: %d units' outcomes are unknown (a write was sent and its answer lost): read them before acting on them again\n", spec.Name, n[offboarding.OutcomeUnknown])
 		code = exitUnknown
-	case n[backuprestore.OutcomeFailed] > 0 || n[backuprestore.OutcomePending] > 0:
-		fmt.Fprintf(stderr, "%s: %d units failed and %d are still pending\n", spec.Name, n[backuprestore.OutcomeFailed], n[backuprestore.OutcomePending])
+	case n[offboarding.OutcomeFailed] > 0 || n[offboarding.OutcomePending] > 0:
+		fmt.Fprintf(stderr, "%s: %d units failed and %d are still pending\n", spec.Name, n[offboarding.OutcomeFailed], n[offboarding.OutcomePending])
 		code = cli.ExitFailure
 	}
 	if err != nil {
@@ -197,7 +198,7 @@ type job struct {
 // offboardAll is the job, on either target: the plan, the confirmation,
 // the run, the summary. It returns the last results (the plan's, when it
 // did not run) and the run's error.
-func offboardAll(ctx context.Context, con console, stdout, stderr io.Writer, t cli.Target, s settings, ids cli.IDList) (*backuprestore.RunResults, error) {
+func offboardAll(ctx context.Context, con console, stdout, stderr io.Writer, t cli.Target, s settings, ids cli.IDList) (*offboarding.Results, error) {
 	var j job
 	var err error
 	if t.Graph {
@@ -216,7 +217,7 @@ func offboardAll(ctx context.Context, con console, stdout, stderr io.Writer, t c
 
 	// The plan: a dry run reads the gate and every unit, and writes nothing.
 	fmt.Fprintf(stdout, "\nPlan (a dry run: the service status and every unit read, nothing written):\n\n")
-	plan, err := j.c.Offboarding(&backuprestore.RunOptions{DryRun: true, Wait: j.wait}).Offboard(ctx, j.ids)
+	plan, err := offboarding.New(j.c, &offboarding.Options{DryRun: true, PollInterval: j.wait.PollInterval, MaxPollInterval: j.wait.MaxPollInterval, WaitTimeout: j.wait.Timeout}).Offboard(ctx, j.ids)
 	showGate(stdout, plan)
 	if plan != nil {
 		showPlan(stdout, plan, names)
@@ -224,7 +225,7 @@ func offboardAll(ctx context.Context, con console, stdout, stderr io.Writer, t c
 	if err != nil {
 		return plan, err
 	}
-	planned := plan.Count()[backuprestore.OutcomePlanned]
+	planned := plan.Count()[offboarding.OutcomePlanned]
 	switch {
 	case s.dryRun:
 		fmt.Fprintf(stdout, "\n-dry-run: nothing was written; %d units would be changed.\n", planned)
@@ -243,7 +244,7 @@ func offboardAll(ctx context.Context, con console, stdout, stderr io.Writer, t c
 		bars.w = io.Discard
 	}
 	start := time.Now()
-	res, err := j.c.Offboarding(&backuprestore.RunOptions{Wait: j.wait, OnProgress: bars.update}).Offboard(ctx, j.ids)
+	res, err := offboarding.New(j.c, &offboarding.Options{PollInterval: j.wait.PollInterval, MaxPollInterval: j.wait.MaxPollInterval, WaitTimeout: j.wait.Timeout, OnProgress: bars.update}).Offboard(ctx, j.ids)
 	bars.close()
 	if res == nil {
 		return nil, err
@@ -364,7 +365,7 @@ func policyNames(ctx context.Context, out io.Writer, c *backuprestore.Client) ma
 }
 
 // showGate prints the tenant's service status as the run read it.
-func showGate(out io.Writer, res *backuprestore.RunResults) {
+func showGate(out io.Writer, res *offboarding.Results) {
 	switch {
 	case res == nil:
 	case res.Service != nil:
@@ -379,27 +380,27 @@ const examplesShown = 3
 
 // showPlan prints the plan: one row per stage, kind, policy, outcome and
 // reason, then a few IDs of every row not planned to change.
-func showPlan(out io.Writer, res *backuprestore.RunResults, names map[string]string) {
+func showPlan(out io.Writer, res *offboarding.Results, names map[string]string) {
 	groups := res.Plan()
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STAGE\tKIND\tPOLICY\tOUTCOME\tUNITS\tREASON")
 	for _, g := range groups {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", g.Stage, kindLabel(g.Kind), policyLabel(g.PolicyID, names), g.Outcome, len(g.Units), reasonOf(g.Reason, g.Outcome))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", g.Stage, kindLabel(g.Kind), policyLabel(g.PolicyID, names), g.Outcome, len(g.Units), reasonOf(g.Explain(), g.Outcome))
 	}
 	_ = tw.Flush()
 	// The units left as they are, by outcome and reason, across kinds
 	// and policies.
 	type why struct {
-		outcome backuprestore.Outcome
+		outcome offboarding.Outcome
 		reason  string
 	}
 	byWhy := map[why][]string{}
 	var whys []why
 	for _, g := range groups {
-		if g.Outcome != backuprestore.OutcomeSkipped && g.Outcome != backuprestore.OutcomeFailed {
+		if g.Outcome != offboarding.OutcomeSkipped && g.Outcome != offboarding.OutcomeFailed {
 			continue
 		}
-		k := why{g.Outcome, reasonOf(g.Reason, g.Outcome)}
+		k := why{g.Outcome, reasonOf(g.Explain(), g.Outcome)}
 		if _, ok := byWhy[k]; !ok {
 			whys = append(whys, k)
 		}
@@ -416,16 +417,16 @@ func showPlan(out io.Writer, res *backuprestore.RunResults, names map[string]str
 
 // showResults prints what became of every unit: one row per outcome,
 // stage and reason, then every failure with its error.
-func showResults(out io.Writer, res *backuprestore.RunResults, took time.Duration) {
+func showResults(out io.Writer, res *offboarding.Results, took time.Duration) {
 	type key struct {
-		outcome backuprestore.Outcome
-		stage   backuprestore.Stage
+		outcome offboarding.Outcome
+		stage   offboarding.Stage
 		reason  string
 	}
 	rows := map[key]int{}
 	var keys []key
 	for _, u := range res.Units {
-		k := key{u.Outcome, u.Stage, u.Reason}
+		k := key{u.Outcome, u.Stage, u.Explain()}
 		if _, ok := rows[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -447,9 +448,9 @@ func showResults(out io.Writer, res *backuprestore.RunResults, took time.Duratio
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", k.outcome, k.stage, rows[k], reasonOf(k.reason, k.outcome))
 	}
 	_ = tw.Flush()
-	var problems []backuprestore.RunResult
+	var problems []offboarding.Result
 	for _, u := range res.Units {
-		if u.Outcome == backuprestore.OutcomeFailed || u.Outcome == backuprestore.OutcomeUnknown || u.Outcome == backuprestore.OutcomePending {
+		if u.Outcome == offboarding.OutcomeFailed || u.Outcome == offboarding.OutcomeUnknown || u.Outcome == offboarding.OutcomePending {
 			problems = append(problems, u)
 		}
 	}
@@ -473,9 +474,9 @@ func showResults(out io.Writer, res *backuprestore.RunResults, took time.Duratio
 
 // outcomeRank orders outcomes for the results table: the good news first,
 // the ones to act on last.
-func outcomeRank(o backuprestore.Outcome) int {
-	order := []backuprestore.Outcome{backuprestore.OutcomeDone, backuprestore.OutcomeAlready, backuprestore.OutcomePlanned,
-		backuprestore.OutcomeSkipped, backuprestore.OutcomePending, backuprestore.OutcomeFailed, backuprestore.OutcomeUnknown}
+func outcomeRank(o offboarding.Outcome) int {
+	order := []offboarding.Outcome{offboarding.OutcomeDone, offboarding.OutcomeAlready, offboarding.OutcomePlanned,
+		offboarding.OutcomeSkipped, offboarding.OutcomePending, offboarding.OutcomeFailed, offboarding.OutcomeUnknown}
 	if i := slices.Index(order, o); i >= 0 {
 		return i
 	}
@@ -484,11 +485,11 @@ func outcomeRank(o backuprestore.Outcome) int {
 
 // countLine is "done 3, already 1, …" in the results table's order,
 // every outcome but planned always shown.
-func countLine(n map[backuprestore.Outcome]int) string {
+func countLine(n map[offboarding.Outcome]int) string {
 	var parts []string
-	for _, o := range []backuprestore.Outcome{backuprestore.OutcomePlanned, backuprestore.OutcomeDone, backuprestore.OutcomeAlready,
-		backuprestore.OutcomeSkipped, backuprestore.OutcomeFailed, backuprestore.OutcomeUnknown, backuprestore.OutcomePending} {
-		if o == backuprestore.OutcomePlanned && n[o] == 0 {
+	for _, o := range []offboarding.Outcome{offboarding.OutcomePlanned, offboarding.OutcomeDone, offboarding.OutcomeAlready,
+		offboarding.OutcomeSkipped, offboarding.OutcomeFailed, offboarding.OutcomeUnknown, offboarding.OutcomePending} {
+		if o == offboarding.OutcomePlanned && n[o] == 0 {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s %d", o, n[o]))
@@ -497,11 +498,11 @@ func countLine(n map[backuprestore.Outcome]int) string {
 }
 
 // reasonOf is the reason, or a dash when the outcome has none.
-func reasonOf(reason string, o backuprestore.Outcome) string {
+func reasonOf(reason string, o offboarding.Outcome) string {
 	switch {
 	case reason != "":
 		return reason
-	case o == backuprestore.OutcomeFailed || o == backuprestore.OutcomeUnknown:
+	case o == offboarding.OutcomeFailed || o == offboarding.OutcomeUnknown:
 		return "see the error below"
 	}
 	return "—"
@@ -555,14 +556,14 @@ func someIDs(ids []string) string {
 type stageBars struct {
 	w     io.Writer
 	bar   *progressbar.ProgressBar
-	stage backuprestore.Stage
+	stage offboarding.Stage
 	done  int // what the bar shows
 	n     int // bars drawn so far
 }
 
 // update is RunOptions.OnProgress: it starts a bar when the stage changes
 // and moves the current one.
-func (s *stageBars) update(p backuprestore.RunProgress) {
+func (s *stageBars) update(p offboarding.Progress) {
 	if s.bar == nil || p.Stage != s.stage {
 		s.close()
 		s.n++

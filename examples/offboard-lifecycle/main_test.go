@@ -18,6 +18,7 @@ import (
 	"github.com/m365kit/backuprestore/examples/internal/clitest"
 	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
+	"github.com/m365kit/backuprestore/offboarding"
 )
 
 // TestMain clears the sign-in variables, so a developer machine set up for
@@ -121,8 +122,8 @@ func TestEmulatorRuns(t *testing.T) {
 				require.Regexp(t, `(?m)^remove +site +SharePoint Policy - [^\n]+ planned +\d+ +would be removed from its policy, then offboarded$`, plan)
 				require.Regexp(t, `(?m)^waitRemoved +\w+ +\S[^\n]+ planned +\d+ +removal requested; would wait for it, then offboard$`, plan)
 				require.Regexp(t, `(?m)^offboard +\w+ +— \(none\) +planned +\d+ +removed from its policy; would be offboarded$`, plan)
-				require.Regexp(t, `(?m)^offboard +\w+ +— \(none\) +already +\d+ +already offboardRequested$`, plan)
-				require.Regexp(t, `(?m)^  \d+ skipped, protected by a dynamic rule: [^:]+: [0-9a-f-]{36}, `, plan)
+				require.Regexp(t, `(?m)^offboard +\w+ +— \(none\) +already +\d+ +already offboarding or offboarded \(offboardRequested\)$`, plan)
+				require.Regexp(t, `(?m)^  \d+ skipped, protected by a dynamic inclusion rule: [^:]+: [0-9a-f-]{36}, `, plan)
 				m := regexp.MustCompile(`(?m)^planned (\d+), done 0, already (\d+), skipped (\d+), failed 0, unknown 0, pending 0$`).FindStringSubmatch(plan)
 				require.NotNil(t, m, plan)
 				// The results: every planned unit offboarded, the others
@@ -203,7 +204,7 @@ func TestEmulatorRuns(t *testing.T) {
 			code:    cli.ExitFailure,
 			check: func(t *testing.T, r result) {
 				require.Contains(t, r.stdout, "Service status: protectionChangeLocked\n")
-				require.Regexp(t, `(?m)^read +— +— \(none\) +skipped +300 +the tenant's backup service is protectionChangeLocked$`, r.stdout)
+				require.Regexp(t, `(?m)^read +— +— \(none\) +skipped +300 +the tenant.s backup service does not allow protection changes \(protectionChangeLocked\)$`, r.stdout)
 				require.NotContains(t, r.stdout, "Results:")
 				require.Contains(t, r.stderr, "offboard-lifecycle: ")
 				require.Contains(t, r.stderr, "does not allow units to be removed from policies")
@@ -331,28 +332,28 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("stdin closed 
 // failed or pending unit (1); done, already and skipped are 0; a run that
 // could not go on is 1; a declined run 1.
 func TestExitStatus(t *testing.T) {
-	results := func(os ...backuprestore.Outcome) *backuprestore.RunResults {
-		r := &backuprestore.RunResults{}
+	results := func(os ...offboarding.Outcome) *offboarding.Results {
+		r := &offboarding.Results{}
 		for i, o := range os {
-			r.Units = append(r.Units, backuprestore.RunResult{ID: fmt.Sprint("u", i), Outcome: o})
+			r.Units = append(r.Units, offboarding.Result{ID: fmt.Sprint("u", i), Outcome: o})
 		}
 		return r
 	}
 	cases := []struct {
 		name   string
-		res    *backuprestore.RunResults
+		res    *offboarding.Results
 		err    error
 		code   int
 		stderr string
 	}{
-		{"all fine", results(backuprestore.OutcomeDone, backuprestore.OutcomeAlready, backuprestore.OutcomeSkipped), nil, 0, ""},
-		{"planned", results(backuprestore.OutcomePlanned), nil, 0, ""},
-		{"failed", results(backuprestore.OutcomeDone, backuprestore.OutcomeFailed), nil, 1, "1 units failed and 0 are still pending"},
-		{"pending", results(backuprestore.OutcomePending), nil, 1, "0 units failed and 1 are still pending"},
-		{"unknown wins", results(backuprestore.OutcomeFailed, backuprestore.OutcomeUnknown), nil, exitUnknown, "1 units' outcomes are unknown"},
-		{"run stopped", results(backuprestore.OutcomeSkipped), backuprestore.ErrServiceLocked, 1, "the tenant's backup service"},
-		{"declined", results(backuprestore.OutcomePlanned), errDeclined, 1, "declined: nothing was written"},
-		{"unknown and stopped", results(backuprestore.OutcomeUnknown), errors.New("journal full"), exitUnknown, "journal full"},
+		{"all fine", results(offboarding.OutcomeDone, offboarding.OutcomeAlready, offboarding.OutcomeSkipped), nil, 0, ""},
+		{"planned", results(offboarding.OutcomePlanned), nil, 0, ""},
+		{"failed", results(offboarding.OutcomeDone, offboarding.OutcomeFailed), nil, 1, "1 units failed and 0 are still pending"},
+		{"pending", results(offboarding.OutcomePending), nil, 1, "0 units failed and 1 are still pending"},
+		{"unknown wins", results(offboarding.OutcomeFailed, offboarding.OutcomeUnknown), nil, exitUnknown, "1 units' outcomes are unknown"},
+		{"run stopped", results(offboarding.OutcomeSkipped), backuprestore.ErrServiceLocked, 1, "the tenant's backup service"},
+		{"declined", results(offboarding.OutcomePlanned), errDeclined, 1, "declined: nothing was written"},
+		{"unknown and stopped", results(offboarding.OutcomeUnknown), errors.New("journal full"), exitUnknown, "journal full"},
 		{"no results", nil, errors.New("no client"), 1, "no client"},
 	}
 	for _, tc := range cases {

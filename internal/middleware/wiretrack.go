@@ -67,6 +67,13 @@ func (e *SendError) Unwrap() error { return e.Err }
 // Stall <= 0 turns the watchdog off.
 type WireTracker struct {
 	Stall time.Duration
+	// TraceAware: the transport below is known to honour httptrace (a
+	// *http.Transport, which fires GetConn before anything else it does
+	// with a request). Without it, the tracker learns it the first time
+	// the transport fires GetConn.
+	TraceAware bool
+	// learned: the transport fired GetConn on an earlier attempt.
+	learned atomic.Bool
 }
 
 // Intercept implements khttp.Middleware.
@@ -104,10 +111,16 @@ func (m *WireTracker) Intercept(p khttp.Pipeline, i int, req *http.Request) (*ht
 		if stalled {
 			err = stallError{err}
 		}
-		state, permanent := tr.state(err)
+		if tr.getConn.Load() {
+			m.learned.Store(true)
+		}
+		state, permanent := tr.state(err, m.TraceAware || m.learned.Load())
 		se := &SendError{Err: err, State: state, Permanent: permanent}
 		m.record(log, Attempt{Start: start, End: end, State: state, Err: se})
 		return nil, se
+	}
+	if tr.getConn.Load() {
+		m.learned.Store(true)
 	}
 	m.record(log, Attempt{Start: start, End: end, State: Answered, Status: resp.StatusCode, Header: resp.Header})
 	if w != nil {
@@ -133,8 +146,9 @@ type wireTrace struct {
 	wrote   atomic.Bool
 }
 
-// state classifies a failed attempt.
-func (t *wireTrace) state(err error) (SendState, bool) {
+// state classifies a failed attempt; traceAware says the transport fires
+// GetConn for every request it does anything with.
+func (t *wireTrace) state(err error, traceAware bool) (SendState, bool) {
 	kind, permanent := Classify(err)
 	switch {
 	case t.wrote.Load():
@@ -143,6 +157,10 @@ func (t *wireTrace) state(err error) (SendState, bool) {
 		// The transport honours httptrace and never wrote the request.
 		return NotSent, permanent
 	case kind == NotSent:
+		return NotSent, permanent
+	case traceAware:
+		// The transport returned before even asking for a connection (its
+		// context ended as the request was handed to it): nothing written.
 		return NotSent, permanent
 	}
 	return SendUnknown, false

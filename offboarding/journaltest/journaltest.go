@@ -78,7 +78,7 @@ func FullEntry(id string, stage offboarding.Stage, intent bool) offboarding.Entr
 	if !intent {
 		e.Outcome, e.Reason, e.Detail, e.Applied = offboarding.OutcomeFailed, offboarding.ReasonNotSent, "detail ✓", true
 		e.Err = offboarding.RecordError(&backuprestore.Error{StatusCode: 404, Code: backuprestore.CodeProtectionUnitNotFound, Message: "gone", RequestID: "req-1"})
-		e.RequestID, e.Sent = "req-1", time.Date(2026, 12, 7, 9, 1, 1, 0, time.UTC)
+		e.RequestID, e.Sent, e.Operator = "req-1", time.Date(2026, 12, 7, 9, 1, 1, 0, time.UTC), "admin@contoso.com"
 	}
 	return e
 }
