@@ -9,7 +9,10 @@ import (
 )
 
 // entryKeys are entryJSON's keys, as AppendEntry writes them.
-var entryKeys = []string{"u", "s", "i", "o", "r", "d", "e", "a", "st", "k", "p", "pn", "n", "req", "sent", "at"}
+// A key missing here would be skipped as unknown: TestEntryKeys checks
+// that every entryJSON key is listed, and decodeEntryFast gives up on a
+// listed key it does not decode.
+var entryKeys = []string{"u", "s", "i", "o", "r", "d", "e", "a", "st", "k", "p", "pn", "n", "req", "op", "sent", "at"}
 
 // decodeEntryFast decodes an entry as AppendEntry writes it in one pass,
 // without reflection. It gives up (ok false; the caller decodes with
@@ -107,6 +110,8 @@ func decodeEntryFast(b []byte) (entryJSON, bool) {
 			ok = str(&j.N)
 		case "req":
 			ok = str(&j.Req)
+		case "op":
+			ok = str(&j.Op)
 		case "sent":
 			var t time.Time
 			if ok = tm(&t); ok {

@@ -1,6 +1,9 @@
 package offboarding
 
 import (
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +18,7 @@ func seedEntries() []Entry {
 	return []Entry{
 		{UnitID: "c6d7db50-0007-4450-8007-00000c8dbd37", Stage: StageOffboard, Outcome: OutcomeDone, Applied: true, Status: models.StatusOffboardRequested,
 			Kind: models.KindMailbox, PolicyID: "78dde6c4-0001", PolicyName: "Exchange — all staff", Name: "Adele Vance <adele@contoso.com>",
-			RequestID: "req-1", Sent: at.Add(-time.Second), At: at},
+			RequestID: "req-1", Sent: at.Add(-time.Second), Operator: "admin@contoso.com", At: at},
 		{UnitID: "u\"2\n", Stage: StageRemove, Intent: true, Kind: models.KindSite, At: at.In(time.FixedZone("x", 3600))},
 		{UnitID: "f", Stage: StageRead, Outcome: OutcomeFailed, Reason: ReasonUnreadable, Detail: "d ✓",
 			Err: RecordError(&backuprestore.Error{StatusCode: 404, Code: "ProtectionUnitNotFound", Message: "gone", RequestID: "r"})},
@@ -70,6 +73,22 @@ func FuzzDecodeEntry(f *testing.F) {
 			t.Fatalf("%q: entries differ:\n%+v\n%+v", b, want, got)
 		}
 	})
+}
+
+// Every key of entryJSON is one decodeEntryFast knows: a key it did not
+// would be skipped as unknown, and the field lost.
+func TestEntryKeys(t *testing.T) {
+	t.Parallel()
+	typ := reflect.TypeFor[entryJSON]()
+	for i := range typ.NumField() {
+		key, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		if !slices.Contains(entryKeys, key) {
+			t.Errorf("entryJSON's key %q (field %s) is not in entryKeys", key, typ.Field(i).Name)
+		}
+	}
+	if len(entryKeys) != typ.NumField() {
+		t.Errorf("entryKeys has %d keys, entryJSON %d fields", len(entryKeys), typ.NumField())
+	}
 }
 
 func equalRecords(a, b ErrorRecord) bool {
