@@ -5,8 +5,17 @@
 // synced (NoFreelistSync, rebuilt on open), a map freelist, entry buckets
 // filled to 100% (keys only ever grow), and each finished run compacted in
 // place (offboarding.Compactor; the freed pages are reused, the file does
-// not shrink). It lives in the benchmarks, not the product: see
-// filejournal's package doc for why it was not chosen.
+// not shrink).
+//
+// Each run's entries are a top-level bucket of their own, and its
+// description (every unit ID) is in another bucket: bbolt's copy-on-write
+// rewrites, at every commit, the leaf pages on the path to the pages
+// changed, and a description beside the entries' bucket (as the CLI's
+// store had it, bench/internal/journals/before) is rewritten with every
+// Record: ~4 MB per commit at 100,000 units, the cause of that store's
+// bytes growing with the square of the units. It lives in the benchmarks,
+// not the product: see filejournal's package doc for why it was not
+// chosen.
 package boltjournal
 
 import (
@@ -24,12 +33,14 @@ import (
 	"github.com/m365kit/backuprestore/offboarding"
 )
 
+// The top-level buckets: the runs' descriptions, ends and abandonments by
+// sequence number; each run's entries are bucket entriesPrefix + its
+// sequence number.
 var (
-	bucketRuns    = []byte("runs")
-	bucketEntries = []byte("entries")
-	keyInfo       = []byte("info")
-	keyEnd        = []byte("end")
-	keyAbandoned  = []byte("abandoned")
+	bucketRuns      = []byte("runs")
+	bucketEnds      = []byte("ends")
+	bucketAbandoned = []byte("abandoned")
+	entriesPrefix   = "entries-"
 )
 
 // Journal is a bbolt journal file.
@@ -58,8 +69,12 @@ func Open(path string, readOnly bool) (*Journal, error) {
 	}
 	if !readOnly {
 		if err := db.Update(func(tx *bolt.Tx) error {
-			_, err := tx.CreateBucketIfNotExists(bucketRuns)
-			return err
+			for _, b := range [][]byte{bucketRuns, bucketEnds, bucketAbandoned} {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			return nil
 		}); err != nil {
 			_ = db.Close()
 			return nil, err
@@ -77,25 +92,28 @@ func seqKey(n uint64) []byte {
 	return k[:]
 }
 
-// latest returns the latest run's bucket, or nil.
-func latest(tx *bolt.Tx) *bolt.Bucket {
+// latest returns the latest run's sequence key, or nil.
+func latest(tx *bolt.Tx) []byte {
 	runs := tx.Bucket(bucketRuns)
 	if runs == nil {
 		return nil
 	}
 	k, _ := runs.Cursor().Last()
-	if k == nil {
-		return nil
-	}
-	return runs.Bucket(k)
+	return k
 }
 
-func ended(b *bolt.Bucket) bool { return b.Get(keyEnd) != nil || b.Get(keyAbandoned) != nil }
+func ended(tx *bolt.Tx, seq []byte) bool {
+	return tx.Bucket(bucketEnds).Get(seq) != nil || tx.Bucket(bucketAbandoned).Get(seq) != nil
+}
+
+func entries(tx *bolt.Tx, seq []byte) *bolt.Bucket {
+	return tx.Bucket(append([]byte(entriesPrefix), seq...))
+}
 
 // Start implements offboarding.Journal.
 func (j *Journal) Start(_ context.Context, info offboarding.RunInfo) error {
 	return j.db.Update(func(tx *bolt.Tx) error {
-		if l := latest(tx); l != nil && !ended(l) {
+		if l := latest(tx); l != nil && !ended(tx, l) {
 			return offboarding.ErrJournalInUse
 		}
 		runs := tx.Bucket(bucketRuns)
@@ -106,22 +124,18 @@ func (j *Journal) Start(_ context.Context, info offboarding.RunInfo) error {
 		if info.ID == "" {
 			info.ID = fmt.Sprintf("%06d", n)
 		}
-		b, err := runs.CreateBucket(seqKey(n))
-		if err != nil {
+		if _, err := tx.CreateBucket(append([]byte(entriesPrefix), seqKey(n)...)); err != nil {
 			return err
 		}
-		if _, err := b.CreateBucket(bucketEntries); err != nil {
-			return err
-		}
-		return b.Put(keyInfo, offboarding.MarshalRunInfo(info))
+		return runs.Put(seqKey(n), offboarding.MarshalRunInfo(info))
 	})
 }
 
 // Record implements offboarding.Journal: concurrent calls share one
 // transaction (db.Batch; one call's entries are contiguous).
-func (j *Journal) Record(_ context.Context, entries ...offboarding.Entry) error {
-	raw := make([][]byte, len(entries))
-	for i, e := range entries {
+func (j *Journal) Record(_ context.Context, es ...offboarding.Entry) error {
+	raw := make([][]byte, len(es))
+	for i, e := range es {
 		b, err := offboarding.AppendEntry(nil, e)
 		if err != nil {
 			return err
@@ -133,7 +147,7 @@ func (j *Journal) Record(_ context.Context, entries ...offboarding.Entry) error 
 		if l == nil {
 			return offboarding.ErrNoRun
 		}
-		eb := l.Bucket(bucketEntries)
+		eb := entries(tx, l)
 		eb.FillPercent = 1
 		for _, e := range raw {
 			n, err := eb.NextSequence()
@@ -163,10 +177,10 @@ func (j *Journal) Finish(_ context.Context, end offboarding.RunEnd) error {
 		if l == nil {
 			return offboarding.ErrNoRun
 		}
-		if err := l.Put(keyEnd, b); err != nil {
+		if err := tx.Bucket(bucketEnds).Put(l, b); err != nil {
 			return err
 		}
-		return compact(l.Bucket(bucketEntries))
+		return compact(entries(tx, l))
 	})
 }
 
@@ -206,32 +220,32 @@ func (j *Journal) Abandon(context.Context) error {
 		if l == nil {
 			return offboarding.ErrNoRun
 		}
-		if ended(l) {
+		if ended(tx, l) {
 			return nil
 		}
-		return l.Put(keyAbandoned, []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+		return tx.Bucket(bucketAbandoned).Put(l, []byte(time.Now().UTC().Format(time.RFC3339Nano)))
 	})
 }
 
 // Load implements offboarding.Journal.
-func (j *Journal) Load(context.Context) (info offboarding.RunInfo, entries []offboarding.Entry, err error) {
+func (j *Journal) Load(context.Context) (info offboarding.RunInfo, out []offboarding.Entry, err error) {
 	err = j.db.View(func(tx *bolt.Tx) error {
 		l := latest(tx)
 		if l == nil {
 			return offboarding.ErrNoRun
 		}
-		info, entries, err = load(l)
+		info, out, err = load(tx, l)
 		return err
 	})
-	return info, entries, err
+	return info, out, err
 }
 
-func load(b *bolt.Bucket) (offboarding.RunInfo, []offboarding.Entry, error) {
-	info, err := offboarding.UnmarshalRunInfo(b.Get(keyInfo))
+func load(tx *bolt.Tx, seq []byte) (offboarding.RunInfo, []offboarding.Entry, error) {
+	info, err := offboarding.UnmarshalRunInfo(tx.Bucket(bucketRuns).Get(seq))
 	if err != nil {
 		return info, nil, err
 	}
-	eb := b.Bucket(bucketEntries)
+	eb := entries(tx, seq)
 	out := make([]offboarding.Entry, 0, eb.Stats().KeyN)
 	err = eb.ForEach(func(_, v []byte) error {
 		e, err := offboarding.DecodeEntry(v)
@@ -245,21 +259,20 @@ func load(b *bolt.Bucket) (offboarding.RunInfo, []offboarding.Entry, error) {
 func (j *Journal) Runs(context.Context) ([]offboarding.RunSummary, error) {
 	var out []offboarding.RunSummary
 	err := j.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRuns).ForEachBucket(func(k []byte) error {
-			b := tx.Bucket(bucketRuns).Bucket(k)
-			info, err := offboarding.UnmarshalRunInfo(b.Get(keyInfo))
+		return tx.Bucket(bucketRuns).ForEach(func(seq, v []byte) error {
+			info, err := offboarding.UnmarshalRunInfo(v)
 			if err != nil {
 				return err
 			}
 			s := offboarding.RunSummary{Info: info}
-			if v := b.Get(keyEnd); v != nil {
+			if v := tx.Bucket(bucketEnds).Get(seq); v != nil {
 				var e endJSON
 				if err := json.Unmarshal(v, &e); err != nil {
 					return err
 				}
 				s.Finished, s.Counts = e.Finished, maps.Clone(e.Counts)
 			}
-			if v := b.Get(keyAbandoned); v != nil {
+			if v := tx.Bucket(bucketAbandoned).Get(seq); v != nil {
 				if s.Abandoned, err = time.Parse(time.RFC3339Nano, string(v)); err != nil {
 					return err
 				}
@@ -272,17 +285,16 @@ func (j *Journal) Runs(context.Context) ([]offboarding.RunSummary, error) {
 }
 
 // LoadRun implements offboarding.History.
-func (j *Journal) LoadRun(_ context.Context, id string) (info offboarding.RunInfo, entries []offboarding.Entry, err error) {
+func (j *Journal) LoadRun(_ context.Context, id string) (info offboarding.RunInfo, out []offboarding.Entry, err error) {
 	err = j.db.View(func(tx *bolt.Tx) error {
 		found := false
-		err := tx.Bucket(bucketRuns).ForEachBucket(func(k []byte) error {
-			b := tx.Bucket(bucketRuns).Bucket(k)
-			ri, err := offboarding.UnmarshalRunInfo(b.Get(keyInfo))
+		err := tx.Bucket(bucketRuns).ForEach(func(seq, v []byte) error {
+			ri, err := offboarding.UnmarshalRunInfo(v)
 			if err != nil || ri.ID != id {
 				return err
 			}
 			found = true
-			info, entries, err = load(b)
+			info, out, err = load(tx, seq)
 			return err
 		})
 		if err == nil && !found {
@@ -290,5 +302,5 @@ func (j *Journal) LoadRun(_ context.Context, id string) (info offboarding.RunInf
 		}
 		return err
 	})
-	return info, entries, err
+	return info, out, err
 }
