@@ -44,7 +44,8 @@ func acquireLock(path, command string) (*lockFile, error) {
 	}
 	host, _ := os.Hostname()
 	b, _ := json.Marshal(Owner{PID: os.Getpid(), Host: host, Command: command, Since: time.Now().UTC().Truncate(time.Second)}) // plain fields: cannot fail
-	if err := f.Truncate(0); err == nil {
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt(b, 0)
 	}
 	if err != nil {
