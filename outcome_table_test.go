@@ -31,15 +31,15 @@ an  2xx  ok *  *     *    *       *     → success
 an  2xx  -  it *     *    *       *     → readBack +acted
 an  2xx  -  -  *     *    *       *     → successRead
 an  429  *  *  *     -    *       tries → retry
-an  429  *  *  *     ctx  doubt   tries → readBack
-an  429  *  *  *     ctx  -       tries → answer
-an  429  *  *  *     *    doubt   -     → readBack
-an  429  *  *  *     *    -       -     → answer
+an  429  *  *  *     ctx  doubt   *     → readBack
+an  429  *  *  *     ctx  -       *     → notSent
+an  429  *  *  *     -    doubt   -     → readBack
+an  429  *  *  *     -    -       -     → answer
 an  424  *  *  *     -    *       tries → retry
-an  424  *  *  *     ctx  doubt   tries → readBack
-an  424  *  *  *     ctx  -       tries → answer
-an  424  *  *  *     *    doubt   -     → readBack
-an  424  *  *  *     *    -       -     → answer
+an  424  *  *  *     ctx  doubt   *     → readBack
+an  424  *  *  *     ctx  -       *     → notSent
+an  424  *  *  *     -    doubt   -     → readBack
+an  424  *  *  *     -    -       -     → answer
 an  503  *  *  *     -    *       tries → retry +acted
 an  503  *  *  *     ctx  *       tries → readBack +acted
 an  503  *  *  *     *    *       -     → readBack +acted
