@@ -23,7 +23,7 @@ var (
 		"comma-separated contenders of BenchmarkJournal")
 	journalBeforeUnits = flag.String("journal.before-units", "3600,10000,20000",
 		"comma-separated run sizes of the before contender instead of -journal.units: its bytes written grow with the square of the units "+
-			"(~190 GB at 100,000), so it runs at sizes that show the curve, and the report extrapolates")
+			"(~180 GB at 100,000), so it runs at sizes that show the curve, and the report extrapolates")
 	journalDir = flag.String("journal.dir", "",
 		"directory for BenchmarkJournal's journal files (default: the system's temporary directory); it must be on a real disk, not tmpfs")
 )

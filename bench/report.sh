@@ -49,7 +49,7 @@
 #                    skip its section. ~15 minutes: each contender replays a run's
 #                    journal traffic in a child process (under strace when usable) at
 #                    3,600 and 100,000 units, the before store at 3,600, 10,000 and
-#                    20,000 (its bytes grow with the square of the units)
+#                    20,000 (its bytes grow with the square of the units: ~180 GB at 100,000)
 #   JOURNAL_DIR=     directory for the journal files (-journal.dir; default the
 #                    system's temporary directory): a real disk, not tmpfs
 #   THROTTLE_LOOP_UNITS=500  units the single-call loop contender cancels (it
@@ -402,11 +402,11 @@ compacting journal returns fewer entries). CPU times are the whole process's, al
 Contenders: **before**, the CLI's bbolt store as it was (\`bench/internal/journals/before\`: one \`db.Update\`,
 two fdatasyncs, per \`Record\`); **filejournal**, \`offboarding/filejournal\` (group commit into an append-only,
 checksummed log; compaction when the run ends); **bolt-tuned**, bbolt tuned for the job
-(\`bench/internal/journals/boltjournal\`: \`db.Batch\`, \`NoFreelistSync\`, map freelist, full pages,
-compaction in place), the alternative measured and rejected; **floor**, the least a durable journal does
+(\`bench/internal/journals/boltjournal\`: \`db.Batch\`, \`NoFreelistSync\`, map freelist, full pages, each
+run's entries in a top-level bucket of their own, compaction in place), the alternative measured and rejected; **floor**, the least a durable journal does
 (\`bench/internal/journals/floor\`: group commit, one write and one fdatasync per group, no checksum, no
 compaction). The before store runs at 3,600, 10,000 and 20,000 units only: its bytes written grow with the
-square of the units, ~190 GB at 100,000, which this shared machine's disk is spared; its 100,000-unit row
+square of the units, ~180 GB at 100,000, which this shared machine's disk is spared; its 100,000-unit row
 is extrapolated and marked so.
 
 $(cat "$work/journal.tables.md")

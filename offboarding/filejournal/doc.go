@@ -82,35 +82,37 @@
 // The tool's journal was a bbolt file: one transaction (two fdatasyncs) per
 // Record, and the run's description, with every unit ID, beside the
 // entries' bucket, so that bbolt's copy-on-write rewrote it at every commit:
-// 4.1 fdatasyncs and 594 KiB written per unit for 3,661 units, growing with
-// the units (46.6 GB for 18,244). Both designs were built and measured
+// 4.1 fdatasyncs and 594 KiB written per unit for 3,661 units, more per unit
+// the more units (46.6 GB for 18,244). Both designs were built and measured
 // (BENCHMARKS.md, "Journal"; bench/internal/journals/boltjournal is the
 // bbolt one: db.Batch, NoFreelistSync, a map freelist, full pages, each
 // run's entries in a bucket of their own, compaction in place) on the same
 // replay of a run's traffic (16 requests in flight, 20 ms each), against an
 // fsync'd append-only floor:
 //
-//	per unit of a run            3,600 units           100,000 units
-//	                          this   bbolt  floor    this   bbolt  floor
-//	fsync-family calls        0.098  0.139  0.110    0.108  0.133  0.104
-//	written to disk           3.3K   4.5K   2.3K     3.4K   4.5K   2.3K
-//	peak RSS                  3.6K   5.5K   1.7K     1.5K   3.9K   0.6K
-//	replay (wall)             2.8 s  5.7 s  2.9 s    71 s   147 s  80 s
-//	load, unfinished run      92 ms  78 ms  329 ms   2.2 s  3.7 s  5.0 s
+//	per unit of a run           3,600 units            100,000 units
+//	                         this   bbolt  floor     this   bbolt  floor
+//	fsync-family calls       0.105  0.140  0.098     0.102  0.133  0.106
+//	written to disk (B)      3,401  4,583  2,287     3,408  4,634  2,332
+//	peak RSS (B)             4,253  5,074  1,869     1,521  3,787    647
+//	replay, wall             3.4 s  6.6 s  3.3 s     79 s   151 s  73 s
+//	load for resume          174ms  104ms  241ms     2.6 s  2.4 s  4.3 s
+//	load for status           77ms   28ms  266ms     1.4 s  0.8 s  6.1 s
 //
-// Both meet the targets per unit (≤ 0.5 syncs, ≤ 64 KiB). The log was
-// chosen because a reader does not wait for the writer: bbolt locks its
-// file shared for a reader and exclusively for a writer, so status and runs
-// list would block for as long as a run holds the journal, which the tool
-// must not do; an append-only file is read beside its writer with no lock
-// at all. It also takes half the wall time (bbolt's Batch waits up to 10 ms
-// to fill a transaction, and a commit is two syncs in series, pages then
-// meta, where the committer here fills the next group during one sync),
-// writes a quarter fewer bytes, keeps less memory (bbolt's file is mapped,
-// and the pages it touches count as the process's), shrinks when it
-// compacts (bbolt reuses freed pages, never returns them), and loads a
-// resume faster (entries decode on every CPU). What bbolt gives for free,
-// checksummed commits and torn-write safety, costs this package its frame
-// format and a scanner, tested with real files cut, zeroed and flipped and
-// with writers killed mid-write.
+// Both meet the targets per unit (≤ 0.5 syncs, ≤ 64 KiB written, loads of
+// 100,000 units ≤ 5 s). The log was chosen because a reader does not wait
+// for the writer: bbolt locks its file shared for a reader and exclusively
+// for a writer, so status and runs list would block for as long as a run
+// holds the journal, which the tool must not do; an append-only file is
+// read beside its writer with no lock at all. It also takes half the wall
+// time (bbolt's Batch waits up to 10 ms to fill a transaction, and a commit
+// is two syncs in series, pages then meta, where the committer here fills
+// the next group during one sync), makes a quarter fewer syncs, writes a
+// quarter fewer bytes, keeps less memory (bbolt's file is mapped, and the
+// pages it touches count as the process's), and shrinks when it compacts
+// (bbolt reuses freed pages, never returns them); loads are alike (status
+// of a compacted run a little slower here: two passes over the file). What
+// bbolt gives for free, checksummed commits and torn-write safety, costs
+// this package its frame format and a scanner, tested with real files cut,
+// zeroed and flipped and with writers killed mid-write.
 package filejournal

@@ -18,7 +18,7 @@ func TestJournalSection(t *testing.T) {
 		r := journaldata.Run{Contender: contender, Round: 1, Units: units, Entries: 6 * units, Wall: 3 * time.Second,
 			Syncs: -1, StraceSyncs: map[string]int64{"fdatasync": fsyncs}, WriteBytes: written, FileBytes: int64(units) * 1000,
 			PeakRSS: int64(units) * 2048, PeakHeap: int64(units) * 1024, LoadOpen: load, LoadOpenCPU: 2 * load, LoadOpenEntries: 6 * units,
-			Load: load / 2, LoadCPU: load, LoadEntries: 3 * units}
+			Load: load / 2, LoadCPU: load, LoadEntries: 3 * units, MaxRSS: 64<<20 + int64(units)*2048}
 		if contender == journaldata.FileJournal {
 			r.Syncs = fsyncs
 		}
@@ -45,6 +45,7 @@ func TestJournalSection(t *testing.T) {
 		"| 2,000 | 0.500 → (not run) | 29.3 KiB → (not run) | 1.00 s → — |",
 		"(a least-squares line through its 2 sizes: 10,000 + 10.00 × units bytes per unit)",
 		"| fsync-family calls per unit ≤ 0.5 (1,000 units) | 0.100 | met |",
+		"| the replay's whole process, loads included, within the CLI's budget of 64 MiB + 4 KiB per unit (100,000 units) | 259.3 MiB of 454.6 MiB | met |",
 		"| resume's load (unfinished run) ≤ 5 s (100,000 units) | 6.00 s (12.00 s CPU, load average 0.0) | **missed** |",
 		"| status's load (finished run, read-only) ≤ 5 s (100,000 units) | 3.00 s (6.00 s CPU) | met |",
 		"filejournal at 1,000 units: 100 counted, 100 by strace",
