@@ -149,4 +149,3 @@ func TestDefaultJournalPath(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "/home/adele/.local/state/backuprestore/journal.db", p)
 }
-
