@@ -91,6 +91,22 @@ var (
 	// from its policy by a PATCH (400; nothing in that request was applied).
 	// Remove it through the rule (deleteAndUnprotect) instead.
 	ErrDynamicRuleUnit error = errs.New("backuprestore: units protected via dynamic rules can't be removed manually")
+	// ErrInvalidPolicyID matches a policy ID that is malformed (caught before
+	// anything is sent, by the rules of ErrInvalidProtectionUnitID) and Graph
+	// code InvalidPolicyId (400).
+	ErrInvalidPolicyID error = errInvalidPolicyID
+	// ErrFilterLengthExceeded matches Graph code FilterLengthExceeded: a
+	// listing's $filter combines more clauses with and/or than the service
+	// allows (400; split the filter into several listings).
+	ErrFilterLengthExceeded error = errs.New("backuprestore: the filter combines too many clauses")
+	// ErrUnitsLimitBreached matches Graph code ProtectionUnitsLimitBreached:
+	// one request named more protection units than the service takes (413;
+	// the error page documents 50 for creating a policy). Nothing in that
+	// request was applied.
+	ErrUnitsLimitBreached error = errs.New("backuprestore: too many protection units in one request")
+	// ErrInvalidDisplayName matches Graph code InvalidDisplayName: a policy's
+	// display name is empty or longer than 1,024 characters (400).
+	ErrInvalidDisplayName error = errs.New("backuprestore: invalid policy display name")
 )
 
 // ErrInvalidOptions matches an option value out of its documented range.
@@ -110,9 +126,12 @@ var ErrAlreadyInState error = errs.New("backuprestore: the unit was already in t
 
 // ErrServiceLocked matches a tenant whose Microsoft 365 Backup service
 // status does not allow protection changes (serviceStatus.status is
-// disabled, protectionChangeLocked or restoreLocked, or unknown): an
-// offboarding run stops at its gate with it, before writing anything, and
-// an *Error whose Graph code is ProtectionChangeLocked matches it too.
+// disabled, protectionChangeLocked or restoreLocked, or unknown), as the
+// service status read says: an offboarding run stops at its gate with it,
+// and RemoveUnits and AddUnits fail with it, before writing anything. The
+// service documents no error code for a
+// change it refuses for that reason, so no Graph code is part of this
+// sentinel's contract.
 var ErrServiceLocked error = errs.New("backuprestore: the tenant's backup service does not allow protection changes")
 
 // ErrWaitTimedOut matches a wait that ended because WaitOptions.Timeout
@@ -158,20 +177,56 @@ const errPrefix = "backuprestore: "
 
 var errInvalidPolicyID = errs.New("backuprestore: invalid protection policy ID")
 
-// Graph error codes the sentinels match.
+// The Graph error codes the Backup Storage documentation lists for the
+// operations this package calls (the error page,
+// /graph/backup-storage-error-codes, and the API pages for offboard and
+// cancelOffboard), with the status it gives. Compare them with Error.Code,
+// or with the Code of a unit's Error or a PATCH item's error; the sentinels
+// named match them with errors.Is.
 const (
-	CodeOperationNotAllowed     = "OperationNotAllowed"
-	CodeProtectionUnitNotFound  = "ProtectionUnitNotFound"
+	// CodeOperationNotAllowed: 403 from offboard and cancelOffboard, the
+	// unit's state does not allow the action (ErrOperationNotAllowed).
+	CodeOperationNotAllowed = "OperationNotAllowed"
+	// CodeProtectionUnitNotFound: the unit does not exist (ErrNotFound);
+	// inside a 200, the code of a PATCH item naming a unit the service
+	// does not have, or of a unit's error.
+	CodeProtectionUnitNotFound = "ProtectionUnitNotFound"
+	// CodeInvalidProtectionUnitID: 400, the unit ID is empty or invalid
+	// (ErrInvalidProtectionUnitID).
 	CodeInvalidProtectionUnitID = "InvalidProtectionUnitId"
-	// The policy side (lifecycle-facts §2.3).
-	CodePolicyNotFound                 = "PolicyNotFound"
-	CodeInvalidPolicyID                = "InvalidPolicyId"
-	CodeDuplicateProtectionUnitInList  = "DuplicateProtectionUnitInList"
+	// CodeFilterLengthExceeded: 400 from a listing, too many and/or
+	// clauses (ErrFilterLengthExceeded).
+	CodeFilterLengthExceeded = "FilterLengthExceeded"
+	// CodeUnknownError: inside a 200, a unit's error (getting the unit
+	// failed for an unknown reason). Graph also uses it for some 405s.
+	CodeUnknownError = "UnknownError"
+	// CodeInvalidArtifactID: inside a 200, a unit's error (its artifact
+	// is invalid or gone).
+	CodeInvalidArtifactID = "InvalidArtifactId"
+	// CodeQuotaExceeded: inside a 200, a unit's error (the backup size
+	// quota is exceeded; Exchange).
+	CodeQuotaExceeded = "QuotaExceeded"
+	// CodePolicyNotFound: 404, no such policy (ErrNotFound).
+	CodePolicyNotFound = "PolicyNotFound"
+	// CodeInvalidPolicyID: 400, the policy ID is invalid
+	// (ErrInvalidPolicyID).
+	CodeInvalidPolicyID = "InvalidPolicyId"
+	// CodeDuplicateProtectionUnitInList: 400 from a policy PATCH naming a
+	// unit twice (ErrDuplicateInList).
+	CodeDuplicateProtectionUnitInList = "DuplicateProtectionUnitInList"
+	// CodeProtectionUnitActionNotAllowed: 400 from a policy PATCH removing
+	// a unit a dynamic rule protects (ErrDynamicRuleUnit).
 	CodeProtectionUnitActionNotAllowed = "ProtectionUnitActionNotAllowed"
-	CodeProtectionUnitAlreadyExists    = "ProtectionUnitAlreadyExists"
-	// CodeProtectionChangeLocked is the emulator's code for a PATCH the
-	// tenant's service status refuses (the service's is undocumented).
-	CodeProtectionChangeLocked = "ProtectionChangeLocked"
+	// CodeProtectionUnitAlreadyExists: inside a 200, a PATCH item adding
+	// an artifact another policy already protects (409 when creating a
+	// policy).
+	CodeProtectionUnitAlreadyExists = "ProtectionUnitAlreadyExists"
+	// CodeProtectionUnitsLimitBreached: 413, more protection units in one
+	// request than the service takes (ErrUnitsLimitBreached).
+	CodeProtectionUnitsLimitBreached = "ProtectionUnitsLimitBreached"
+	// CodeInvalidDisplayName: 400, a policy display name that is empty or
+	// longer than 1,024 characters (ErrInvalidDisplayName).
+	CodeInvalidDisplayName = "InvalidDisplayName"
 )
 
 // maxRawBody is how much of an error body *Error keeps in RawBody.
@@ -296,8 +351,12 @@ func (e *Error) Is(target error) bool {
 		return strings.EqualFold(e.Code, CodeDuplicateProtectionUnitInList)
 	case ErrDynamicRuleUnit:
 		return strings.EqualFold(e.Code, CodeProtectionUnitActionNotAllowed)
-	case ErrServiceLocked:
-		return strings.EqualFold(e.Code, CodeProtectionChangeLocked)
+	case ErrFilterLengthExceeded:
+		return strings.EqualFold(e.Code, CodeFilterLengthExceeded)
+	case ErrUnitsLimitBreached:
+		return strings.EqualFold(e.Code, CodeProtectionUnitsLimitBreached)
+	case ErrInvalidDisplayName:
+		return strings.EqualFold(e.Code, CodeInvalidDisplayName)
 	case ErrConflict:
 		return s == http.StatusConflict
 	case ErrThrottled:

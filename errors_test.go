@@ -14,6 +14,7 @@ import (
 
 // Every non-2xx becomes *Error whatever the body, and Error() never panics.
 func TestNon2xxBodiesBecomeError(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name        string
 		status      int
@@ -101,6 +102,41 @@ func TestNon2xxBodiesBecomeError(t *testing.T) {
 			is: []error{ErrServiceUnavailable, ErrServer},
 		},
 		{
+			name: "units limit breached", status: 413, contentType: "application/json",
+			body: `{"error":{"code":"ProtectionUnitsLimitBreached","message":"Number of Protection Units in each request must not exceed 50."}}`,
+			is:   []error{ErrUnitsLimitBreached}, isNot: []error{ErrBadRequest, ErrServer},
+		},
+		{
+			name: "filter too long", status: 400, contentType: "application/json",
+			body: `{"error":{"code":"FilterLengthExceeded","message":"Filter length exceeds the allowed limit."}}`,
+			is:   []error{ErrFilterLengthExceeded, ErrBadRequest}, isNot: []error{ErrUnitsLimitBreached},
+		},
+		{
+			name: "policy not found", status: 404, contentType: "application/json",
+			body: `{"error":{"code":"PolicyNotFound","message":"Unable to get the Protection Policy."}}`,
+			is:   []error{ErrNotFound}, isNot: []error{ErrInvalidPolicyID},
+		},
+		{
+			name: "invalid policy id", status: 400, contentType: "application/json",
+			body: `{"error":{"code":"InvalidPolicyId","message":"Policy ID is invalid."}}`,
+			is:   []error{ErrInvalidPolicyID, ErrBadRequest}, isNot: []error{ErrNotFound},
+		},
+		{
+			name: "invalid display name", status: 400, contentType: "application/json",
+			body: `{"error":{"code":"InvalidDisplayName","message":"Please ensure policy name length should be > 0 chars and <= 1024 chars."}}`,
+			is:   []error{ErrInvalidDisplayName, ErrBadRequest},
+		},
+		{
+			name: "duplicate in list", status: 400, contentType: "application/json",
+			body: `{"error":{"code":"DuplicateProtectionUnitInList","message":"Protection Unit level error: Duplicate Protection Unit in list."}}`,
+			is:   []error{ErrDuplicateInList, ErrBadRequest}, isNot: []error{ErrDynamicRuleUnit},
+		},
+		{
+			name: "dynamic rule unit", status: 400, contentType: "application/json",
+			body: `{"error":{"code":"ProtectionUnitActionNotAllowed","message":"Protection units protected via dynamic rules can't be removed manually."}}`,
+			is:   []error{ErrDynamicRuleUnit, ErrBadRequest}, isNot: []error{ErrOperationNotAllowed},
+		},
+		{
 			name: "redirect is not followed", status: 302, headers: map[string]string{"Location": "https://evil.example/steal"},
 			check: func(t *testing.T, e *Error) { require.Equal(t, "https://evil.example/steal", e.Header.Get("Location")) },
 			isNot: []error{ErrServer, ErrBadRequest},
@@ -108,7 +144,8 @@ func TestNon2xxBodiesBecomeError(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+			t.Parallel()
+			rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 				w.Header()["Date"] = nil // no automatic Date unless the case sets one
 				for k, v := range tc.headers {
 					w.Header().Set(k, v)
@@ -118,8 +155,8 @@ func TestNon2xxBodiesBecomeError(t *testing.T) {
 				}
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
-			})
-			c := ts.client(t, delegatedCred(), &Options{Retry: RetryOptions{MaxRetries: -1}})
+			}, client: &Options{Retry: RetryOptions{MaxRetries: -1}}})
+			c := rig.c
 			unit, err := c.ProtectionUnits().ByID("u1").CancelOffboard().Post(t.Context(), nil)
 			require.Nil(t, unit)
 			e, ok := errors.AsType[*Error](err)
@@ -141,8 +178,11 @@ func TestNon2xxBodiesBecomeError(t *testing.T) {
 	}
 }
 
-// A 2xx without the documented body is ErrUnexpectedResponse.
+// A 2xx without the documented body is ErrUnexpectedResponse (a GET whose
+// body could not be decoded is sent again first: fastRetries keeps that
+// from taking seconds).
 func TestUnexpected2xx(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, contentType, body string
 		status                  int
@@ -160,15 +200,16 @@ func TestUnexpected2xx(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+			t.Parallel()
+			rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 				if tc.contentType != "" {
 					w.Header().Set("Content-Type", tc.contentType)
 				}
 				w.Header().Set("request-id", "r-9")
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
-			})
-			c := ts.client(t, delegatedCred(), nil)
+			}, client: &Options{Retry: fastRetries()}})
+			c := rig.c
 			unit, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 			require.Nil(t, unit)
 			require.ErrorIs(t, err, ErrUnexpectedResponse)
@@ -183,6 +224,7 @@ func TestUnexpected2xx(t *testing.T) {
 }
 
 func TestErrorNeverPanics(t *testing.T) {
+	t.Parallel()
 	var nilErr *Error
 	require.NotPanics(t, func() {
 		_ = nilErr.Error()
@@ -195,16 +237,17 @@ func TestErrorNeverPanics(t *testing.T) {
 }
 
 func TestContextErrorsKeepTheirCause(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
 		}
 		reply(w, 200, `{"id":"x"}`)
-	})
+	}})
 	defer close(release)
-	c := ts.client(t, delegatedCred(), nil)
+	c := rig.c
 
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
@@ -222,12 +265,10 @@ func TestContextErrorsKeepTheirCause(t *testing.T) {
 
 // Options.HTTPClient.Timeout becomes a per-call deadline.
 func TestHTTPClientTimeoutIsAPerCallDeadline(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
-	})
-	hc := ts.Server.Client()
-	hc.Timeout = 30 * time.Millisecond
-	c := ts.client(t, delegatedCred(), &Options{HTTPClient: hc})
-	_, err := c.ProtectionUnits().ByID("x").Get(t.Context(), nil)
+	}, client: &Options{HTTPClient: &http.Client{Timeout: 30 * time.Millisecond}}})
+	_, err := rig.c.ProtectionUnits().ByID("x").Get(t.Context(), nil)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
