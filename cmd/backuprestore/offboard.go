@@ -150,7 +150,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 	if err != nil {
 		return err
 	}
-	r, err := loadResolver(ctx, c, kindNames[f.kind])
+	r, err := loadResolver(ctx, c, kindNames[f.kind], targets)
 	if err != nil {
 		return err
 	}
