@@ -14,6 +14,7 @@ import (
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/models"
 	"github.com/m365kit/backuprestore/offboarding"
+	"github.com/m365kit/backuprestore/offboarding/filejournal"
 )
 
 // The SDK's names of the two runs (RunInfo.Action).
@@ -190,7 +191,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 		return err
 	}
 	a.audit(opts, args, f.targetFlags)
-	r, err := loadResolver(ctx, c, kindNames[f.kind])
+	r, err := loadResolver(ctx, c, kindNames[f.kind], targets)
 	if err != nil {
 		return err
 	}
@@ -331,9 +332,10 @@ func authFailure(res *offboarding.Results) error {
 }
 
 // checkJournal refuses, before anything is sent, a journal that cannot
-// take a new run: its path unusable, another process holding it, or an
-// unfinished run in it (other than one against the embedded emulator,
-// which ended with its process). It only reads the journal.
+// take a new run: its path unusable, another process writing it, a file
+// that is not a journal, or an unfinished run in it (other than one
+// against the embedded emulator, which ended with its process). It only
+// reads the journal.
 func (a *app) checkJournal(path string) error {
 	if err := checkJournalPath(path); err != nil {
 		return err
@@ -341,12 +343,15 @@ func (a *app) checkJournal(path string) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	jf, err := openJournal(path, false, "")
-	if errors.Is(err, errNoStoredRun) {
-		return nil
+	if owner, held, err := filejournal.LockOwner(path); err != nil {
+		return journalError(err)
+	} else if held {
+		return usageErrorf("journal %s is in use by another backuprestore process (%s); wait for it to end, or pass --journal with another file",
+			path, owner)
 	}
+	jf, err := openJournal(path, false, "")
 	if err != nil {
-		return err
+		return journalError(err)
 	}
 	defer jf.close()
 	info, ep, entries, err := (&fileJournal{f: jf}).load()
@@ -374,9 +379,9 @@ func (a *app) unfinishedRunError(path string, info offboarding.RunInfo, ep endpo
 }
 
 // makeRoom readies the journal for a new run: a run it holds that is
-// finished (or was against the embedded emulator, gone with its process)
-// is archived; an unfinished one is refused (exit 2), since starting anew
-// would lose what it knows.
+// finished stays in its history; one against the embedded emulator (gone
+// with its process) is abandoned; any other unfinished one is refused
+// (exit 2), since starting anew would lose what it knows.
 func (a *app) makeRoom(ctx context.Context, c *backuprestore.Client, fj *fileJournal) error {
 	info, ep, _, err := fj.load()
 	if errors.Is(err, offboarding.ErrNoRun) {
@@ -394,7 +399,7 @@ func (a *app) makeRoom(ctx context.Context, c *backuprestore.Client, fj *fileJou
 		return a.unfinishedRunError(fj.f.path, info, ep, open)
 	}
 	a.log.Debug("archiving the journal's previous run", "action", info.Action, "units", len(info.IDs), "unfinished", open)
-	return fj.f.archiveCurrent()
+	return fj.archive(ctx)
 }
 
 // plural is word, with an s unless n is 1.

@@ -67,9 +67,6 @@ func (a *app) openRunJournal(cmd *cobra.Command, write bool) (*fileJournal, offb
 		return nil, offboarding.RunInfo{}, endpoint{}, err
 	}
 	jf, err := openJournal(path, write, cmd.CommandPath())
-	if errors.Is(err, errNoStoredRun) {
-		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("journal %s holds no run", path)
-	}
 	if err != nil {
 		return nil, offboarding.RunInfo{}, endpoint{}, journalError(err)
 	}
