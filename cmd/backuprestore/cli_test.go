@@ -36,7 +36,7 @@ func TestHelpVersionCompletion(t *testing.T) {
 	}
 	r = c.run(t, "__complete", "--output", "")
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Equal(t, "table\njson\njsonl\ncsv\n:4\n", r.stdout, "--output completes to its values")
+	require.Equal(t, "table\njson\njsonl\ncsv\nhtml\n:4\n", r.stdout, "--output completes to its values")
 	r = c.run(t, "__complete", "units", "list", "--status", "off")
 	require.Contains(t, r.stdout, "offboardRequested\n")
 }

@@ -145,3 +145,7 @@ func serveEmulator(t *testing.T, srv *fake.Server) string {
 	t.Cleanup(func() { _ = hs.Close() })
 	return "http://" + ln.Addr().String() + "/v1.0"
 }
+
+// listOutputs are the formats every listing writes (html is status's
+// report alone).
+var listOutputs = []string{"table", "json", "jsonl", "csv"}

@@ -294,7 +294,7 @@ func (a *app) finish(out *runOutput, res *offboarding.Results, err error, title 
 	}
 	switch {
 	case err == nil:
-		if open > 0 && !a.dryRun && res.RunID != "" {
+		if open > 0 && !a.dryRun && res.RunID != "" && !a.noContinue {
 			a.notef("%d %s not finished. Continue with:\n  %s\n", open, plural(open, "unit"), a.continueCommand())
 		}
 		return nil

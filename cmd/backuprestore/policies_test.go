@@ -13,7 +13,7 @@ import (
 
 // The seeded emulator's policies and service status in every format.
 func TestPoliciesAndServiceStatusGolden(t *testing.T) {
-	for _, out := range outputValues {
+	for _, out := range listOutputs {
 		t.Run(out, func(t *testing.T) {
 			var c cli
 			r := c.run(t, "--emulator", "-o", out, "policies", "list")

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/m365kit/backuprestore"
-	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
 	"github.com/m365kit/backuprestore/offboarding"
 )
@@ -52,37 +48,6 @@ func (a *app) resumeEndpoint(cmd *cobra.Command, rec endpoint) (endpoint, error)
 	return got, nil
 }
 
-// openRunJournal opens the journal of the endpoint the command line names
-// and loads its run. It fails with a usage error (exit 2) when there is no
-// journal or no run in it.
-func (a *app) openRunJournal(cmd *cobra.Command, write bool) (*fileJournal, offboarding.RunInfo, endpoint, error) {
-	path, err := a.journalPath(a.endpoint().Mode)
-	if err != nil {
-		return nil, offboarding.RunInfo{}, endpoint{}, err
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("no journal at %s: no run was started there (--journal names another)", path)
-	}
-	if err := checkJournalPath(path); err != nil {
-		return nil, offboarding.RunInfo{}, endpoint{}, err
-	}
-	jf, err := openJournal(path, write, cmd.CommandPath())
-	if err != nil {
-		return nil, offboarding.RunInfo{}, endpoint{}, journalError(err)
-	}
-	a.cleanup = append(a.cleanup, func() { _ = jf.close() })
-	fj := &fileJournal{f: jf}
-	info, ep, _, err := fj.load()
-	if errors.Is(err, offboarding.ErrNoRun) {
-		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("journal %s holds no run", path)
-	}
-	if err != nil {
-		return nil, offboarding.RunInfo{}, endpoint{}, err
-	}
-	fj.ep = ep
-	return fj, info, ep, nil
-}
-
 // describeRun is one line about a run: "offboard run of 12 units started
 // 2026-12-01 10:00:00 against the emulator at …".
 func describeRun(info offboarding.RunInfo, ep endpoint) string {
@@ -114,10 +79,11 @@ It does not ask for confirmation: the run was confirmed when it started.
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.need, a.allowSkipped = permReadWrite, allowSkipped
 			ctx := cmd.Context()
-			fj, info, rec, err := a.openRunJournal(cmd, true)
+			fj, run, err := a.openRunJournal(cmd)
 			if err != nil {
 				return err
 			}
+			info, rec := run.info(), run.ep
 			ep, err := a.resumeEndpoint(cmd, rec)
 			if err != nil {
 				return err
@@ -144,49 +110,4 @@ It does not ask for confirmation: the run was confirmed when it started.
 	addWaitFlags(cmd, &w)
 	addAllowSkipped(cmd, &allowSkipped)
 	return cmd
-}
-
-// statusCommand is "status".
-func (a *app) statusCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "status",
-		Short: "Show the journal's run: done, pending, in doubt per unit (no network)",
-		Long: `Show the run the journal holds, from the journal alone (nothing is sent): each
-unit's stage and outcome. "unknown" marks a unit in doubt: a write was sent
-and its outcome not recorded (the process died); resume reads it back first.
-The exit code is the run's, as if it ended now.
-
-` + exitCodesHelp,
-		Example: "  backuprestore status\n  backuprestore --emulator-url http://127.0.0.1:8080/v1.0 status --output csv",
-		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fj, info, rec, err := a.openRunJournal(cmd, false)
-			if err != nil {
-				return err
-			}
-			// A client that cannot reach anything: Status reads the
-			// journal only, and this proves it.
-			c, err := backuprestore.NewClient(fake.NewOpaqueCredential("status-reads-no-network"),
-				&backuprestore.Options{BaseURL: fake.DefaultBaseURL, Logger: a.log})
-			if err != nil {
-				return err
-			}
-			res, err := offboarding.New(c, &offboarding.Options{Journal: fj}).Status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			a.notef("The %s (journal %s).\n", describeRun(info, rec), fj.f.path)
-			out := &runOutput{lastStatus: map[string]models.ProtectionUnitStatus{}}
-			_, entries, err := fj.Load(cmd.Context())
-			if err != nil {
-				return err
-			}
-			for _, e := range entries {
-				if e.Status != "" {
-					out.lastStatus[e.UnitID] = e.Status
-				}
-			}
-			return a.finish(out, res, nil, "status")
-		},
-	}
 }

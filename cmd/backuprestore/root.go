@@ -85,6 +85,9 @@ type app struct {
 	// runEP is the endpoint of the run a command started or resumed, for
 	// the command that continues it.
 	runEP *endpoint
+	// noContinue: the run shown cannot be continued (status of an earlier
+	// or abandoned run): no resume command is suggested.
+	noContinue bool
 	// operator is the signed-in user the token names (for the audit of a
 	// run); "" when the token names none.
 	operator string
@@ -196,7 +199,7 @@ delegated permission
 // The allowed values of the enumerated flags.
 var (
 	authValues   = []string{authProfile, "azurecli", "devicecode", "browser"}
-	outputValues = []string{"table", "json", "jsonl", "csv"}
+	outputValues = []string{"table", "json", "jsonl", "csv", "html"}
 )
 
 // rootCommand builds the command tree.
@@ -224,7 +227,7 @@ func (a *app) rootCommand() *cobra.Command {
 	f.Var(newEnum(&a.g.auth, authValues), "auth", "how to sign in: profile (the saved sign-in of auth login), azurecli (az login), devicecode or browser (once, nothing kept)")
 	a.addAuthFlags(f)
 	a.g.output = "table"
-	f.VarP(newEnum(&a.g.output, outputValues), "output", "o", "output format: table, json, jsonl or csv")
+	f.VarP(newEnum(&a.g.output, outputValues), "output", "o", "output format: table, json, jsonl or csv (html: status's report)")
 	f.StringVar(&a.g.journal, "journal", "", "the run's journal `FILE` (default in the user's state directory)")
 	f.BoolVarP(&a.g.yes, "yes", "y", false, "do not ask for confirmation before writing (for scripts)")
 	f.BoolVarP(&a.g.quiet, "quiet", "q", false, "no progress bars, plan or notes on stderr; only results and errors")
@@ -235,7 +238,7 @@ func (a *app) rootCommand() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputValues, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(a.unitsCommand(), a.policiesCommand(), a.serviceStatusCommand(),
-		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand(), a.authCommand(), a.versionCommand())
+		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand(), a.runsCommand(), a.authCommand(), a.versionCommand())
 	return root
 }
 
@@ -256,6 +259,9 @@ func (a *app) setup(cmd *cobra.Command) error {
 	}
 	if a.g.quiet && a.g.verbose {
 		return usageErrorf("--quiet and --verbose exclude each other")
+	}
+	if a.g.output == "html" && cmd.Name() != "status" {
+		return usageErrorf("-o html is status's report of a run (status [RUN] -o html > run.html); %s writes table, json, jsonl or csv", cmd.CommandPath())
 	}
 	level := slog.LevelInfo + 100 // nothing
 	if a.g.verbose {

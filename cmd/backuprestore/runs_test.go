@@ -117,7 +117,7 @@ func goldenTargets(srv *fake.Server) []string {
 // A dry run prints the plan in every format and writes nothing: no
 // request that changes anything, no transition, no journal.
 func TestOffboardDryRunGolden(t *testing.T) {
-	for _, out := range outputValues {
+	for _, out := range listOutputs {
 		t.Run(out, func(t *testing.T) {
 			srv := testEmulator()
 			c := cli{srv: srv}
@@ -447,7 +447,7 @@ func TestResumeAndStatus(t *testing.T) {
 
 	r = c.run(t, "--emulator", "-o", "json", "status")
 	require.Equal(t, exitFailed, r.code, r.stderr)
-	require.Contains(t, r.stderr, "The offboard run of 5 units started ")
+	require.Contains(t, r.stderr, "Run 000001: the offboard run of 5 units started ")
 	for _, x := range decodeResults(t, r.stdout) {
 		require.Equal(t, "pending", x.Outcome)
 		require.Equal(t, "removeRequested", x.Status)

@@ -14,7 +14,7 @@ import (
 
 // The first ten units of the seeded emulator in every output format.
 func TestUnitsListGolden(t *testing.T) {
-	for _, out := range outputValues {
+	for _, out := range listOutputs {
 		t.Run(out, func(t *testing.T) {
 			var c cli
 			r := c.run(t, "--emulator", "--output", out, "units", "list", "--limit", "10")
@@ -284,7 +284,7 @@ func TestUnitsListLimitAndVocabulary(t *testing.T) {
 // A listing that fails prints nothing on stdout, in every format: no "[]"
 // and no header row for a script to take as an empty result.
 func TestFailedListPrintsNothing(t *testing.T) {
-	for _, out := range outputValues {
+	for _, out := range listOutputs {
 		t.Run(out, func(t *testing.T) {
 			srv := testEmulator()
 			srv.AddFault(fake.Fault{Kind: fake.FaultStatus, Status: 400, Code: "BadRequest", Message: "the endpoint refuses"})
