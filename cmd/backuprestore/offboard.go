@@ -252,7 +252,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 	}
 	a.cleanup = append(a.cleanup, func() { _ = jf.close() })
 	fj := &fileJournal{f: jf, ep: ep}
-	if err := a.makeRoom(ctx, c, fj); err != nil {
+	if err := a.makeRoom(ctx, fj); err != nil {
 		return err
 	}
 	opts.Journal = fj
@@ -354,15 +354,28 @@ func (a *app) checkJournal(path string) error {
 		return journalError(err)
 	}
 	defer jf.close()
-	info, ep, entries, err := (&fileJournal{f: jf}).load()
-	if errors.Is(err, offboarding.ErrNoRun) {
+	return a.refuseUnfinished(context.Background(), &fileJournal{f: jf})
+}
+
+// refuseUnfinished fails with a usage error (exit 2) when the journal's
+// latest run is unfinished (neither finished nor abandoned) and was not
+// against the embedded emulator: a new run would lose what it knows.
+func (a *app) refuseUnfinished(ctx context.Context, fj *fileJournal) error {
+	runs, err := fj.Runs(ctx)
+	if err != nil || len(runs) == 0 {
+		return err
+	}
+	latest := runs[len(runs)-1]
+	if runState(latest) != "unfinished" {
 		return nil
 	}
+	info, entries, err := fj.LoadRun(ctx, latest.Info.ID)
 	if err != nil {
 		return err
 	}
+	ep := runEndpoint(info)
 	if open := unfinished(offboarding.StatusOf(info, entries)); open > 0 && ep.Mode != modeEmbedded {
-		return a.unfinishedRunError(path, info, ep, open)
+		return a.unfinishedRunError(fj.f.path, info, ep, open)
 	}
 	return nil
 }
@@ -378,27 +391,15 @@ func (a *app) unfinishedRunError(path string, info offboarding.RunInfo, ep endpo
 		path, describeRun(info, ep), open, cont)
 }
 
-// makeRoom readies the journal for a new run: a run it holds that is
-// finished stays in its history; one against the embedded emulator (gone
-// with its process) is abandoned; any other unfinished one is refused
-// (exit 2), since starting anew would lose what it knows.
-func (a *app) makeRoom(ctx context.Context, c *backuprestore.Client, fj *fileJournal) error {
-	info, ep, _, err := fj.load()
-	if errors.Is(err, offboarding.ErrNoRun) {
-		return nil
-	}
-	if err != nil {
+// makeRoom readies the journal for a new run: a run it holds that ended
+// stays in its history; an unfinished one against the embedded emulator
+// (gone with its process) is abandoned; any other unfinished one is
+// refused (exit 2), since starting anew would lose what it knows.
+func (a *app) makeRoom(ctx context.Context, fj *fileJournal) error {
+	if err := a.refuseUnfinished(ctx, fj); err != nil {
 		return err
 	}
-	st, err := offboarding.New(c, &offboarding.Options{Journal: fj}).Status(ctx)
-	if err != nil {
-		return err
-	}
-	open := unfinished(st)
-	if open > 0 && ep.Mode != modeEmbedded {
-		return a.unfinishedRunError(fj.f.path, info, ep, open)
-	}
-	a.log.Debug("archiving the journal's previous run", "action", info.Action, "units", len(info.IDs), "unfinished", open)
+	a.log.Debug("abandoning the journal's previous run if it is unfinished (the embedded emulator's)")
 	return fj.archive(ctx)
 }
 
