@@ -31,11 +31,8 @@ type runRecord struct {
 // info is the run's description.
 func (r runRecord) info() offboarding.RunInfo { return r.sum.Info }
 
-// state says where the run stands: "finished …", "abandoned …" or
+// runState says where a run stands: "finished", "abandoned" or
 // "unfinished".
-func (r runRecord) state() string { return runState(r.sum) }
-
-// runState says where a run stands.
 func runState(s offboarding.RunSummary) string {
 	switch {
 	case !s.Finished.IsZero():

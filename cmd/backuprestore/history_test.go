@@ -134,7 +134,7 @@ func TestRunHistory(t *testing.T) {
 	require.Contains(t, r.stderr, "abandoned ")
 	require.NotContains(t, r.stderr, "Continue with", "an abandoned run is not continued")
 
-	require.NoError(t, srv.SetRemovalDelay(100 * time.Millisecond))
+	require.NoError(t, srv.SetRemovalDelay(100*time.Millisecond))
 	r = c.run(t, append(append(e, "--yes", "offboard", other), fast...)...)
 	require.Equal(t, exitOK, r.code, "a new run after the abandoned one: %s", r.stderr)
 	r = c.run(t, append(e, "-o", "json", "runs", "list")...)
