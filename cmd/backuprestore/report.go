@@ -310,10 +310,10 @@ td.id, td.code { font-family: ui-monospace, Menlo, Consolas, monospace; font-siz
 <section id="units">
 <h2>Every unit</h2>
 <table>
-<thead><tr><th>Unit ID</th><th>Kind</th><th>Name</th><th>Address</th><th>Policy</th><th>Stage</th><th>Outcome</th><th>Reason</th><th>Error</th><th>Status</th><th>Request-id</th><th>Sent</th><th>Operator</th></tr></thead>
+<thead><tr><th>Unit ID</th><th>Kind</th><th>Name</th><th>Policy</th><th>Stage</th><th>Outcome</th><th>Reason</th><th>Error</th><th>Status</th><th>Request-id</th><th>Sent</th><th>Operator</th></tr></thead>
 <tbody>
 {{- range .Rows}}
-<tr><td class="id">{{.ID}}</td><td>{{.Kind}}</td><td>{{cell .Name}}</td><td>{{cell .Address}}</td><td>{{cell .PolicyName}}</td><td>{{cell .Stage}}</td><td class="o-{{.Outcome}}">{{.Outcome}}</td><td>{{cell .Reason}}</td><td>{{cell .Error}}</td><td>{{cell .Status}}</td><td class="code">{{cell .RequestID}}</td><td>{{cell (sent .Sent)}}</td><td>{{cell .Operator}}</td></tr>
+<tr><td class="id">{{.ID}}</td><td>{{.Kind}}</td><td>{{cell .Name}}</td><td>{{cell .PolicyName}}</td><td>{{cell .Stage}}</td><td class="o-{{.Outcome}}">{{.Outcome}}</td><td>{{cell .Reason}}</td><td>{{cell .Error}}</td><td>{{cell .Status}}</td><td class="code">{{cell .RequestID}}</td><td>{{cell (sent .Sent)}}</td><td>{{cell .Operator}}</td></tr>
 {{- end}}
 </tbody>
 </table>
