@@ -196,7 +196,9 @@ func TestTerminalCtrlCAtPrompt(t *testing.T) {
 	u := pick(srv, 1, removable)[0]
 	state := t.TempDir()
 	p := startPTYEnv(t, append(os.Environ(), "XDG_STATE_HOME="+state), "--emulator", "offboard", u.ID)
-	p.waitFor(`Proceed with offboarding 1 unit\? \[y/N\]\s*$`)
+	lines := p.waitFor(`Proceed with offboarding 1 unit\? \[y/N\]\s*$`)
+	require.Regexp(t, `(?m)^reading units\s+100% .*\(1/1\)`, strings.Join(lines, "\n"), "the preview's bar ends full")
+	require.NotContains(t, strings.Join(lines, "\n"), "(0/1)", "no bar is left at 0/1")
 	start := time.Now()
 	_, err := p.tty.Write([]byte{0x03}) // Ctrl-C: the terminal sends SIGINT
 	require.NoError(t, err)
