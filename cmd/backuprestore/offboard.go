@@ -47,13 +47,13 @@ type waitFlags struct {
 // within seconds of its removals (against Graph: 5 minutes).
 const (
 	emulatorPollInterval    = time.Second
-	emulatorMaxPollInterval = 5 * time.Second
+	emulatorMaxPollInterval = 2 * time.Second
 )
 
 // addWaitFlags registers --poll-interval and --wait-timeout.
 func addWaitFlags(cmd *cobra.Command, w *waitFlags) {
 	cmd.Flags().DurationVar(&w.pollInterval, "poll-interval", 0,
-		"first delay between reads while waiting, growing to 5m (default 15s; against an emulator 1s, growing to 5s)")
+		"first delay between reads while waiting, growing to 5m (default 15s; against an emulator 1s, growing to 2s)")
 	cmd.Flags().DurationVar(&w.waitTimeout, "wait-timeout", 0,
 		"stop waiting for a unit after this long (it stays pending; resume continues it); default: no limit")
 }

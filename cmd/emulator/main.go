@@ -112,7 +112,7 @@ func main() {
 // -cancel-delay: a few seconds, so that a demo run of backuprestore
 // (offboard: remove, wait for the removal, offboard) against the emulator
 // ends in seconds, as the tool's polling of an emulator (every second,
-// growing to 5 s at most) expects. -realistic-delays restores the package
+// growing to 2 s at most) expects. -realistic-delays restores the package
 // fake's delays.
 const demoDelay = 5 * time.Second
 
