@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -97,4 +100,48 @@ func TestOnePrefix(t *testing.T) {
 	}
 	require.Equal(t, "listing: 400 BadRequest: nope", stripPrefixes("backuprestore: listing: backuprestore: 400 BadRequest: nope"))
 	require.Equal(t, "start the run: journal x (held)", stripPrefixes("offboarding: start the run: journal x (offboarding: held)"))
+}
+
+// A signal's exit code is 128 + its number, as shells report it; a
+// context that ended otherwise is an interruption too (130); a deadline
+// is not.
+func TestSignalExitCodes(t *testing.T) {
+	require.Equal(t, 130, signalExitCode(syscall.SIGINT))
+	require.Equal(t, 130, signalExitCode(os.Interrupt))
+	require.Equal(t, 143, signalExitCode(syscall.SIGTERM))
+
+	ctx, cancel := context.WithCancelCause(t.Context())
+	_, ended := interruptCode(ctx)
+	require.False(t, ended)
+	cancel(&signalError{sig: syscall.SIGTERM})
+	code, ended := interruptCode(ctx)
+	require.True(t, ended)
+	require.Equal(t, 143, code)
+	require.ErrorIs(t, context.Cause(ctx), context.Canceled, "a signal's end is a cancellation")
+	require.Equal(t, "interrupted (terminated)", context.Cause(ctx).Error())
+
+	ctx, cancel2 := context.WithCancel(t.Context())
+	cancel2()
+	code, ended = interruptCode(ctx)
+	require.True(t, ended)
+	require.Equal(t, exitInterrupted, code)
+
+	ctx, cancel3 := context.WithTimeout(t.Context(), time.Nanosecond)
+	defer cancel3()
+	<-ctx.Done()
+	_, ended = interruptCode(ctx)
+	require.False(t, ended, "a deadline is not an interruption")
+}
+
+// --no-headers leaves out the header row of tables and CSV.
+func TestNoHeaders(t *testing.T) {
+	var c cli
+	for _, out := range []string{"table", "csv"} {
+		r := c.run(t, "--emulator", "--no-headers", "-o", out, "units", "list", "--limit", "3")
+		require.Equal(t, exitOK, r.code, r.stderr)
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		require.Len(t, lines, 3, out)
+		require.NotContains(t, r.stdout, "ID", out)
+		require.NotContains(t, r.stdout, "kind,", out)
+	}
 }
