@@ -71,7 +71,7 @@ func (b *ProtectionPoliciesRequestBuilder) Create(ctx context.Context, pol *mode
 	if err := checkDisplayName("policy name", pol.DisplayName); err != nil {
 		return nil, err
 	}
-	ids, ok := unitsOf(pol, kind)
+	ids, ok := createUnitsOf(pol, kind)
 	if !ok {
 		return nil, wrapErr(op+": its "+kind.UnitsSegment()+" member is not a list of {"+kind.ArtifactKey()+"}", ErrInvalidCreateRequest)
 	}
@@ -107,8 +107,8 @@ func (b *ProtectionPoliciesRequestBuilder) Create(ctx context.Context, pol *mode
 	return got, err
 }
 
-// unitsOf returns the artifact IDs pol names under kind's units key.
-func unitsOf(pol *models.ProtectionPolicy, kind models.PolicyKind) ([]string, bool) {
+// createUnitsOf returns the artifact IDs pol names under kind's units key.
+func createUnitsOf(pol *models.ProtectionPolicy, kind models.PolicyKind) ([]string, bool) {
 	if pol.ODataType == "" && pol.Kind() == models.PolicyKindUnknown {
 		cp := *pol
 		cp.ODataType = kind.ODataType()

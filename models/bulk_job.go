@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // The @odata.type values of the three derived bulk-addition-job types.
 const (
@@ -179,4 +182,58 @@ type BulkAdditionJobPage struct {
 	ODataContext string
 	// AdditionalData holds every other property of the page envelope.
 	AdditionalData map[string]any
+}
+
+// JobItemFailure is one item a bulk addition job could not add.
+type JobItemFailure struct {
+	// Input is the item as the job named it (a site URL or ID, an address,
+	// a directory object ID): the detail's target when the service gave
+	// one, else the job input the detail's message quotes, else "".
+	Input string
+	// Code and Message are the service's, e.g. "SiteUrlNotFound".
+	Code, Message string
+}
+
+// Failures returns the items the job could not add, from its
+// error.details, each with the input it came from (see JobItemFailure).
+// A job without an error has none.
+func (j *BulkAdditionJob) Failures() []JobItemFailure {
+	if j == nil || j.Error == nil {
+		return nil
+	}
+	inputs := j.Inputs()
+	out := make([]JobItemFailure, 0, len(j.Error.Details))
+	for _, d := range j.Error.Details {
+		f := JobItemFailure{Input: d.Target, Code: d.Code, Message: d.Message}
+		if f.Input == "" {
+			f.Input = quotedInput(d.Message, inputs)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// quotedInput returns the input that msg quotes ('…' or "…"), or "".
+func quotedInput(msg string, inputs []string) string {
+	for _, q := range []byte{'\'', '"'} {
+		for rest := msg; ; {
+			i := strings.IndexByte(rest, q)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+1:]
+			k := strings.IndexByte(rest, q)
+			if k < 0 {
+				break
+			}
+			cand := rest[:k]
+			rest = rest[k+1:]
+			for _, in := range inputs {
+				if strings.EqualFold(in, cand) {
+					return in
+				}
+			}
+		}
+	}
+	return ""
 }
