@@ -25,6 +25,27 @@
 // [ErrDelegatedAuthRequired] before anything is sent. The API exists only in
 // the global cloud; the national clouds fail with [ErrUnsupportedCloud].
 //
+// # Signing in an admin
+//
+// Ask for the scopes the calls need ([ScopeConfigurationRead],
+// [ScopeConfigurationReadWrite], [ScopeControlRead]) in Options.Scopes
+// rather than .default, with a client an administrator consented them to
+// (a public client registration: see docs/sign-in.md). A service that
+// offboards holds a signed-in admin's token: the admin signs in once
+// (azidentity's InteractiveBrowserCredential or DeviceCodeCredential,
+// Authenticate with EnableCAE set, as the client asks for tokens with CAE
+// on), the service keeps the AuthenticationRecord and azidentity's
+// persistent cache (github.com/Azure/azure-sdk-for-go/sdk/azidentity/cache,
+// encrypted by the OS), and builds its credential with both and
+// DisableAutomaticAuthentication: tokens then come silently, renewed from
+// the refresh token (Example_signedInService). What fails is typed: an
+// app-only token, [ErrDelegatedAuthRequired] before anything is sent; a
+// token without the permission, the service's 403 ([ErrForbidden]); a
+// sign-in that cannot get a token silently any more, [ErrCredential]
+// wrapping *azidentity.AuthenticationRequiredError; a permission not
+// consented, [ErrCredential] wrapping azidentity's error with Entra ID's
+// AADSTS65001. Package fake/identity emulates Entra ID for all of this.
+//
 // # Errors
 //
 // Every response that is not a success is an [*Error] (status, Graph code,

@@ -136,6 +136,9 @@ func (s *Server) authenticate(h http.Header) (*principal, *graphError) {
 	if !strings.EqualFold(scheme, "Bearer") || tok == "" || strings.ContainsAny(tok, " \t") {
 		return nil, unauthorized("Access token is empty or not a Bearer token.")
 	}
+	if g := s.verifyToken(tok); g != nil {
+		return nil, g
+	}
 	s.tokens.mu.Lock()
 	p, ok := s.tokens.m[tok]
 	s.tokens.mu.Unlock()

@@ -87,6 +87,14 @@ type Options struct {
 	// BackupRestore-Configuration.ReadWrite.All, so curl and other clients
 	// can use any string.
 	StrictAuth bool
+	// TokenVerifier, when set, judges every bearer token before anything
+	// else reads it: a token it rejects gets 401 InvalidAuthenticationToken
+	// with the error's text (which must not contain the token), opaque
+	// tokens included. cmd/emulator -identity -strict-auth sets it to the
+	// emulated Entra ID's identity.Provider.Verify, so that only tokens
+	// that provider signed are accepted. Nil (the default) checks no
+	// signature.
+	TokenVerifier func(token string) error
 	// MaxRecordedRequests bounds Requests' log (default
 	// DefaultMaxRecordedRequests); the oldest entries are dropped first. A
 	// negative value turns recording off.

@@ -21,7 +21,7 @@ func TestHelpVersionCompletion(t *testing.T) {
 		"--emulator", "Try it with no tenant", "Exit codes:", "0  every unit succeeded", "1  some units failed",
 		"2  usage or input error", "3  the outcome of some units is unknown", "4  authentication failed",
 		"units", "policies", "service-status", "--output", "--journal", "--yes", "--quiet", "--verbose",
-		"--tenant", "--client-id", "--auth azurecli|devicecode|browser", permReadWrite,
+		"--tenant", "--client-id", "--auth profile|azurecli|devicecode|browser", "auth login", "--profile", "--emulator-ca", permReadWrite,
 	} {
 		require.Contains(t, r.stdout, want)
 	}
@@ -51,7 +51,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"units", "list", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"--output", "xml", "units", "list"}, `"xml" is not one of table, json, jsonl, csv`},
-		{[]string{"--auth", "password", "units", "list"}, `"password" is not one of azurecli, devicecode, browser`},
+		{[]string{"--auth", "password", "units", "list"}, `"password" is not one of profile, azurecli, devicecode, browser`},
 		{[]string{"--emulator", "--emulator-url", "http://127.0.0.1:1/v1.0", "units", "list"}, "--emulator and --emulator-url exclude each other"},
 		{[]string{"--emulator", "--tenant", "t", "units", "list"}, "--tenant is for Microsoft Graph"},
 		{[]string{"--emulator", "--quiet", "--verbose", "units", "list"}, "--quiet and --verbose exclude each other"},

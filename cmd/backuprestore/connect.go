@@ -41,6 +41,10 @@ type endpoint struct {
 	Tenant   string `json:"tenant,omitempty"`
 	ClientID string `json:"clientId,omitempty"`
 	Auth     string `json:"auth,omitempty"`
+	// Profile is the saved sign-in used (--auth profile, or an emulator
+	// with CAFile); CAFile the emulator's certificate (--emulator-ca).
+	Profile string `json:"profile,omitempty"`
+	CAFile  string `json:"caFile,omitempty"`
 }
 
 // String describes the endpoint for people.
@@ -50,6 +54,9 @@ func (e endpoint) String() string {
 		return "the embedded emulator"
 	case modeURL:
 		return "the emulator at " + e.URL
+	}
+	if e.Auth == authProfile {
+		return "Microsoft Graph (profile " + e.Profile + ")"
 	}
 	s := "Microsoft Graph"
 	if e.Tenant != "" {
@@ -64,10 +71,18 @@ func (a *app) endpoint() endpoint {
 	case a.g.emulator:
 		return endpoint{Mode: modeEmbedded}
 	case a.g.emulatorURL != "":
-		return endpoint{Mode: modeURL, URL: a.g.emulatorURL}
+		ep := endpoint{Mode: modeURL, URL: a.g.emulatorURL, CAFile: a.g.emulatorCA}
+		if ep.CAFile != "" {
+			ep.Profile = a.profileName()
+		}
+		return ep
 	}
-	return endpoint{Mode: modeGraph, Tenant: orEnv(a.g.tenant, a.getenv(envTenant)),
+	ep := endpoint{Mode: modeGraph, Tenant: orEnv(a.g.tenant, a.getenv(envTenant)),
 		ClientID: orEnv(a.g.clientID, a.getenv(envClientID)), Auth: a.g.auth}
+	if ep.Auth == authProfile {
+		ep.Profile = a.profileName()
+	}
+	return ep
 }
 
 // orEnv returns v, or def when v is empty.
@@ -129,9 +144,30 @@ func (a *app) connect(ctx context.Context, ep endpoint) (*backuprestore.Client, 
 		}
 		opts.BaseURL = strings.TrimSuffix(ep.URL, "/")
 		cred = fake.NewOpaqueCredential(emulatorToken)
-	default:
+		if ep.CAFile != "" {
+			// An emulator playing Entra ID (-tls -identity): its sign-in.
+			var err error
+			if cred, opts.HTTPClient, opts.Scopes, err = a.savedCredential(ctx, ep, opts.BaseURL); err != nil {
+				return nil, err
+			}
+		}
+	case modeGraph:
 		var err error
+		if ep.Auth == authProfile {
+			if cred, opts.HTTPClient, opts.Scopes, err = a.savedCredential(ctx, ep, graphBaseURL); err != nil {
+				return nil, err
+			}
+			break
+		}
 		if cred, err = a.credential(ctx, ep); err != nil {
+			return nil, err
+		}
+		scopes := []string{backuprestore.ScopeDefault}
+		if ep.Auth != "azurecli" {
+			scopes = a.scopesFor()
+			opts.Scopes = scopes
+		}
+		if err := a.checkCredential(ctx, cred, ep, scopes); err != nil {
 			return nil, err
 		}
 	}
@@ -159,7 +195,7 @@ func (a *app) credential(_ context.Context, ep endpoint) (azcore.TokenCredential
 	switch ep.Auth {
 	case "devicecode":
 		cred, err = azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
-			TenantID: ep.Tenant, ClientID: ep.ClientID,
+			TenantID: ep.Tenant, ClientID: orEnv(ep.ClientID, defaultClientID),
 			UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
 				_, err := fmt.Fprintln(a.err, m.Message)
 				return err
@@ -167,7 +203,7 @@ func (a *app) credential(_ context.Context, ep endpoint) (azcore.TokenCredential
 		})
 	case "browser":
 		cred, err = azidentity.NewInteractiveBrowserCredential(&azidentity.InteractiveBrowserCredentialOptions{
-			TenantID: ep.Tenant, ClientID: ep.ClientID,
+			TenantID: ep.Tenant, ClientID: orEnv(ep.ClientID, defaultClientID),
 		})
 	default:
 		cred, err = azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: ep.Tenant})

@@ -134,7 +134,7 @@ func startRun(ctx context.Context, run *offboarding.Run, action string, ids []st
 
 // runAction runs offboard or cancel-offboard.
 func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runFlags) error {
-	a.need = permReadWrite
+	a.need, a.dryRun = permReadWrite, f.dryRun
 	ctx := cmd.Context()
 	targets, err := a.readTargets(args, f.targetFlags)
 	if err != nil {

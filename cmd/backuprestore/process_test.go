@@ -29,6 +29,9 @@ var (
 
 // TestMain removes the built binaries.
 func TestMain(m *testing.M) {
+	if os.Getenv(browserEnv) == "1" {
+		os.Exit(playBrowser(os.Args[len(os.Args)-1]))
+	}
 	code := m.Run()
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)

@@ -73,9 +73,15 @@ type ptyRun struct {
 // startPTY starts the command line with args in a terminal of 200 columns.
 func startPTY(t *testing.T, args ...string) *ptyRun {
 	t.Helper()
+	return startPTYEnv(t, append(os.Environ(), "XDG_STATE_HOME="+t.TempDir()), args...)
+}
+
+// startPTYEnv is startPTY with the environment env.
+func startPTYEnv(t *testing.T, env []string, args ...string) *ptyRun {
+	t.Helper()
 	cliBin, _ := binaries(t)
 	cmd := exec.Command(cliBin, args...)
-	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir())
+	cmd.Env = env
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 60, Cols: 200})
 	require.NoError(t, err)
 	p := &ptyRun{t: t, cmd: cmd, tty: tty, out: &lockedBuffer{}, done: make(chan struct{})}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/spf13/cobra"
 
 	"github.com/m365kit/backuprestore"
@@ -37,6 +38,11 @@ type globalFlags struct {
 	yes         bool
 	quiet       bool
 	verbose     bool
+	// profile, emulatorCA and allowUnencryptedCache are the sign-in's
+	// flags (auth.go).
+	profile               string
+	emulatorCA            string
+	allowUnencryptedCache bool
 }
 
 // app is one invocation of the command line.
@@ -61,6 +67,11 @@ type app struct {
 	// need is the permission the running command needs, named when the
 	// service refuses the token.
 	need string
+	// dryRun is set by a run that writes nothing: it asks for read scopes.
+	dryRun bool
+	// openCache, when set, replaces azidentity/cache.New (tests play a
+	// machine without protected storage with it).
+	openCache func(name string) (azidentity.Cache, error)
 	// entered is set once a command's RunE starts: an error before that
 	// is cobra's (usage), after it the command's.
 	entered bool
@@ -120,8 +131,10 @@ seeded emulator of the Backup Storage API (nothing leaves your machine):
   backuprestore --emulator units list
   backuprestore --emulator offboard --dry-run https://contoso.sharepoint.com/sites/Compliance
 
-Against your tenant (signed in with "az login"):
+Against your tenant, sign in once (the browser opens; --device-code on a
+machine without one); later commands sign in silently:
 
+  backuprestore auth login --tenant contoso.onmicrosoft.com
   backuprestore units list --status unprotected
   backuprestore offboard --dry-run --from sites.txt     # the plan; writes nothing
   backuprestore offboard --from sites.txt               # asks before writing
@@ -130,9 +143,13 @@ Targets (offboard, cancel-offboard) are unit IDs, site URLs, OneDrive or
 mailbox e-mail addresses, or directory object IDs: as arguments, one per line
 in --from FILE (or a CSV column with --column NAME), or on stdin with "-".
 
-Authentication: --auth azurecli (default; the Azure CLI's sign-in), devicecode
-or browser; --tenant and --client-id default to $AZURE_TENANT_ID and
-$AZURE_CLIENT_ID. Offboarding needs the delegated permission
+Authentication: "auth login" saves a sign-in per --profile (tokens in an
+encrypted cache) and every command uses it (--auth profile, the default);
+--auth azurecli uses the Azure CLI's sign-in, devicecode or browser sign in
+for one run. --tenant and --client-id default to $AZURE_TENANT_ID and
+$AZURE_CLIENT_ID. Each command asks only for the scopes it needs, and fails
+(exit 4, nothing sent) when the token lacks one. Offboarding needs the
+delegated permission
 ` + permReadWrite + `; reading needs
 ` + permRead + `, the service status ` + permControlRead + `.
 
@@ -140,7 +157,7 @@ $AZURE_CLIENT_ID. Offboarding needs the delegated permission
 
 // The allowed values of the enumerated flags.
 var (
-	authValues   = []string{"azurecli", "devicecode", "browser"}
+	authValues   = []string{authProfile, "azurecli", "devicecode", "browser"}
 	outputValues = []string{"table", "json", "jsonl", "csv"}
 )
 
@@ -164,8 +181,9 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringVar(&a.g.emulatorURL, "emulator-url", "", "run against a standalone emulator (go run ./cmd/emulator) at this base `URL`, e.g. http://127.0.0.1:8080/v1.0")
 	f.StringVar(&a.g.tenant, "tenant", "", "Entra tenant `ID` (default $AZURE_TENANT_ID)")
 	f.StringVar(&a.g.clientID, "client-id", "", "application (client) `ID` to sign in with (default $AZURE_CLIENT_ID)")
-	a.g.auth = "azurecli"
-	f.Var(newEnum(&a.g.auth, authValues), "auth", "how to sign in: azurecli (az login), devicecode or browser")
+	a.g.auth = authProfile
+	f.Var(newEnum(&a.g.auth, authValues), "auth", "how to sign in: profile (the saved sign-in of auth login), azurecli (az login), devicecode or browser (once, nothing kept)")
+	a.addAuthFlags(f)
 	a.g.output = "table"
 	f.VarP(newEnum(&a.g.output, outputValues), "output", "o", "output format: table, json, jsonl or csv")
 	f.StringVar(&a.g.journal, "journal", "", "the run's journal `FILE` (default in the user's state directory)")
@@ -176,7 +194,7 @@ func (a *app) rootCommand() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputValues, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(a.unitsCommand(), a.policiesCommand(), a.serviceStatusCommand(),
-		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand())
+		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand(), a.authCommand())
 	return root
 }
 
@@ -185,9 +203,12 @@ func (a *app) setup(cmd *cobra.Command) error {
 	if a.g.emulator && a.g.emulatorURL != "" {
 		return usageErrorf("--emulator and --emulator-url exclude each other")
 	}
+	if err := a.checkAuthFlags(); err != nil {
+		return err
+	}
 	if a.g.emulator || a.g.emulatorURL != "" {
 		for _, name := range []string{"tenant", "client-id", "auth"} {
-			if cmd.Flags().Changed(name) {
+			if cmd.Flags().Changed(name) && (name == "auth" || a.g.emulatorCA == "") {
 				return usageErrorf("--%s is for Microsoft Graph; it cannot be used with --emulator or --emulator-url", name)
 			}
 		}

@@ -83,6 +83,7 @@ Control API (no token needed; GET /_emulator/ lists it as JSON):
 			fmt.Fprintf(w, "  %-6s %-23s   body: %s\n", "", "", ep.Body)
 		}
 	}
+	identityUsage(w)
 	fmt.Fprint(w, `
 Example: throttle to 5 requests a second (bursts of 10), then read what it did:
   curl -X POST 'http://127.0.0.1:8080/_emulator/throttle?appTenant=5/10'

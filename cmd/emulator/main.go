@@ -58,6 +58,15 @@
 //	-max-delta-items n  the most items of one policy PATCH (default 50; -1: no cap)
 //	-service-status s   the tenant's initial serviceStatus.status: enabled (default), disabled,
 //	                    protectionChangeLocked or restoreLocked (all but enabled refuse policy PATCHes)
+//	-tls                serve HTTPS with a self-signed certificate (the first line is then https://…/v1.0)
+//	-tls-cert-out f     write that certificate (PEM) to f, for clients to trust
+//	-identity           also play Microsoft Entra ID on the same port (needs -tls; package fake/identity):
+//	                    the authority host is https://HOST:PORT/, GET /_emulator/identity names the
+//	                    tenant, the public client and the user; with -strict-auth, Graph accepts only
+//	                    the access tokens it signed
+//	-identity-manual-approve  device codes wait for POST /_emulator/identity/device?user_code=…&approve=true|false
+//	-identity-token-lifetime d  the access tokens' lifetime (default 1h)
+//	-identity-device-code-lifetime d  how long a device code can be approved (default 15m)
 package main
 
 import (
@@ -160,6 +169,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	maxDelta := fs.Int("max-delta-items", fake.DefaultMaxDeltaItems, "the most items of one policy PATCH (-1: no cap)")
 	serviceStatus := fs.String("service-status", string(models.ServiceEnabled),
 		"the initial serviceStatus.status: enabled, disabled, protectionChangeLocked or restoreLocked")
+	idf := addIdentityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -168,6 +178,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return &usageError{fmt.Errorf("unexpected arguments: %q", fs.Args())}
+	}
+	if err := idf.check(fs); err != nil {
+		return &usageError{err}
 	}
 	if *units < 0 || *pageSize < 1 {
 		return &usageError{errors.New("-units must be ≥ 0 and -page-size ≥ 1")}
@@ -200,13 +213,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		startTime = t
 	}
 
-	srv := fake.NewServer(&fake.Options{
+	opts := &fake.Options{
 		PageSize: *pageSize, GracePeriod: time.Duration(grace), CancelDelay: time.Duration(cancelDelay),
 		ProtectDelay: time.Duration(protectDelay), RemovalDelay: time.Duration(removalDelay),
 		DeltaErrorShape: shape, MaxDeltaItems: *maxDelta, ServiceStatus: status,
 		Start: startTime, RealTimeClock: !*frozen, Seed: *seed, StrictAuth: *strict,
 		Throttle: throttleOpts, CORSOrigins: origins,
-	})
+	}
+	if err := idf.configure(opts); err != nil {
+		return err
+	}
+	srv := fake.NewServer(opts)
 	policies := len(srv.SeedPolicies())
 	srv.Seed(*units)
 
@@ -214,11 +231,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	baseURL := "http://" + ln.Addr().String() + "/v1.0"
+	handler, tln, scheme, err := idf.wrap(srv, ln)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	ln = tln
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	origin := scheme + "://" + ln.Addr().String()
+	baseURL := origin + "/v1.0"
 	fmt.Fprintln(stdout, baseURL)
-	fmt.Fprintf(stdout, "serving %d protection units and %d protection policies (seed %d, service status %s); control API at http://%s/_emulator/\n",
-		*units, policies, *seed, status, ln.Addr())
+	fmt.Fprintf(stdout, "serving %d protection units and %d protection policies (seed %d, service status %s); control API at %s/_emulator/\n",
+		*units, policies, *seed, status, origin)
+	idf.describe(stdout, origin)
 	if throttleOpts != nil {
 		fmt.Fprintf(stdout, "throttling per second: app %s, tenant %s, app+tenant %s\n", throttle.App, throttle.Tenant, throttle.AppTenant)
 	}
