@@ -91,6 +91,26 @@ var (
 	// from its policy by a PATCH (400; nothing in that request was applied).
 	// Remove it through the rule (deleteAndUnprotect) instead.
 	ErrDynamicRuleUnit error = errs.New("backuprestore: units protected via dynamic rules can't be removed manually")
+	// ErrInvalidPolicyID matches a policy ID that is malformed (caught before
+	// anything is sent, by the rules of ErrInvalidProtectionUnitID) and Graph
+	// code InvalidPolicyId (400).
+	ErrInvalidPolicyID error = errInvalidPolicyID
+	// ErrFilterLengthExceeded matches Graph code FilterLengthExceeded: a
+	// listing's $filter combines more clauses with and/or than the service
+	// allows (400; split the filter into several listings).
+	ErrFilterLengthExceeded error = errs.New("backuprestore: the filter combines too many clauses")
+	// ErrUnitsLimitBreached matches Graph code ProtectionUnitsLimitBreached:
+	// one request named more protection units than the service takes (413;
+	// the error page documents 50 for creating a policy). Nothing in that
+	// request was applied. A policy create naming more than 50 units, and a
+	// bulk addition job naming more than 50,000 items, return it before
+	// sending anything, with the count in the message.
+	ErrUnitsLimitBreached error = errs.New("backuprestore: too many protection units in one request")
+	// ErrInvalidDisplayName matches Graph code InvalidDisplayName: a policy's
+	// display name is empty or longer than 1,024 characters (400). Policy
+	// creates and renames and job creates return it before sending anything
+	// for a name that is empty, all white space or longer than that.
+	ErrInvalidDisplayName error = errs.New("backuprestore: invalid policy display name")
 )
 
 // ErrInvalidOptions matches an option value out of its documented range.
@@ -110,9 +130,11 @@ var ErrAlreadyInState error = errs.New("backuprestore: the unit was already in t
 
 // ErrServiceLocked matches a tenant whose Microsoft 365 Backup service
 // status does not allow protection changes (serviceStatus.status is
-// disabled, protectionChangeLocked or restoreLocked, or unknown): an
-// offboarding run stops at its gate with it, before writing anything, and
-// an *Error whose Graph code is ProtectionChangeLocked matches it too.
+// disabled, protectionChangeLocked or restoreLocked, or unknown), as the
+// service status read says: an offboarding run stops at its gate with it,
+// before writing anything. The service documents no error code for a
+// change it refuses for that reason, so no Graph code is part of this
+// sentinel's contract.
 var ErrServiceLocked error = errs.New("backuprestore: the tenant's backup service does not allow protection changes")
 
 // ErrWaitTimedOut matches a wait that ended because WaitOptions.Timeout
@@ -158,21 +180,63 @@ const errPrefix = "backuprestore: "
 
 var errInvalidPolicyID = errs.New("backuprestore: invalid protection policy ID")
 
-// Graph error codes the sentinels match.
+// The Graph error codes the Backup Storage documentation lists for the
+// operations this package calls (the error page,
+// /graph/backup-storage-error-codes, and the API pages for offboard and
+// cancelOffboard), with the status it gives. Compare them with Error.Code,
+// or with the Code of a unit's Error or a PATCH item's error; the sentinels
+// named match them with errors.Is.
 const (
-	CodeOperationNotAllowed     = "OperationNotAllowed"
-	CodeProtectionUnitNotFound  = "ProtectionUnitNotFound"
+	// CodeOperationNotAllowed: 403 from offboard and cancelOffboard, the
+	// unit's state does not allow the action (ErrOperationNotAllowed).
+	CodeOperationNotAllowed = "OperationNotAllowed"
+	// CodeProtectionUnitNotFound: the unit does not exist (ErrNotFound);
+	// inside a 200, the code of a PATCH item naming a unit the service
+	// does not have, or of a unit's error.
+	CodeProtectionUnitNotFound = "ProtectionUnitNotFound"
+	// CodeInvalidProtectionUnitID: 400, the unit ID is empty or invalid
+	// (ErrInvalidProtectionUnitID).
 	CodeInvalidProtectionUnitID = "InvalidProtectionUnitId"
-	// The policy side (lifecycle-facts §2.3).
-	CodePolicyNotFound                 = "PolicyNotFound"
-	CodeInvalidPolicyID                = "InvalidPolicyId"
-	CodeDuplicateProtectionUnitInList  = "DuplicateProtectionUnitInList"
+	// CodeFilterLengthExceeded: 400 from a listing, too many and/or
+	// clauses (ErrFilterLengthExceeded).
+	CodeFilterLengthExceeded = "FilterLengthExceeded"
+	// CodeUnknownError: inside a 200, a unit's error (getting the unit
+	// failed for an unknown reason). Graph also uses it for some 405s.
+	CodeUnknownError = "UnknownError"
+	// CodeInvalidArtifactID: inside a 200, a unit's error (its artifact
+	// is invalid or gone).
+	CodeInvalidArtifactID = "InvalidArtifactId"
+	// CodeQuotaExceeded: inside a 200, a unit's error (the backup size
+	// quota is exceeded; Exchange).
+	CodeQuotaExceeded = "QuotaExceeded"
+	// CodePolicyNotFound: 404, no such policy (ErrNotFound).
+	CodePolicyNotFound = "PolicyNotFound"
+	// CodeInvalidPolicyID: 400, the policy ID is invalid
+	// (ErrInvalidPolicyID).
+	CodeInvalidPolicyID = "InvalidPolicyId"
+	// CodeDuplicateProtectionUnitInList: 400 from a policy PATCH naming a
+	// unit twice (ErrDuplicateInList).
+	CodeDuplicateProtectionUnitInList = "DuplicateProtectionUnitInList"
+	// CodeProtectionUnitActionNotAllowed: 400 from a policy PATCH removing
+	// a unit a dynamic rule protects (ErrDynamicRuleUnit).
 	CodeProtectionUnitActionNotAllowed = "ProtectionUnitActionNotAllowed"
-	CodeProtectionUnitAlreadyExists    = "ProtectionUnitAlreadyExists"
-	// CodeProtectionChangeLocked is the emulator's code for a PATCH the
-	// tenant's service status refuses (the service's is undocumented).
-	CodeProtectionChangeLocked = "ProtectionChangeLocked"
+	// CodeProtectionUnitAlreadyExists: inside a 200, a PATCH item adding
+	// an artifact another policy already protects (409 when creating a
+	// policy).
+	CodeProtectionUnitAlreadyExists = "ProtectionUnitAlreadyExists"
+	// CodeProtectionUnitsLimitBreached: 413, more protection units in one
+	// request than the service takes (ErrUnitsLimitBreached).
+	CodeProtectionUnitsLimitBreached = "ProtectionUnitsLimitBreached"
+	// CodeInvalidDisplayName: 400, a policy display name that is empty or
+	// longer than 1,024 characters (ErrInvalidDisplayName).
+	CodeInvalidDisplayName = "InvalidDisplayName"
 )
+
+// codeEmulatorChangeLocked is the emulator's own code for a policy PATCH
+// its service status refuses (fake.CodeProtectionChangeLocked; the
+// service documents none). ErrServiceLocked still matches it until
+// RemoveUnits and AddUnits read the service status first; then this goes.
+const codeEmulatorChangeLocked = "ProtectionChangeLocked"
 
 // maxRawBody is how much of an error body *Error keeps in RawBody.
 const maxRawBody = 4 << 10
@@ -297,7 +361,13 @@ func (e *Error) Is(target error) bool {
 	case ErrDynamicRuleUnit:
 		return strings.EqualFold(e.Code, CodeProtectionUnitActionNotAllowed)
 	case ErrServiceLocked:
-		return strings.EqualFold(e.Code, CodeProtectionChangeLocked)
+		return strings.EqualFold(e.Code, codeEmulatorChangeLocked)
+	case ErrFilterLengthExceeded:
+		return strings.EqualFold(e.Code, CodeFilterLengthExceeded)
+	case ErrUnitsLimitBreached:
+		return strings.EqualFold(e.Code, CodeProtectionUnitsLimitBreached)
+	case ErrInvalidDisplayName:
+		return strings.EqualFold(e.Code, CodeInvalidDisplayName)
 	case ErrConflict:
 		return s == http.StatusConflict
 	case ErrThrottled:
@@ -462,10 +532,6 @@ var (
 	// (409): the service refuses a new policy while another active one
 	// exists for the workload.
 	ErrPolicyCreationNotAllowed error = errs.New("backuprestore: another active policy already exists")
-	// ErrInvalidDisplayName matches Graph code InvalidDisplayName (400), and
-	// is returned before anything is sent for a policy or job name that is
-	// empty, all white space, or longer than 1,024 characters.
-	ErrInvalidDisplayName error = errs.New("backuprestore: invalid display name")
 	// ErrInvalidCreateRequest matches Graph codes InvalidCreateRequest and
 	// InvalidInclusionRuleCreateRequest (400): the service could not use the
 	// create request's body.
@@ -474,11 +540,6 @@ var (
 	// transient failure of the service. Whether the policy was saved is
 	// settled by reading back (see ProtectionPoliciesRequestBuilder.Create).
 	ErrPolicySaveFailed error = errs.New("backuprestore: the service failed to save the policy")
-	// ErrUnitsLimitBreached matches Graph code ProtectionUnitsLimitBreached
-	// (413): one request named more than 50 protection units. A policy
-	// create returns it before sending anything when given more than 50;
-	// the error names the count.
-	ErrUnitsLimitBreached error = errs.New("backuprestore: too many protection units in one request")
 	// ErrAlreadyProtected matches Graph code ProtectionUnitAlreadyExists
 	// (409 on create; a per-item code elsewhere): the artifact is already
 	// protected by a policy.
@@ -537,10 +598,8 @@ const (
 	CodePolicyActionNotAllowed                            = "PolicyActionNotAllowed"
 	CodeInvalidStateForActivation                         = "invalidStateForActivation"
 	CodePolicyCreationNotAllowed                          = "PolicyCreationNotAllowed"
-	CodeInvalidDisplayName                                = "InvalidDisplayName"
 	CodeInvalidCreateRequest                              = "InvalidCreateRequest"
 	CodePolicySaveFailed                                  = "PolicySaveFailed"
-	CodeProtectionUnitsLimitBreached                      = "ProtectionUnitsLimitBreached"
 	CodeProtectionRuleNotFound                            = "ProtectionRuleNotFound"
 	CodeInvalidInclusionRuleID                            = "InvalidInclusionRuleId"
 	CodeInvalidInclusionRuleCreateRequest                 = "InvalidInclusionRuleCreateRequest"
@@ -581,14 +640,10 @@ func (e *Error) isProtection(target error) bool {
 		return codeIn(CodePolicyActionNotAllowed, CodeInvalidStateForActivation)
 	case ErrPolicyCreationNotAllowed:
 		return codeIn(CodePolicyCreationNotAllowed)
-	case ErrInvalidDisplayName:
-		return codeIn(CodeInvalidDisplayName)
 	case ErrInvalidCreateRequest:
 		return codeIn(CodeInvalidCreateRequest, CodeInvalidInclusionRuleCreateRequest)
 	case ErrPolicySaveFailed:
 		return codeIn(CodePolicySaveFailed)
-	case ErrUnitsLimitBreached:
-		return codeIn(CodeProtectionUnitsLimitBreached)
 	case ErrAlreadyProtected:
 		return codeIn(CodeProtectionUnitAlreadyExists)
 	case ErrInvalidRuleID:

@@ -101,6 +101,41 @@ func TestNon2xxBodiesBecomeError(t *testing.T) {
 			is: []error{ErrServiceUnavailable, ErrServer},
 		},
 		{
+			name: "units limit breached", status: 413, contentType: "application/json",
+			body: `{"error":{"code":"ProtectionUnitsLimitBreached","message":"Number of Protection Units in each request must not exceed 50."}}`,
+			is:   []error{ErrUnitsLimitBreached}, isNot: []error{ErrBadRequest, ErrServer},
+		},
+		{
+			name: "filter too long", status: 400, contentType: "application/json",
+			body: `{"error":{"code":"FilterLengthExceeded","message":"Filter length exceeds the allowed limit."}}`,
+			is:   []error{ErrFilterLengthExceeded, ErrBadRequest}, isNot: []error{ErrUnitsLimitBreached},
+		},
+		{
+			name: "policy not found", status: 404, contentType: "application/json",
+			body: `{"error":{"code":"PolicyNotFound","message":"Unable to get the Protection Policy."}}`,
+			is:   []error{ErrNotFound}, isNot: []error{ErrInvalidPolicyID},
+		},
+		{
+			name: "invalid policy id", status: 400, contentType: "application/json",
+			body: `{"error":{"code":"InvalidPolicyId","message":"Policy ID is invalid."}}`,
+			is:   []error{ErrInvalidPolicyID, ErrBadRequest}, isNot: []error{ErrNotFound},
+		},
+		{
+			name: "invalid display name", status: 400, contentType: "application/json",
+			body: `{"error":{"code":"InvalidDisplayName","message":"Please ensure policy name length should be > 0 chars and <= 1024 chars."}}`,
+			is:   []error{ErrInvalidDisplayName, ErrBadRequest},
+		},
+		{
+			name: "duplicate in list", status: 400, contentType: "application/json",
+			body: `{"error":{"code":"DuplicateProtectionUnitInList","message":"Protection Unit level error: Duplicate Protection Unit in list."}}`,
+			is:   []error{ErrDuplicateInList, ErrBadRequest}, isNot: []error{ErrDynamicRuleUnit},
+		},
+		{
+			name: "dynamic rule unit", status: 400, contentType: "application/json",
+			body: `{"error":{"code":"ProtectionUnitActionNotAllowed","message":"Protection units protected via dynamic rules can't be removed manually."}}`,
+			is:   []error{ErrDynamicRuleUnit, ErrBadRequest}, isNot: []error{ErrOperationNotAllowed},
+		},
+		{
 			name: "redirect is not followed", status: 302, headers: map[string]string{"Location": "https://evil.example/steal"},
 			check: func(t *testing.T, e *Error) { require.Equal(t, "https://evil.example/steal", e.Header.Get("Location")) },
 			isNot: []error{ErrServer, ErrBadRequest},

@@ -85,7 +85,7 @@ func (b *ProtectionUnitsRequestBuilder) lister() *lister[*models.ProtectionUnitP
 		factory:      models.CreateProtectionUnitPageFromDiscriminatorValue,
 		fromParsable: pageFromParsable,
 		nextLink:     func(p *models.ProtectionUnitPage) string { return p.NextLink },
-		after:        b.fillCastType,
+		after:        b.setCastKind,
 	}
 }
 
@@ -138,16 +138,13 @@ func (b *ProtectionUnitsRequestBuilder) All(ctx context.Context, opts *ListOptio
 	return itemsOf(b.Pages(ctx, opts), func(p *models.ProtectionUnitPage) []*models.ProtectionUnit { return p.Value })
 }
 
-// fillCastType sets @odata.type on units of a type-cast listing that came
-// without one, so Kind reports the kind the cast guarantees.
-func (b *ProtectionUnitsRequestBuilder) fillCastType(page *models.ProtectionUnitPage) {
-	if b.cast == "" {
-		return
-	}
-	for _, u := range page.Value {
-		if u.ODataType == "" {
-			u.ODataType = "#" + b.cast
-		}
+// setCastKind records the kind a type-cast listing guarantees on its units
+// (models.ProtectionUnit.CollectionKind), so Kind reports it for a unit
+// that came without @odata.type (a drive or mailbox unit cannot be told
+// apart by its properties). @odata.type stays as the service sent it.
+func (b *ProtectionUnitsRequestBuilder) setCastKind(page *models.ProtectionUnitPage) {
+	if k := models.KindFromODataType(b.cast); k != models.KindUnknown {
+		page.SetCollectionKind(k)
 	}
 }
 

@@ -187,12 +187,31 @@ func TestCastFillsKindWhenTypeIsMissing(t *testing.T) {
 	page, err := c.ProtectionUnits().Drives().Get(t.Context(), nil)
 	require.NoError(t, err)
 	require.Equal(t, models.KindDrive, page.Value[0].Kind())
+	require.Empty(t, page.Value[0].ODataType, "the cast's kind is CollectionKind; @odata.type is not made up")
 	require.Equal(t, models.KindUnknown, page.Value[1].Kind(), "an unknown type is kept, not forced")
 	require.Equal(t, "#microsoft.graph.futureProtectionUnit", page.Value[1].ODataType)
 
 	page, err = c.ProtectionUnits().Get(t.Context(), nil)
 	require.NoError(t, err)
 	require.Equal(t, models.KindUnknown, page.Value[0].Kind(), "without a cast, a drive/mailbox unit with no type stays unknown")
+}
+
+// A policy's own view is typed too: a unit it lists without @odata.type
+// has the view's kind, and @odata.type is left as the service sent it.
+func TestPolicyUnitsKindWhenTypeIsMissing(t *testing.T) {
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		require.Contains(t, r.URL.Path, "/exchangeProtectionPolicies/p1/mailboxProtectionUnits")
+		reply(w, 200, `{"value":[{"id":"m1","directoryObjectId":"o1"}]}`)
+	})
+	c := ts.client(t, delegatedCred(), nil)
+	n := 0
+	for u, err := range c.ProtectionPolicies().Exchange().ByID("p1").Units(t.Context(), nil) {
+		require.NoError(t, err)
+		require.Equal(t, models.KindMailbox, u.Kind())
+		require.Empty(t, u.ODataType, "not made up")
+		n++
+	}
+	require.Equal(t, 1, n)
 }
 
 // testOption is a Kiota request option a test looks for in the request's

@@ -124,11 +124,6 @@ type ProtectionPolicyItemRequestBuilder struct {
 // ID returns the policy ID the builder targets.
 func (b *ProtectionPolicyItemRequestBuilder) ID() string { return b.id }
 
-// ErrInvalidPolicyID matches a policy ID that is malformed (caught before
-// anything is sent, by the rules of ErrInvalidProtectionUnitID) and Graph
-// code InvalidPolicyId.
-var ErrInvalidPolicyID error = errInvalidPolicyID
-
 // itemPath is the policy's path: typed when the kind is known.
 func (b *ProtectionPolicyItemRequestBuilder) itemPath(kind models.PolicyKind) string {
 	coll := pathPolicies
@@ -213,7 +208,8 @@ func (b *ProtectionPolicyItemRequestBuilder) resolveKind(ctx context.Context) (m
 // OneDrive and Exchange equivalents), with the paging guarantees of
 // ProtectionUnitsRequestBuilder.All. On the collection of every kind the
 // policy is read first (see ByID); that read's failure is the iterator's
-// one error. The units carry the @odata.type of the view's kind.
+// one error. Each unit's CollectionKind is the view's kind, so Kind reports
+// it for a unit that came without @odata.type.
 func (b *ProtectionPolicyItemRequestBuilder) Units(ctx context.Context, opts *ListOptions) iter.Seq2[*models.ProtectionUnit, error] {
 	return func(yield func(*models.ProtectionUnit, error) bool) {
 		if err := b.check(); err != nil {
@@ -228,12 +224,11 @@ func (b *ProtectionPolicyItemRequestBuilder) Units(ctx context.Context, opts *Li
 		units := &ProtectionUnitsRequestBuilder{
 			c:       b.c,
 			rawPath: b.itemPath(kind) + "/" + kind.UnitsSegment(),
-			cast:    "", // the view is typed; fill @odata.type below
+			cast:    "", // the view is typed; its kind is set below
 		}
-		want := kind.UnitKind().ODataType()
 		for u, err := range units.All(ctx, opts) {
-			if err == nil && u.ODataType == "" {
-				u.ODataType = want
+			if err == nil && u != nil {
+				u.CollectionKind = kind.UnitKind()
 			}
 			if !yield(u, err) {
 				return

@@ -108,6 +108,24 @@ type tokenCache struct {
 // maxCachedTokens bounds tokenCache; it is cleared when full.
 const maxCachedTokens = 4096
 
+// get returns the principal cached for tok.
+func (c *tokenCache) get(tok string) (*principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.m[tok]
+	return p, ok
+}
+
+// put caches p for tok, clearing the cache first when it is full.
+func (c *tokenCache) put(tok string, p *principal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedTokens {
+		c.m = make(map[string]*principal)
+	}
+	c.m[tok] = p
+}
+
 // jwtClaims are the claims the emulator reads.
 type jwtClaims struct {
 	Scp               string          `json:"scp"`
@@ -139,20 +157,13 @@ func (s *Server) authenticate(h http.Header) (*principal, *graphError) {
 	if g := s.verifyToken(tok); g != nil {
 		return nil, g
 	}
-	s.tokens.mu.Lock()
-	p, ok := s.tokens.m[tok]
-	s.tokens.mu.Unlock()
+	p, ok := s.tokens.get(tok)
 	if !ok {
 		var g *graphError
 		if p, g = s.parseToken(tok); g != nil {
 			return nil, g
 		}
-		s.tokens.mu.Lock()
-		if s.tokens.m == nil || len(s.tokens.m) >= maxCachedTokens {
-			s.tokens.m = make(map[string]*principal)
-		}
-		s.tokens.m[tok] = p
-		s.tokens.mu.Unlock()
+		s.tokens.put(tok, p)
 	}
 	if p.exp > 0 && time.Now().Unix() >= p.exp {
 		return nil, unauthorized("Lifetime validation failed, the token is expired.")

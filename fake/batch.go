@@ -38,7 +38,8 @@ type batchOut struct {
 // as a top-level request, with its own headers and the outer token, in
 // request order (dependencies first). The responses come back in a
 // deterministic order that is not the request order.
-func (s *Server) batch(c *call) *response {
+func (c *call) batch() *response {
+	s := c.s
 	if ct := c.header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !strings.EqualFold(mt, "application/json") {
@@ -86,10 +87,10 @@ func (s *Server) batch(c *call) *response {
 			}
 		}
 		if failedDep != "" {
-			outs[i] = s.failedDependency(c, it, failedDep)
+			outs[i] = c.failedDependency(it, failedDep)
 			continue
 		}
-		outs[i] = s.serveItem(c, it)
+		outs[i] = c.serveItem(it)
 		if err := c.ctx.Err(); err != nil {
 			return &response{err: err}
 		}
@@ -168,9 +169,7 @@ func batchOrder(items []batchItem) ([]int, *graphError) {
 // responseOrder returns a deterministic permutation of n responses drawn
 // from Options.Seed, never the request order when n > 1.
 func (s *Server) responseOrder(n int) []int {
-	s.mu.Lock()
-	p := s.orderRand.Perm(n)
-	s.mu.Unlock()
+	p := s.st.permutation(n)
 	if n > 1 && slices.IsSorted(p) {
 		p = append(p[1:], p[0])
 	}
@@ -178,7 +177,8 @@ func (s *Server) responseOrder(n int) []int {
 }
 
 // failedDependency is the 424 of an item whose dependency failed.
-func (s *Server) failedDependency(outer *call, it *batchItem, dep string) batchOut {
+func (c *call) failedDependency(it *batchItem, dep string) batchOut {
+	s := c.s
 	ids := newRequestIDs(itemHeader(it))
 	g := &graphError{status: http.StatusFailedDependency, code: "FailedDependency",
 		message: "The request depends on the request with id '" + dep + "', which failed."}
@@ -199,17 +199,15 @@ func itemHeader(it *batchItem) http.Header {
 
 // serveItem runs one item: its URL resolved against /v1.0, item faults,
 // then dispatch with the outer caller's identity.
-func (s *Server) serveItem(outer *call, it *batchItem) batchOut {
+func (c *call) serveItem(it *batchItem) batchOut {
+	s := c.s
 	h := itemHeader(it)
 	ids := newRequestIDs(h)
 	method := strings.ToUpper(it.Method)
-	esc, rawQuery, g := itemPath(it.URL, outer.base)
+	esc, rawQuery, g := itemPath(it.URL, c.base)
 	t := target{route: RouteUnknown, err: g}
 	if g == nil {
 		t = parseTarget(method, esc)
-		if t.admin {
-			t.err = segmentNotFound("_emulator")
-		}
 	}
 	rec := RecordedRequest{Time: s.Now(), Method: method, Path: esc, Query: rawQuery, Header: redactedHeader(h),
 		Route: t.route, UnitID: t.id, PolicyID: t.pol.id, RequestID: ids.request, InBatch: true, BatchItemID: it.ID}
@@ -222,20 +220,20 @@ func (s *Server) serveItem(outer *call, it *batchItem) batchOut {
 		// Graph requires the headers, with Content-Type, whenever an item has a body.
 		t.err = badRequest("The batch request with id '" + it.ID + "' has a body but no Content-Type header.")
 	}
-	c := &call{
-		s: s, ctx: outer.ctx, method: method, target: t, rawQuery: rawQuery, header: h, body: body,
-		base: outer.base, p: outer.p, ids: ids, includeUnknown: inc, maxPageSize: maxPage, inBatch: true,
+	ic := &call{
+		s: s, ctx: c.ctx, method: method, target: t, rawQuery: rawQuery, header: h, body: body,
+		base: c.base, p: c.p, ids: ids, includeUnknown: inc, maxPageSize: maxPage, inBatch: true,
 	}
 	var r *response
-	latency, f := s.pickFaults(t.route, t.id, t.pol.id, true)
+	latency, f := s.st.pickFaults(t.route, t.id, t.pol.id, true)
 	switch {
-	case latency > 0 && !sleepCtx(outer.ctx.Done(), latency):
-		r = c.fail(statusError(http.StatusGatewayTimeout, "", "The client went away."))
+	case latency > 0 && !sleepCtx(c.ctx.Done(), latency):
+		r = ic.fail(statusError(http.StatusGatewayTimeout, "", "The client went away."))
 	case f != nil:
 		r = faultResponse(f, ids, s.Now())
 	default:
-		if r = s.throttleCall(c); r == nil {
-			r = s.dispatch(c)
+		if r = ic.throttled(); r == nil {
+			r = ic.dispatch()
 		}
 	}
 	rec.Status, rec.Fault = r.status, r.fault

@@ -38,29 +38,14 @@ func (c *clock) set(t time.Time) {
 // Now returns the emulator's current time. Timestamps the emulator writes
 // (lastModifiedDateTime, offboardRequestedDateTime, transitions) and its
 // timers use this clock, not the wall clock.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.clock.now()
-}
+func (s *Server) Now() time.Time { return s.st.now() }
 
 // Advance moves the emulator's clock forward by d (a negative d moves it
 // back) and applies every timer that falls due: Advance(fake.DefaultGracePeriod)
 // turns the units in offboardRequested into offboarded units. It returns
 // the new time.
-func (s *Server) Advance(d time.Duration) time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clock.set(s.clock.now().Add(d))
-	s.fireTimersLocked()
-	return s.clock.now()
-}
+func (s *Server) Advance(d time.Duration) time.Time { return s.st.advance(d) }
 
 // SetNow sets the emulator's clock to t and applies every timer due by then.
 // Moving the clock back does not undo transitions already made.
-func (s *Server) SetNow(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clock.set(t)
-	s.fireTimersLocked()
-}
+func (s *Server) SetNow(t time.Time) { s.st.setNow(t) }

@@ -17,8 +17,8 @@ import (
 // from the policy) or {"siteId": "…"} / {"directoryObjectId": "…"} (add a
 // new unit). The whole request fails, changing nothing, on a malformed
 // body (400), an unknown policy (404 PolicyNotFound), more items than
-// Options.MaxDeltaItems (400 ProtectionUnitsLimitBreached), a service
-// status other than enabled (403 ProtectionChangeLocked), the same unit or
+// Options.MaxDeltaItems (413 ProtectionUnitsLimitBreached), a service
+// status other than enabled (403 CodeProtectionChangeLocked, the emulator's choice), the same unit or
 // artifact twice (400 DuplicateProtectionUnitInList) or a removal of a unit
 // of the policy that a dynamic rule protects (400
 // ProtectionUnitActionNotAllowed). Otherwise it answers 200 with the policy
@@ -223,8 +223,19 @@ type deltaOutcome struct {
 	status models.ProtectionUnitStatus
 }
 
+// patchCall is what the state needs to know of a PATCH call.
+type patchCall struct {
+	pol       policyTarget
+	who       IdentitySet
+	requestID string
+	inBatch   bool
+	// view renders the echoed units.
+	view *view
+}
+
 // patchPolicy serves the policy PATCH.
-func (s *Server) patchPolicy(c *call, t *target) *response {
+func (c *call) patchPolicy() *response {
+	t := &c.target
 	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
 		return c.fail(g)
 	}
@@ -234,49 +245,44 @@ func (s *Server) patchPolicy(c *call, t *target) *response {
 				message: "A policy PATCH must have Content-Type application/json, not '" + ct + "'."})
 		}
 	}
-	if !s.policyExists(t.pol.id, t.pol.kind) {
+	if !c.s.st.policyExists(t.pol.id, t.pol.kind) {
 		return c.fail(policyNotFound())
 	}
 	req, g := parseDeltaBody(c.body, t.pol.kind)
 	if g != nil {
 		return c.fail(g)
 	}
-	if max := s.opts.MaxDeltaItems; max >= 0 && len(req.items) > max {
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "ProtectionUnitsLimitBreached",
+	if max := c.s.opts.MaxDeltaItems; max >= 0 && len(req.items) > max {
+		return c.fail(&graphError{status: http.StatusRequestEntityTooLarge, code: "ProtectionUnitsLimitBreached",
 			message: "Number of Protection Units in each request must not exceed " + itoa(max) + "."})
 	}
-
-	b, g := s.applyPatch(req, c, t)
+	v := c.view(nil)
+	v.noType = true
+	b, g := c.s.st.patchPolicy(req, &patchCall{pol: t.pol, who: c.p.who, requestID: c.ids.request, inBatch: c.inBatch, view: v})
 	if g != nil {
 		return c.fail(g)
 	}
 	return c.unitsResponse(http.StatusOK, b)
 }
 
-// applyPatch applies a parsed PATCH to the target's policy under the state
-// lock and renders the answer's body, or returns the whole-request error
-// (nothing applied).
-func (s *Server) applyPatch(req *deltaRequest, c *call, t *target) ([]byte, *graphError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	p, ok := s.life.policies[t.pol.id]
-	if !ok || p.Kind != t.pol.kind { // gone since the first look (Reset)
+// patchPolicyLocked applies a parsed PATCH to the call's policy and renders
+// the answer's body, or returns the whole-request error (nothing applied).
+func (st *store) patchPolicyLocked(req *deltaRequest, pc *patchCall) ([]byte, *graphError) {
+	p, ok := st.life.policies[pc.pol.id]
+	if !ok || p.Kind != pc.pol.kind { // gone since the first look (Reset)
 		return nil, policyNotFound()
 	}
-	if g := s.protectionChangeRefusalLocked(); g != nil {
+	if g := st.protectionChangeRefusalLocked(); g != nil {
 		return nil, g
 	}
-	if g := s.checkDeltaLocked(p, req.items); g != nil {
+	if g := st.checkDeltaLocked(p, req.items); g != nil {
 		return nil, g
 	}
-	outs := s.applyDeltaLocked(p, req, c)
+	outs := st.applyDeltaLocked(p, req, pc)
 
-	v := c.view(nil)
-	v.noType = true
-	shape := s.life.deltaShape
-	b := appendPolicy(make([]byte, 0, 1024+len(outs)*900), p, s.policyStatusLocked(p.ID),
-		contextPrefix+"solutions/backupRestore/"+t.pol.coll+"/$entity")
+	shape := st.life.deltaShape
+	b := appendPolicy(make([]byte, 0, 1024+len(outs)*900), p, &policyView{status: st.policyStatusLocked(p.ID)},
+		contextPrefix+"solutions/backupRestore/"+pc.pol.coll+"/$entity")
 	if req.hasDelta {
 		b = append(b, ',')
 		b = appendString(b, p.Kind.DeltaKey())
@@ -287,10 +293,10 @@ func (s *Server) applyPatch(req *deltaRequest, c *call, t *target) ([]byte, *gra
 			}
 			o := &outs[i]
 			if o.failure == deltaOK {
-				b = appendUnit(b, o.unit, v, "")
+				b = appendUnit(b, o.unit, pc.view, "")
 				continue
 			}
-			b = s.appendDeltaFailureLocked(b, o, p, shape)
+			b = st.appendDeltaFailureLocked(b, o, p, shape)
 		}
 		b = append(b, ']')
 	}
@@ -299,7 +305,7 @@ func (s *Server) applyPatch(req *deltaRequest, c *call, t *target) ([]byte, *gra
 
 // checkDeltaLocked applies the whole-request rules: no unit or artifact
 // twice, no removal of a unit of the policy that a dynamic rule protects.
-func (s *Server) checkDeltaLocked(p *Policy, items []deltaItem) *graphError {
+func (st *store) checkDeltaLocked(p *Policy, items []deltaItem) *graphError {
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
 		k := "r:" + it.id
@@ -316,7 +322,7 @@ func (s *Server) checkDeltaLocked(p *Policy, items []deltaItem) *graphError {
 		if !it.remove {
 			continue
 		}
-		if e, ok := s.units[it.id]; ok && e.u.PolicyID == p.ID &&
+		if e, ok := st.units[it.id]; ok && e.u.PolicyID == p.ID &&
 			models.ParseProtectionSources(e.u.ProtectionSources).Has(models.SourceDynamicRule) {
 			return &graphError{status: http.StatusBadRequest, code: "ProtectionUnitActionNotAllowed",
 				message: "Protection units protected via dynamic rules can't be removed manually."}
@@ -327,9 +333,9 @@ func (s *Server) checkDeltaLocked(p *Policy, items []deltaItem) *graphError {
 
 // applyDeltaLocked applies every item it can, in order, and the new
 // display name, and returns one outcome per item.
-func (s *Server) applyDeltaLocked(p *Policy, req *deltaRequest, c *call) []deltaOutcome {
-	now := s.clock.now()
-	who := c.p.who
+func (st *store) applyDeltaLocked(p *Policy, req *deltaRequest, pc *patchCall) []deltaOutcome {
+	now := st.clock.now()
+	who := pc.who
 	uk := p.Kind.UnitKind()
 	outs := make([]deltaOutcome, len(req.items))
 	var attached, known map[string]*entry
@@ -339,7 +345,7 @@ func (s *Server) applyDeltaLocked(p *Policy, req *deltaRequest, c *call) []delta
 		o := &outs[i]
 		o.item = it
 		if it.remove {
-			e, ok := s.units[it.id]
+			e, ok := st.units[it.id]
 			switch {
 			case !ok:
 				o.failure = deltaNotFound
@@ -357,22 +363,22 @@ func (s *Server) applyDeltaLocked(p *Policy, req *deltaRequest, c *call) []delta
 				e.u.Status = models.StatusRemoveRequested
 				e.u.LastModifiedBy = who.clone()
 				e.u.LastModifiedDateTime = now
-				s.transitionLocked(e, from, e.u.Status, now, CauseRemove, c.ids.request, c.inBatch, p.ID)
+				st.transitionLocked(e, from, e.u.Status, now, CauseRemove, pc.requestID, pc.inBatch, p.ID)
 				o.unit = &e.u
 				changed = true
 			}
 			continue
 		}
 		if attached == nil {
-			attached, known = s.artifactIndexLocked(uk)
+			attached, known = st.artifactIndexLocked(uk)
 		}
 		key := strings.ToLower(strings.TrimSpace(it.key))
 		if e, ok := attached[key]; ok {
 			o.failure, o.policyID = deltaAlreadyProtected, e.u.PolicyID
 			continue
 		}
-		e := s.newUnitLocked(uk, it.key, known[key], p.ID, who, now)
-		s.transitionLocked(e, "", e.u.Status, now, CauseAdd, c.ids.request, c.inBatch, p.ID)
+		e := st.newUnitLocked(uk, it.key, known[key], p.ID, who, now)
+		st.transitionLocked(e, "", e.u.Status, now, CauseAdd, pc.requestID, pc.inBatch, p.ID)
 		attached[key] = e
 		o.unit = &e.u
 		changed = true
@@ -391,10 +397,10 @@ func (s *Server) applyDeltaLocked(p *Policy, req *deltaRequest, c *call) []delta
 // artifactIndexLocked maps the artifacts (siteId or directoryObjectId, in
 // lower case) of units of kind k to the unit attached to a policy
 // (attached) and to any unit, for its names (known), in ID order.
-func (s *Server) artifactIndexLocked(k models.UnitKind) (attached, known map[string]*entry) {
+func (st *store) artifactIndexLocked(k models.UnitKind) (attached, known map[string]*entry) {
 	attached, known = map[string]*entry{}, map[string]*entry{}
-	for _, id := range s.sortedLocked() {
-		e := s.units[id]
+	for _, id := range st.sortedLocked() {
+		e := st.units[id]
 		if e.u.Kind != k {
 			continue
 		}
@@ -421,10 +427,10 @@ func (s *Server) artifactIndexLocked(k models.UnitKind) (attached, known map[str
 // policyID: a fresh ID, protectRequested, manual, the caller as creator.
 // Names come from an earlier unit of the same artifact (prev) when there
 // is one; the service would look them up.
-func (s *Server) newUnitLocked(k models.UnitKind, artifact string, prev *entry, policyID string, who IdentitySet, now time.Time) *entry {
-	id := seededGUID(s.life.idRand)
-	for s.units[id] != nil {
-		id = seededGUID(s.life.idRand)
+func (st *store) newUnitLocked(k models.UnitKind, artifact string, prev *entry, policyID string, who IdentitySet, now time.Time) *entry {
+	id := seededGUID(st.life.idRand)
+	for st.units[id] != nil {
+		id = seededGUID(st.life.idRand)
 	}
 	u := Unit{Kind: k, ID: id, PolicyID: policyID, Status: models.StatusProtectRequested, ProtectionSources: "manual",
 		CreatedBy: who.clone(), LastModifiedBy: who.clone(), CreatedDateTime: now, LastModifiedDateTime: now}
@@ -440,8 +446,8 @@ func (s *Server) newUnitLocked(k models.UnitKind, artifact string, prev *entry, 
 		panic("fake: a PATCH made an invalid unit: " + err.Error())
 	}
 	e := &entry{u: u}
-	s.units[id] = e
-	s.sorted = nil
+	st.units[id] = e
+	st.sorted = nil
 	return e
 }
 
@@ -452,7 +458,7 @@ const (
 )
 
 // appendDeltaFailureLocked writes a failed item in shape.
-func (s *Server) appendDeltaFailureLocked(b []byte, o *deltaOutcome, p *Policy, shape DeltaErrorShape) []byte {
+func (st *store) appendDeltaFailureLocked(b []byte, o *deltaOutcome, p *Policy, shape DeltaErrorShape) []byte {
 	it := o.item
 	keyName, keyVal, op := "id", it.id, "remove"
 	if !it.remove {
@@ -495,7 +501,7 @@ func (s *Server) appendDeltaFailureLocked(b []byte, o *deltaOutcome, p *Policy, 
 		msg = alreadyMsg
 	}
 	b = append(b, `{"@contentId":`...)
-	b = appendString(b, seededGUID(s.life.idRand))
+	b = appendString(b, seededGUID(st.life.idRand))
 	b = append(b, `,"@Core.DataModificationException":{"info":{"code":"Invalid","message":`...)
 	b = appendString(b, msg)
 	b = append(b, `},"failedOperation":`...)

@@ -241,7 +241,7 @@ func TestDeltaWholeRequestErrors(t *testing.T) {
 		{"dynamic rule only", sp, "sp-1", deltaBody(t, sp, removal("s-rule")), "", 400, "ProtectionUnitActionNotAllowed"},
 		{"unknown policy", sp, "nope", deltaBody(t, sp, removal("s1")), "", 404, "PolicyNotFound"},
 		{"policy of another type", sp, "od-1", deltaBody(t, sp, removal("s1")), "", 404, "PolicyNotFound"},
-		{"too many items", sp, "sp-1", deltaBody(t, sp, many...), "", 400, "ProtectionUnitsLimitBreached"},
+		{"too many items", sp, "sp-1", deltaBody(t, sp, many...), "", 413, "ProtectionUnitsLimitBreached"},
 		{"empty body", sp, "sp-1", "", "", 400, "BadRequest"},
 		{"not JSON", sp, "sp-1", "{", "", 400, "BadRequest"},
 		{"array body", sp, "sp-1", "[]", "", 400, "BadRequest"},

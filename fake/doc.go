@@ -54,8 +54,16 @@
 // collection's paging and query options. The view lists the units whose
 // policyId is the policy's, so a unit in removeRequested stays in it until
 // its removal completes. A policy's status is derived from its units (see
-// Policy.Status). An unknown policy is 404 PolicyNotFound, a malformed ID
-// 400 InvalidPolicyId. Reads need Configuration.Read.All or ReadWrite.All.
+// Policy.Status). The derived-type casts work as on the unit collections:
+// …/protectionPolicies/microsoft.graph.sharePointProtectionPolicy lists
+// the SharePoint policies, …/protectionPolicies/{id}/microsoft.graph.
+// sharePointProtectionPolicy is one (404 when it is of another type), and
+// a cast policy has its units view. $select works on policies and on one
+// policy; protectionPolicyArtifactCount ({completed, failed, inProgress,
+// total}, counted from the policy's units, see the behaviour choices) is
+// written only when $select names it, as the service does. An unknown
+// policy is 404 PolicyNotFound, a malformed ID 400 InvalidPolicyId. Reads
+// need Configuration.Read.All or ReadWrite.All.
 //
 // PATCH …/{typed}/{id} with "siteProtectionUnits@delta" (drive…, mailbox…)
 // removes units ({"@removed":{"reason":"changed"},"id":…}) and adds new
@@ -69,9 +77,9 @@
 // removed or being removed, in the offboarding flow, artifact already
 // protected) is written in Options.DeltaErrorShape. The whole request fails,
 // changing nothing: 400 for a malformed body or another workload's @delta
-// key, 404 PolicyNotFound, 400 ProtectionUnitsLimitBreached above
-// Options.MaxDeltaItems (50) items, 403 ProtectionChangeLocked unless the
-// service status is enabled, 400 DuplicateProtectionUnitInList for a unit
+// key, 404 PolicyNotFound, 413 ProtectionUnitsLimitBreached above
+// Options.MaxDeltaItems (50) items, 403 CodeProtectionChangeLocked unless
+// the service status is enabled, 400 DuplicateProtectionUnitInList for a unit
 // or artifact named twice, 400 ProtectionUnitActionNotAllowed when a
 // removal names a unit of the policy whose protectionSources include
 // dynamicRule. An "@odata.type" in the body (msgraph-sdk-go sends one) is
@@ -88,6 +96,22 @@
 // are decompressed on every route, $batch included; another encoding is a
 // 415, after which Kiota resends uncompressed. $batch items may be PATCHes
 // (a body needs a Content-Type header) and GETs of every route.
+//
+// # What the emulator does not implement
+//
+// Everything else Microsoft Graph v1.0 has under /solutions/backupRestore
+// answers 501 Not Implemented with code notSupported and a message saying
+// the emulator does not implement it, never the 400 "Resource not found
+// for the segment" a typo gets: restore points and sessions, browse
+// sessions, service apps, the e-mail notification settings, inclusion
+// rules and bulk addition jobs (at the root and under a policy), the
+// root's enable action and its PATCH and DELETE, a policy's activate and
+// deactivate, creating and deleting policies (POST on the collections,
+// DELETE on a policy, PATCH through protectionPolicies/{id}), and POST,
+// PATCH and DELETE on the typed unit collections and a policy's units. A
+// method v1.0 does not allow on a path is a 405 with Allow, as before.
+// internal/conformance checks this list against Microsoft's published
+// v1.0 metadata.
 //
 // # Throttling
 //
@@ -109,48 +133,64 @@
 //		AppTenant: fake.ThrottleLimit{Rate: 5, Burst: 10}, // 5 requests a second, bursts of 10
 //	}})
 //
-// # Browsers (CORS)
+// # The standalone emulator
 //
-// The emulator answers CORS preflights (before authentication) and adds
-// Access-Control-Allow-Origin and Access-Control-Expose-Headers (request-id,
-// client-request-id, Retry-After, Location, Preference-Applied) to its
-// answers, so a single-page app on another origin can call a cmd/emulator
-// process with fetch. Options.CORSOrigins (cmd/emulator -cors-origins)
-// restricts the origins; by default every origin is allowed.
-//
-// # Control API
-//
-// Under /_emulator/ (outside /v1.0, no token needed), a client in any
-// language drives a cmd/emulator process: GET /_emulator/ answers a JSON
-// index of every endpoint (ControlEndpoints; cmd/emulator -h prints it).
-//
-//	GET    /_emulator/              this index
-//	GET    /_emulator/clock         the emulator clock
-//	POST   /_emulator/clock         ?advance=90d or ?set=<RFC 3339>
-//	GET    /_emulator/units         every unit, real statuses
-//	POST   /_emulator/units         ?seed=n, or one unit as JSON
-//	GET    /_emulator/transitions   every status transition
-//	GET    /_emulator/requests      the request log
-//	POST   /_emulator/faults        inject a fault (JSON)
-//	DELETE /_emulator/faults        remove every fault
-//	GET    /_emulator/throttle      throttling configuration and counts
-//	POST   /_emulator/throttle      ?appTenant=RATE[/BURST] (app=, tenant=), or JSON
-//	DELETE /_emulator/throttle      throttling off
-//	GET    /_emulator/policies      every policy
-//	POST   /_emulator/policies      ?seed=true, or one policy as JSON
-//	GET    /_emulator/service-status  the tenant's serviceStatus
-//	POST   /_emulator/service-status  ?status=…, or JSON
-//	GET    /_emulator/settings      the PATCH's settings
-//	POST   /_emulator/settings      ?deltaErrorShape=…&removalDelay=…
-//	POST   /_emulator/reset         back to the initial state
-//
-// For example, against `go run ./cmd/emulator`:
-//
-//	curl -X POST 'http://127.0.0.1:8080/_emulator/clock?advance=90d'
+// cmd/emulator serves a Server over HTTP for clients in any language,
+// wrapped in the handler of package fake/control: the emulator's own
+// control API under /_emulator/ (clock, seeding, faults, throttling,
+// inspection, reset: everything the Server's methods do, as JSON) and the
+// CORS answers a page in a browser needs. A Server on its own serves only
+// /v1.0.
 //
 // # Behaviour choices where the service is silent
 //
-//   - An unknown unit ID answers 404 with code ProtectionUnitNotFound.
+// Where the documentation says nothing, or two documents disagree, the
+// emulator does as follows. Nothing here is a documented code the SDK's
+// public sentinels depend on.
+//
+//   - An unknown unit ID answers 404 with code ProtectionUnitNotFound (the
+//     error page lists ProtectionUnitNotFound as an error inside a 200 for
+//     get; a 404 is what Graph answers for a missing entity).
+//   - A policy PATCH while serviceStatus.status is not enabled answers 403
+//     with code CodeProtectionChangeLocked ("ProtectionChangeLocked"). The
+//     serviceStatus page says protectionChangeLocked and restoreLocked
+//     forbid adding and removing units; what the service answers is not
+//     documented, so read the service status first, as the SDK does.
+//   - ProtectionUnitsLimitBreached is documented (413, more than 50 units)
+//     for creating a policy; the emulator answers it for a PATCH whose
+//     …@delta holds more than Options.MaxDeltaItems (50) items. The PATCH
+//     documents no cap.
+//   - A failed item of a PATCH: in DeltaErrorDataModification's shape,
+//     info.code is always "Invalid" and responseCode 409, as in the only
+//     documented instance; in DeltaErrorPublicError's, the code is
+//     ProtectionUnitNotFound or ProtectionUnitAlreadyExists (the error
+//     page's), and details[0].code names the emulator's own finer reason:
+//     ProtectionUnitNotInPolicy, ProtectionUnitAlreadyRemoved,
+//     ProtectionUnitRemoveAlreadyRequested, ProtectionUnitNotRemovable.
+//     Those four are the emulator's inventions, not the service's.
+//   - protectionPolicyArtifactCount counts the policy's units (those whose
+//     policyId is the policy's): completed are protected, inProgress are
+//     protectRequested, unprotectRequested or removeRequested, failed are
+//     the others whose error property is set, total all of them. The
+//     service documents the four numbers only in words.
+//   - serviceStatus: the page lists disableReason controllerServiceAppDeleted
+//     and backupServiceConsumer none, the v1.0 schema does not (it has
+//     unknown where the page's table of values has none). The emulator
+//     follows the schema by default (disableReason none,
+//     backupServiceConsumer firstparty, which both list), because clients
+//     generated from the schema (msgraph-sdk-go, the other Graph SDKs)
+//     cannot parse the page-only members; UpdateServiceStatus and the
+//     control API accept the page's members too and write them as given,
+//     so a client can be tested against what the page says.
+//   - A query option a route does not take is refused with 400 and ASP.NET
+//     OData's words ("Query option 'OrderBy' is not allowed. …"), which
+//     Graph's newer services answer with; an unknown $-option is "The
+//     query parameter '$x' is not supported.".
+//   - offboard and cancelOffboard require explicit binding: v1.0 binds
+//     them on protectionUnits only (also after a cast to the unit's type:
+//     …/protectionUnits/{id}/microsoft.graph.siteProtectionUnit/offboard,
+//     404 when the unit is of another type), not on the typed collections
+//     or a policy's units (400, as for any unknown segment).
 //   - cancelOffboardRequested becomes unprotected after Options.CancelDelay
 //     (default one hour); offboardRequested becomes offboarded after
 //     Options.GracePeriod (default 90 days); protectRequested and
@@ -175,6 +215,4 @@
 //   - $batch runs its items one after the other in request order
 //     (dependencies first) and answers in a different, seed-deterministic
 //     order.
-//   - The emulator's own control API is under /_emulator/ (see admin.go),
-//     for clients that run cmd/emulator in another process.
 package fake

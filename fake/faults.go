@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -65,6 +66,19 @@ func (k FaultKind) String() string {
 	return fmt.Sprintf("FaultKind(%d)", int(k))
 }
 
+// ParseFaultKind maps a kind's name, as String writes it (any case), to
+// the kind: "status", "latency", "resetBefore", "resetAfter",
+// "truncatedBody" or "htmlBody" (the kinds a Fault can have). It fails,
+// naming the input, for anything else, "none" included.
+func ParseFaultKind(s string) (FaultKind, error) {
+	for k := FaultStatus; k <= FaultHTMLBody; k++ {
+		if strings.EqualFold(s, k.String()) {
+			return k, nil
+		}
+	}
+	return FaultNone, &optionError{"unknown fault kind " + quote(s)}
+}
+
 // Fault describes a failure to inject. It applies to the requests it
 // matches (Route, InBatch, UnitID), Count times or forever, each time with
 // Probability (drawn from Options.Seed, so runs repeat). Faults are checked
@@ -123,31 +137,55 @@ type faultState struct {
 // exhausted reports whether the fault has applied Count times.
 func (fs *faultState) exhausted() bool { return fs.f.Count > 0 && fs.hits >= fs.f.Count }
 
-// AddFault adds a fault and returns its ID. It panics when f is
-// inconsistent (no or an unknown Kind, a Probability outside [0, 1], a
-// negative Count, a FaultLatency without Latency, an item fault other than
-// FaultStatus or FaultLatency, a Status outside 400-599): a bug in the test.
-func (s *Server) AddFault(f Fault) FaultID {
-	if f.Route == RouteBatchItem {
-		f.Route, f.InBatch = RouteAny, true
+// Validate reports whether f is consistent: a known Kind and Route, a
+// Probability in [0, 1], no negative Count, a positive Latency for
+// FaultLatency, only FaultStatus or FaultLatency for $batch items (and no
+// $batch inside a $batch), and a Status, when set, in 400-599. It returns
+// nil or an error saying what is wrong; AddFault panics with that error.
+func (f Fault) Validate() error {
+	inBatch := f.InBatch || f.Route == RouteBatchItem
+	route := f.Route
+	if route == RouteBatchItem {
+		route = RouteAny
 	}
 	switch {
 	case f.Kind <= FaultNone || f.Kind > FaultHTMLBody:
-		panic("fake: AddFault: unknown Kind " + f.Kind.String())
+		return &faultError{"unknown Kind " + f.Kind.String()}
 	case f.Probability < 0 || f.Probability > 1:
-		panic(fmt.Sprintf("fake: AddFault: Probability %v is outside [0, 1]", f.Probability))
+		return &faultError{fmt.Sprintf("Probability %v is outside [0, 1]", f.Probability)}
 	case f.Count < 0:
-		panic("fake: AddFault: negative Count")
+		return &faultError{"negative Count"}
 	case f.Kind == FaultLatency && f.Latency <= 0:
-		panic("fake: AddFault: FaultLatency needs a positive Latency")
-	case f.InBatch && f.Kind != FaultStatus && f.Kind != FaultLatency:
-		panic("fake: AddFault: only FaultStatus and FaultLatency apply to $batch items, not " + f.Kind.String())
-	case f.InBatch && f.Route == RouteBatch:
-		panic("fake: AddFault: a $batch item cannot be a $batch")
-	case f.Route < RouteAny || f.Route >= RouteUnknown:
-		panic("fake: AddFault: unknown Route " + f.Route.String())
+		return &faultError{"FaultLatency needs a positive Latency"}
+	case inBatch && f.Kind != FaultStatus && f.Kind != FaultLatency:
+		return &faultError{"only FaultStatus and FaultLatency apply to $batch items, not " + f.Kind.String()}
+	case inBatch && route == RouteBatch:
+		return &faultError{"a $batch item cannot be a $batch"}
+	case route < RouteAny || route >= RouteUnknown:
+		return &faultError{"unknown Route " + route.String()}
 	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
-		panic(fmt.Sprintf("fake: AddFault: Status %d is not an error status", f.Status))
+		return &faultError{fmt.Sprintf("Status %d is not an error status", f.Status)}
+	}
+	return nil
+}
+
+// faultError is why a Fault is inconsistent.
+type faultError struct{ msg string }
+
+// Error implements error.
+func (e *faultError) Error() string { return "fake: AddFault: " + e.msg }
+
+// AddFault adds a fault and returns its ID. It panics when f is
+// inconsistent (see Validate: no or an unknown Kind, a Probability outside
+// [0, 1], a negative Count, a FaultLatency without Latency, an item fault
+// other than FaultStatus or FaultLatency, a Status outside 400-599): a bug
+// in the test.
+func (s *Server) AddFault(f Fault) FaultID {
+	if err := f.Validate(); err != nil {
+		panic(err.Error())
+	}
+	if f.Route == RouteBatchItem {
+		f.Route, f.InBatch = RouteAny, true
 	}
 	if f.Status == 0 {
 		switch f.Kind {
@@ -160,64 +198,35 @@ func (s *Server) AddFault(f Fault) FaultID {
 	if f.Kind == FaultStatus && f.Status == http.StatusTooManyRequests && f.RetryAfter == "" && !f.NoRetryAfter {
 		f.RetryAfter = "1"
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.nextFaultID++
-	s.faults = append(s.faults, &faultState{id: s.nextFaultID, f: f})
-	return s.nextFaultID
+	return s.st.addFault(f)
 }
 
 // RemoveFault removes a fault; it reports whether the fault existed.
-func (s *Server) RemoveFault(id FaultID) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, fs := range s.faults {
-		if fs.id == id {
-			s.faults = append(s.faults[:i], s.faults[i+1:]...)
-			return true
-		}
-	}
-	return false
-}
+func (s *Server) RemoveFault(id FaultID) bool { return s.st.removeFault(id) }
 
 // ClearFaults removes every fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.st.clearFaults() }
 
 // FaultHits returns how many times the fault has applied (0 for an
 // unknown or removed ID).
-func (s *Server) FaultHits(id FaultID) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, fs := range s.faults {
-		if fs.id == id {
-			return fs.hits
-		}
-	}
-	return 0
-}
+func (s *Server) FaultHits(id FaultID) int { return s.st.faultHits(id) }
 
-// pickFaults returns the total latency and the first other fault (nil if
-// none) that apply to a request, counting them as applied.
-func (s *Server) pickFaults(route Route, unitID, policyID string, inBatch bool) (time.Duration, *Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.faults) == 0 {
+// pickFaultsLocked returns the total latency and the first other fault
+// (nil if none) that apply to a request, counting them as applied.
+func (st *store) pickFaultsLocked(route Route, unitID, policyID string, inBatch bool) (time.Duration, *Fault) {
+	if len(st.faults) == 0 {
 		return 0, nil
 	}
 	var latency time.Duration
 	var chosen *Fault
-	for _, fs := range s.faults {
+	for _, fs := range st.faults {
 		f := &fs.f
 		if fs.exhausted() || f.InBatch != inBatch || (f.Route != RouteAny && f.Route != route) ||
 			(f.UnitID != "" && f.UnitID != unitID) || (f.PolicyID != "" && f.PolicyID != policyID) ||
 			(chosen != nil && f.Kind != FaultLatency) {
 			continue
 		}
-		if f.Probability > 0 && f.Probability < 1 && s.faultRand.Float64() >= f.Probability {
+		if f.Probability > 0 && f.Probability < 1 && st.faultRand.Float64() >= f.Probability {
 			continue
 		}
 		fs.hits++

@@ -250,10 +250,6 @@ func TestFaultMatchingAndLifecycle(t *testing.T) {
 	e.srv.AddFault(fake.Fault{Kind: fake.FaultStatus})
 	e.srv.ClearFaults()
 	require.Equal(t, 200, e.do("GET", unitsPath).status)
-	// Faults do not reach the control API.
-	e.srv.AddFault(fake.Fault{Kind: fake.FaultStatus})
-	require.Equal(t, 200, e.do("GET", "http://emulator/_emulator/clock").status)
-	e.srv.ClearFaults()
 }
 
 func TestFaultProbabilityIsSeeded(t *testing.T) {

@@ -134,27 +134,13 @@ func resetConn(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// handle serves one top-level request whose body has been read: CORS,
-// faults, authentication, throttling, dispatch, recording.
-func (s *Server) handle(r *http.Request, body []byte) (out *response) {
+// handle serves one top-level request whose body has been read: faults,
+// authentication, throttling, dispatch, recording.
+func (s *Server) handle(r *http.Request, body []byte) *response {
 	ids := newRequestIDs(r.Header)
-	if pre := s.preflight(r, ids); pre != nil {
-		return pre
-	}
-	defer func() { s.addCORS(r.Header, out) }()
 	now := s.Now()
 	esc := r.URL.EscapedPath()
 	t := parseTarget(r.Method, esc)
-	if t.admin { // the control API is neither faulted nor recorded
-		var resp *response
-		if dec, g := decodeRequestBody(r.Header, body); g != nil {
-			resp = errorResponse(g, ids, now)
-		} else {
-			resp = s.admin(r, dec, ids)
-		}
-		resp.stamp(ids)
-		return resp
-	}
 	rec := RecordedRequest{
 		Time: now, Method: r.Method, Path: esc, Query: r.URL.RawQuery,
 		Route: t.route, UnitID: t.id, PolicyID: t.pol.id, RequestID: ids.request,
@@ -179,7 +165,7 @@ func (s *Server) handle(r *http.Request, body []byte) (out *response) {
 // serve runs the fault layer around dispatch for a top-level request.
 func (s *Server) serve(r *http.Request, t target, body []byte, ids requestIDs) *response {
 	ctx := r.Context()
-	latency, f := s.pickFaults(t.route, t.id, t.pol.id, false)
+	latency, f := s.st.pickFaults(t.route, t.id, t.pol.id, false)
 	if latency > 0 && !sleepCtx(ctx.Done(), latency) {
 		return &response{err: ctx.Err()}
 	}
@@ -203,9 +189,9 @@ func (s *Server) serve(r *http.Request, t target, body []byte, ids requestIDs) *
 	} else {
 		c.p = p
 		if t.route == RouteBatch { // the envelope is free; its items are charged
-			resp = s.dispatch(c)
-		} else if resp = s.throttleCall(c); resp == nil {
-			resp = s.dispatch(c)
+			resp = c.dispatch()
+		} else if resp = c.throttled(); resp == nil {
+			resp = c.dispatch()
 		}
 	}
 	if f != nil {
@@ -215,7 +201,7 @@ func (s *Server) serve(r *http.Request, t target, body []byte, ids requestIDs) *
 }
 
 // dispatch routes an authenticated call to its handler.
-func (s *Server) dispatch(c *call) *response {
+func (c *call) dispatch() *response {
 	t := &c.target
 	if t.err != nil {
 		return c.fail(t.err)
@@ -226,27 +212,28 @@ func (s *Server) dispatch(c *call) *response {
 			return c.fail(g)
 		}
 		if t.route == RouteList {
-			return s.list(c, t)
+			return c.list()
 		}
-		return s.get(c, t)
+		return c.get()
 	case RouteOffboard, RouteCancelOffboard:
 		if g := c.p.authorize(true); g != nil {
 			return c.fail(g)
 		}
-		return s.action(c, t)
+		return c.action()
 	case RoutePolicyList, RoutePolicyGet, RoutePolicyPatch, RoutePolicyUnitList, RoutePolicyUnitGet, RouteServiceStatus:
-		return s.dispatchLifecycle(c, t)
+		return c.dispatchLifecycle()
 	case RouteBatch:
 		if c.inBatch {
 			return c.fail(badRequest("A $batch request cannot contain another $batch."))
 		}
-		return s.batch(c)
+		return c.batch()
 	}
 	return c.fail(segmentNotFound(t.id))
 }
 
 // get serves GET of one unit.
-func (s *Server) get(c *call, t *target) *response {
+func (c *call) get() *response {
+	t := &c.target
 	q, g := parseQuery(c.rawQuery, queryItem, t.kind)
 	if g != nil {
 		return c.fail(g)
@@ -256,25 +243,20 @@ func (s *Server) get(c *call, t *target) *response {
 		ctx += "(" + strings.Join(q.selected, ",") + ")"
 	}
 	ctx += "/$entity"
-	v := c.view(q.masks)
-	s.mu.Lock()
-	s.fireTimersLocked()
-	e, ok := s.units[t.id]
-	if !ok || !t.admits(&e.u) {
-		s.mu.Unlock()
+	b, ok := c.s.st.appendUnitJSON(make([]byte, 0, 1024), t.id, t.admits, c.view(q.masks), ctx)
+	if !ok {
 		return c.fail(fromAction(notFound(t.id)))
 	}
-	b := appendUnit(make([]byte, 0, 1024), &e.u, v, ctx)
-	s.mu.Unlock()
 	return c.unitsResponse(http.StatusOK, b)
 }
 
 // action serves POST …/offboard and …/cancelOffboard.
-func (s *Server) action(c *call, t *target) *response {
+func (c *call) action() *response {
+	t := &c.target
 	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
 		return c.fail(g)
 	}
-	u, ae := s.applyAction(t.id, t.route, c.p.who, c.ids.request, c.inBatch)
+	u, ae := c.s.st.applyAction(t.id, t.admits, t.route, c.p.who, c.ids.request, c.inBatch)
 	if ae != nil {
 		return c.fail(fromAction(ae))
 	}

@@ -2,6 +2,7 @@ package fake
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/m365kit/backuprestore/models"
@@ -63,25 +64,10 @@ type Transition struct {
 // Transitions returns the status changes of the unit with this ID, oldest
 // first, after applying any timer that is due. A test proves an action was
 // applied exactly once by counting the transitions with its Cause.
-func (s *Server) Transitions(id string) []Transition {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	idx := s.byUnit[id]
-	out := make([]Transition, len(idx))
-	for i, j := range idx {
-		out[i] = s.transitions[j]
-	}
-	return out
-}
+func (s *Server) Transitions(id string) []Transition { return s.st.transitionsOf(id) }
 
 // AllTransitions returns every status change of every unit, oldest first.
-func (s *Server) AllTransitions() []Transition {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	return append([]Transition(nil), s.transitions...)
-}
+func (s *Server) AllTransitions() []Transition { return s.st.allTransitions() }
 
 // RecordedRequest is what the emulator saw of one request and what it
 // answered. Requests are recorded when answered, so the items of a $batch
@@ -122,42 +108,56 @@ type RecordedRequest struct {
 
 // Requests returns the requests recorded so far, oldest first (at most
 // Options.MaxRecordedRequests of them).
-func (s *Server) Requests() []RecordedRequest {
-	s.recMu.Lock()
-	defer s.recMu.Unlock()
-	r := s.requests
-	if max := s.opts.MaxRecordedRequests; max >= 0 && len(r) > max {
+func (s *Server) Requests() []RecordedRequest { return s.log.list(s.opts.MaxRecordedRequests) }
+
+// ResetInspection forgets the recorded requests and transitions, leaving
+// units, faults and the clock alone.
+func (s *Server) ResetInspection() {
+	s.st.forgetTransitions()
+	s.log.reset()
+}
+
+// record appends r to the request log.
+func (s *Server) record(r RecordedRequest) { s.log.add(r, s.opts.MaxRecordedRequests) }
+
+// requestLog is the request log, with its own lock (apart from the state's,
+// so recording never waits for a listing).
+type requestLog struct {
+	mu       sync.Mutex
+	requests []RecordedRequest
+}
+
+// add appends r, keeping at most about 2*max entries (none when max < 0).
+func (l *requestLog) add(r RecordedRequest, max int) {
+	if max < 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.requests = append(l.requests, r)
+	if len(l.requests) > 2*max {
+		n := copy(l.requests, l.requests[len(l.requests)-max:])
+		clear(l.requests[n:])
+		l.requests = l.requests[:n]
+	}
+}
+
+// list returns a copy of the last max entries (every entry when max < 0).
+func (l *requestLog) list(max int) []RecordedRequest {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.requests
+	if max >= 0 && len(r) > max {
 		r = r[len(r)-max:]
 	}
 	return append([]RecordedRequest(nil), r...)
 }
 
-// ResetInspection forgets the recorded requests and transitions, leaving
-// units, faults and the clock alone.
-func (s *Server) ResetInspection() {
-	s.mu.Lock()
-	s.transitions = nil
-	s.byUnit = make(map[string][]int)
-	s.mu.Unlock()
-	s.recMu.Lock()
-	s.requests = nil
-	s.recMu.Unlock()
-}
-
-// record appends r to the request log.
-func (s *Server) record(r RecordedRequest) {
-	max := s.opts.MaxRecordedRequests
-	if max < 0 {
-		return
-	}
-	s.recMu.Lock()
-	s.requests = append(s.requests, r)
-	if len(s.requests) > 2*max {
-		n := copy(s.requests, s.requests[len(s.requests)-max:])
-		clear(s.requests[n:])
-		s.requests = s.requests[:n]
-	}
-	s.recMu.Unlock()
+// reset forgets every entry.
+func (l *requestLog) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.requests = nil
 }
 
 // redactedHeader returns a copy of h with the Authorization value hidden.

@@ -120,7 +120,7 @@ func (o *Options) lifecycleDefaults() {
 
 // lifecycleState is the policy side of the emulator's state: policies, the
 // tenant's service status and the settings that can change while it runs.
-// Server.mu guards it.
+// store.mu guards it.
 type lifecycleState struct {
 	policies map[string]*Policy
 	// sorted caches the policy IDs in ascending order; nil when stale.
@@ -162,19 +162,13 @@ func (s *Server) SetRemovalDelay(d time.Duration) error {
 	if d <= 0 {
 		return &optionError{"the removal delay must be positive, not " + d.String()}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.life.removalDelay = d
+	s.st.setRemovalDelay(d)
 	return nil
 }
 
 // RemovalDelay returns how long removeRequested lasts for a removal
 // requested now.
-func (s *Server) RemovalDelay() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.life.removalDelay
-}
+func (s *Server) RemovalDelay() time.Duration { return s.st.removalDelay() }
 
 // SetDeltaErrorShape changes how policy PATCHes from now on report failed
 // items (Reset restores Options.DeltaErrorShape). It fails, changing
@@ -183,15 +177,9 @@ func (s *Server) SetDeltaErrorShape(d DeltaErrorShape) error {
 	if !d.valid() {
 		return &optionError{"unknown delta error shape " + d.String()}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.life.deltaShape = d
+	s.st.setDeltaShape(d)
 	return nil
 }
 
 // DeltaErrorShape returns how policy PATCHes report failed items.
-func (s *Server) DeltaErrorShape() DeltaErrorShape {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.life.deltaShape
-}
+func (s *Server) DeltaErrorShape() DeltaErrorShape { return s.st.deltaShape() }

@@ -102,7 +102,8 @@ type listState struct {
 }
 
 // resolveList merges the query options (or the $skiptoken) into a listState.
-func (s *Server) resolveList(c *call, t *target, q *queryOpts) (*listState, *graphError) {
+func (c *call) resolveList(q *queryOpts) (*listState, *graphError) {
+	t := &c.target
 	if q.skiptoken != "" {
 		tok, g := decodePageToken(q.skiptoken, t.collectionKey())
 		if g != nil {
@@ -128,7 +129,7 @@ func (s *Server) resolveList(c *call, t *target, q *queryOpts) (*listState, *gra
 		}
 		return ls, nil
 	}
-	size := s.opts.PageSize
+	size := c.s.opts.PageSize
 	if q.top > 0 && q.top < size {
 		size = q.top
 	}
@@ -141,8 +142,20 @@ func (s *Server) resolveList(c *call, t *target, q *queryOpts) (*listState, *gra
 	}, nil
 }
 
+// unitListing is a unit listing settled before the state is read: which
+// units it selects, the page it resumes after, how units are rendered and
+// where its nextLink points.
+type unitListing struct {
+	match func(*Unit) bool
+	ls    *listState
+	view  *view
+	// next is the nextLink up to the $skiptoken's value.
+	next string
+}
+
 // list serves a GET of a collection (or its $count).
-func (s *Server) list(c *call, t *target) *response {
+func (c *call) list() *response {
+	t := &c.target
 	qk := queryList
 	if t.count {
 		qk = queryCount
@@ -152,17 +165,17 @@ func (s *Server) list(c *call, t *target) *response {
 		return c.fail(g)
 	}
 	if t.count {
-		return s.countUnits(c, t, q)
+		return c.countUnits(q)
 	}
-	ls, g := s.resolveList(c, t, q)
+	ls, g := c.resolveList(q)
 	if g != nil {
 		return c.fail(g)
 	}
 	v := c.view(ls.masks)
-	match := func(u *Unit) bool {
-		return t.admits(u) && (ls.filter == nil || ls.filter.match(u, v.includeUnknown))
-	}
-
+	l := &unitListing{ls: ls, view: v, next: c.base + "/v1.0" + t.listPath + "?$skiptoken=",
+		match: func(u *Unit) bool {
+			return t.admits(u) && (ls.filter == nil || ls.filter.match(u, v.includeUnknown))
+		}}
 	b := make([]byte, 0, 512+ls.size*900)
 	b = append(b, `{"@odata.context":`...)
 	ctx := contextPrefix + t.contextPath()
@@ -170,15 +183,22 @@ func (s *Server) list(c *call, t *target) *response {
 		ctx += "(" + strings.Join(ls.selected, ",") + ")"
 	}
 	b = appendString(b, ctx)
+	b = c.s.st.appendUnitList(b, l)
+	b = append(b, '}')
+	return c.unitsResponse(http.StatusOK, b)
+}
 
-	s.mu.Lock()
-	s.fireTimersLocked()
+// appendUnitListLocked appends a listing's @odata.count (when asked for),
+// @odata.nextLink (when more follow) and "value": the page of units after
+// l.ls.after, in ID order or $orderby's.
+func (st *store) appendUnitListLocked(b []byte, l *unitListing) []byte {
+	ls, match := l.ls, l.match
 	page := make([]*Unit, 0, ls.size)
 	more := false
 	total := -1
 	if len(ls.orderby) == 0 {
 		// Fast path: the cached ID order; resume by binary search.
-		ids := s.sortedLocked()
+		ids := st.sortedLocked()
 		i := 0
 		if ls.after != nil {
 			i = sort.SearchStrings(ids, ls.after[0])
@@ -187,7 +207,7 @@ func (s *Server) list(c *call, t *target) *response {
 			}
 		}
 		for ; i < len(ids); i++ {
-			u := &s.units[ids[i]].u
+			u := &st.units[ids[i]].u
 			if !match(u) {
 				continue
 			}
@@ -200,7 +220,7 @@ func (s *Server) list(c *call, t *target) *response {
 		if ls.count {
 			total = 0
 			for _, id := range ids {
-				if match(&s.units[id].u) {
+				if match(&st.units[id].u) {
 					total++
 				}
 			}
@@ -210,9 +230,9 @@ func (s *Server) list(c *call, t *target) *response {
 			u    *Unit
 			keys []string
 		}
-		all := make([]keyed, 0, len(s.units))
-		for _, id := range s.sortedLocked() {
-			if u := &s.units[id].u; match(u) {
+		all := make([]keyed, 0, len(st.units))
+		for _, id := range st.sortedLocked() {
+			if u := &st.units[id].u; match(u) {
 				all = append(all, keyed{u, sortKeys(u, ls.orderby)})
 			}
 		}
@@ -238,32 +258,30 @@ func (s *Server) list(c *call, t *target) *response {
 		tok := ls.tok
 		tok.A = sortKeys(page[len(page)-1], ls.orderby)
 		b = append(b, `,"@odata.nextLink":`...)
-		b = appendString(b, c.base+"/v1.0"+t.listPath+"?$skiptoken="+tok.encode())
+		b = appendString(b, l.next+tok.encode())
 	}
 	b = append(b, `,"value":[`...)
 	for i, u := range page {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendUnit(b, u, v, "")
+		b = appendUnit(b, u, l.view, "")
 	}
-	s.mu.Unlock()
-	b = append(b, "]}"...)
-	return c.unitsResponse(http.StatusOK, b)
+	return append(b, ']')
 }
 
 // countUnits serves …/$count: the number of matching units as text/plain.
-func (s *Server) countUnits(c *call, t *target, q *queryOpts) *response {
+func (c *call) countUnits(q *queryOpts) *response {
+	t := &c.target
 	inc := c.includeUnknown
-	n := 0
-	s.mu.Lock()
-	s.fireTimersLocked()
-	for _, e := range s.units {
-		if t.admits(&e.u) && (q.filter == nil || q.filter.match(&e.u, inc)) {
-			n++
-		}
-	}
-	s.mu.Unlock()
+	n := c.s.st.countUnits(func(u *Unit) bool {
+		return t.admits(u) && (q.filter == nil || q.filter.match(u, inc))
+	})
+	return textCount(n)
+}
+
+// textCount is the text/plain answer of a …/$count.
+func textCount(n int) *response {
 	r := newResponse(http.StatusOK)
 	r.header.Set("Content-Type", "text/plain;charset=utf-8")
 	r.body = strconv.AppendInt(nil, int64(n), 10)

@@ -142,55 +142,41 @@ func (p *Policy) normalize(now time.Time) error {
 // the stored policy, Status derived. It fails, storing nothing, when the ID
 // is invalid or already used, the kind is unknown or the display name is
 // longer than 1,024 characters.
-func (s *Server) AddPolicy(p Policy) (Policy, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	return s.addPolicyLocked(p)
-}
+func (s *Server) AddPolicy(p Policy) (Policy, error) { return s.st.addPolicy(p) }
 
-// addPolicyLocked is AddPolicy with s.mu held.
-func (s *Server) addPolicyLocked(p Policy) (Policy, error) {
+// addPolicyLocked is AddPolicy with the lock held.
+func (st *store) addPolicyLocked(p Policy) (Policy, error) {
 	p = p.clone()
 	if p.ID == "" {
-		p.ID = seededGUID(s.life.idRand)
+		p.ID = seededGUID(st.life.idRand)
 	}
-	if err := p.normalize(s.clock.now()); err != nil {
+	if err := p.normalize(st.clock.now()); err != nil {
 		return Policy{}, err
 	}
-	if _, dup := s.life.policies[p.ID]; dup {
+	if _, dup := st.life.policies[p.ID]; dup {
 		return Policy{}, fmt.Errorf("fake: a policy with ID %s already exists", quote(p.ID))
 	}
-	s.life.policies[p.ID] = &p
-	s.life.sorted = nil
-	return s.policyCopyLocked(&p, s.policyStatusLocked(p.ID)), nil
+	st.life.policies[p.ID] = &p
+	st.life.sorted = nil
+	return policyCopy(&p, st.policyStatusLocked(p.ID)), nil
 }
 
 // Policy returns a copy of the policy with this ID, Status derived, after
 // applying any timer that is due on the emulator's clock; false when there
 // is no such policy.
-func (s *Server) Policy(id string) (Policy, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	p, ok := s.life.policies[id]
-	if !ok {
-		return Policy{}, false
-	}
-	return s.policyCopyLocked(p, s.policyStatusLocked(id)), true
-}
+func (s *Server) Policy(id string) (Policy, bool) { return s.st.policy(id) }
 
 // Policies returns copies of every policy, sorted by ID, Status derived
 // (an empty slice when there are none).
-func (s *Server) Policies() []Policy {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	counts := s.policyCountsLocked()
-	ids := s.sortedPoliciesLocked()
+func (s *Server) Policies() []Policy { return s.st.allPolicies() }
+
+// policiesLocked returns copies of every policy, sorted by ID.
+func (st *store) policiesLocked() []Policy {
+	counts := st.policyCountsLocked()
+	ids := st.sortedPoliciesLocked()
 	out := make([]Policy, len(ids))
 	for i, id := range ids {
-		out[i] = s.policyCopyLocked(s.life.policies[id], counts[id].status())
+		out[i] = policyCopy(st.life.policies[id], counts[id].status())
 	}
 	return out
 }
@@ -200,56 +186,65 @@ func (s *Server) Policies() []Policy {
 // ignored. It fails, changing nothing, for an unknown ID or an invalid
 // display name.
 func (s *Server) UpdatePolicy(id string, fn func(p *Policy)) (Policy, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	cur, ok := s.life.policies[id]
+	return s.st.updatePolicy(id, fn)
+}
+
+// updatePolicyLocked is UpdatePolicy with the lock held.
+func (st *store) updatePolicyLocked(id string, fn func(p *Policy)) (Policy, error) {
+	cur, ok := st.life.policies[id]
 	if !ok {
 		return Policy{}, fmt.Errorf("fake: no policy with ID %s", quote(id))
 	}
 	p := cur.clone()
 	fn(&p)
 	p.ID, p.Kind = cur.ID, cur.Kind
-	if err := p.normalize(s.clock.now()); err != nil {
+	if err := p.normalize(st.clock.now()); err != nil {
 		return Policy{}, err
 	}
 	*cur = p
-	return s.policyCopyLocked(cur, s.policyStatusLocked(id)), nil
+	return policyCopy(cur, st.policyStatusLocked(id)), nil
 }
 
-// policyCopyLocked returns a copy of p carrying status.
-func (s *Server) policyCopyLocked(p *Policy, status models.ProtectionPolicyStatus) Policy {
+// policyCopy returns a copy of p carrying status.
+func policyCopy(p *Policy, status models.ProtectionPolicyStatus) Policy {
 	c := p.clone()
 	c.Status = status
 	return c
 }
 
 // sortedPoliciesLocked returns the cached ascending policy IDs.
-func (s *Server) sortedPoliciesLocked() []string {
-	if s.life.sorted == nil {
-		ids := make([]string, 0, len(s.life.policies))
-		for id := range s.life.policies {
+func (st *store) sortedPoliciesLocked() []string {
+	if st.life.sorted == nil {
+		ids := make([]string, 0, len(st.life.policies))
+		for id := range st.life.policies {
 			ids = append(ids, id)
 		}
 		sortStrings(ids)
-		s.life.sorted = ids
+		st.life.sorted = ids
 	}
-	return s.life.sorted
+	return st.life.sorted
 }
 
-// policyCounts tallies the units of one policy for its status.
+// policyCounts tallies the units of one policy, for its status and its
+// protectionPolicyArtifactCount.
 type policyCounts struct {
-	total, protected, pending int
+	total, protected, pending, failed int
 }
 
-// add counts one unit.
-func (c *policyCounts) add(st models.ProtectionUnitStatus) {
+// add counts one unit of the policy: protected units are completed;
+// protectRequested, unprotectRequested and removeRequested ones are in
+// progress; any other unit whose error property is set failed.
+func (c *policyCounts) add(u *Unit) {
 	c.total++
-	switch st {
+	switch u.Status {
 	case models.StatusProtected:
 		c.protected++
 	case models.StatusProtectRequested, models.StatusUnprotectRequested, models.StatusRemoveRequested:
 		c.pending++
+	default:
+		if u.Error != nil {
+			c.failed++
+		}
 	}
 }
 
@@ -267,42 +262,47 @@ func (c policyCounts) status() models.ProtectionPolicyStatus {
 }
 
 // policyCountsLocked tallies every policy's units in one pass.
-func (s *Server) policyCountsLocked() map[string]policyCounts {
-	out := make(map[string]policyCounts, len(s.life.policies))
-	for _, e := range s.units {
+func (st *store) policyCountsLocked() map[string]policyCounts {
+	out := make(map[string]policyCounts, len(st.life.policies))
+	for _, e := range st.units {
 		if e.u.PolicyID == "" {
 			continue
 		}
-		if _, ok := s.life.policies[e.u.PolicyID]; !ok {
+		if _, ok := st.life.policies[e.u.PolicyID]; !ok {
 			continue
 		}
 		c := out[e.u.PolicyID]
-		c.add(e.u.Status)
+		c.add(&e.u)
 		out[e.u.PolicyID] = c
 	}
 	return out
 }
 
 // policyStatusLocked derives one policy's status.
-func (s *Server) policyStatusLocked(id string) models.ProtectionPolicyStatus {
+func (st *store) policyStatusLocked(id string) models.ProtectionPolicyStatus {
+	return st.countsLocked(id).status()
+}
+
+// countsLocked tallies one policy's units.
+func (st *store) countsLocked(id string) policyCounts {
 	var c policyCounts
-	for _, e := range s.units {
+	for _, e := range st.units {
 		if e.u.PolicyID == id {
-			c.add(e.u.Status)
+			c.add(&e.u)
 		}
 	}
-	return c.status()
+	return c
 }
 
 // checkPolicyRefLocked refuses a unit that names an existing policy of
 // another workload. A unit may name a policy the emulator does not have
 // (it then appears in no policy's view), so that tests can set up
 // dangling references.
-func (s *Server) checkPolicyRefLocked(u *Unit) error {
+func (st *store) checkPolicyRefLocked(u *Unit) error {
 	if u.PolicyID == "" {
 		return nil
 	}
-	p, ok := s.life.policies[u.PolicyID]
+	p, ok := st.life.policies[u.PolicyID]
 	if !ok || p.Kind.UnitKind() == u.Kind {
 		return nil
 	}
@@ -322,20 +322,20 @@ var seedPolicyNames = map[models.PolicyKind][2]string{
 // seedPoliciesLocked creates Seed's six policies once (until Reset). Their
 // IDs derive from Options.Seed alone. A policy whose ID is already taken
 // (by AddPolicy) is left as it is.
-func (s *Server) seedPoliciesLocked(now time.Time) {
-	if s.life.seeded {
+func (st *store) seedPoliciesLocked(now time.Time) {
+	if st.life.seeded {
 		return
 	}
-	s.life.seeded = true
+	st.life.seeded = true
 	backupApp := &Identity{ID: "1fec8e78-bce4-4aaf-ab1b-5451cc387264", DisplayName: "Microsoft Enhanced Restore"}
 	ms := func(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
 	for _, pk := range models.PolicyKinds() {
 		uk := pk.UnitKind()
-		pr := rand.New(rand.NewPCG(s.opts.Seed, uint64(kindIndex(uk))+0x9011c7))
+		pr := rand.New(rand.NewPCG(st.opts.Seed, uint64(kindIndex(uk))+0x9011c7))
 		ids := [2]string{seededGUID(pr), seededGUID(pr)}
-		s.life.seededIDs[uk] = ids
+		st.life.seededIDs[uk] = ids
 		for i, id := range ids {
-			if _, taken := s.life.policies[id]; taken {
+			if _, taken := st.life.policies[id]; taken {
 				continue
 			}
 			creator, modifier := seedAdmins[i], seedAdmins[(i+1+kindIndex(uk))%len(seedAdmins)]
@@ -349,7 +349,7 @@ func (s *Server) seedPoliciesLocked(now time.Time) {
 				// The deactivated policy was changed (deactivated) later.
 				LastModifiedDateTime: ms(created.Add(time.Duration(30+300*i) * 24 * time.Hour)),
 			}
-			if _, err := s.addPolicyLocked(p); err != nil {
+			if _, err := st.addPolicyLocked(p); err != nil {
 				panic("fake: Seed made an invalid policy: " + err.Error())
 			}
 		}
@@ -360,10 +360,4 @@ func (s *Server) seedPoliciesLocked(now time.Time) {
 // deterministic from Options.Seed) if they do not exist yet, and returns
 // every policy. Seed calls it; a test that adds its own units to the
 // seeded policies can call it first.
-func (s *Server) SeedPolicies() []Policy {
-	s.mu.Lock()
-	s.fireTimersLocked()
-	s.seedPoliciesLocked(s.clock.now())
-	s.mu.Unlock()
-	return s.Policies()
-}
+func (s *Server) SeedPolicies() []Policy { return s.st.seedPolicies() }

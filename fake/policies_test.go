@@ -2,6 +2,8 @@ package fake_test
 
 import (
 	"fmt"
+	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -58,7 +60,8 @@ func TestPolicyRoutes(t *testing.T) {
 		{"filter unknown member", "GET", all + "?$filter=status eq 'protected'", 400, "BadRequest", nil},
 		{"filter unsupported property", "GET", all + "?$filter=isEnabled eq true", 400, "BadRequest", nil},
 		{"filter policy status on units", "GET", unitsPath + "?$filter=status eq 'active'", 400, "BadRequest", nil},
-		{"select refused", "GET", all + "?$select=id", 400, "BadRequest", nil},
+		{"select", "GET", all + "?$select=id", 200, "", []string{"ex-1", "od-1", "sp-1", "sp-2"}},
+		{"select unknown property", "GET", all + "?$select=colour", 400, "BadRequest", nil},
 		{"orderby refused", "GET", all + "?$orderby=id", 400, "BadRequest", nil},
 		{"count", "GET", all + "/$count", 200, "", nil},
 		{"after count", "GET", all + "/$count/x", 400, "BadRequest", nil},
@@ -68,9 +71,16 @@ func TestPolicyRoutes(t *testing.T) {
 		{"get typed wrong type", "GET", policyPath(sp, "od-1"), 404, "PolicyNotFound", nil},
 		{"get unknown", "GET", all + "/nope", 404, "PolicyNotFound", nil},
 		{"get malformed id", "GET", all + "/a%01b", 400, "InvalidPolicyId", nil},
-		{"PATCH on protectionPolicies", "PATCH", all + "/sp-1", 405, "UnknownError", nil},
-		{"DELETE typed", "DELETE", policyPath(sp, "sp-1"), 405, "UnknownError", nil},
-		{"POST collection", "POST", brRoot + "/sharePointProtectionPolicies", 405, "UnknownError", nil},
+		{"PATCH on protectionPolicies", "PATCH", all + "/sp-1", 501, "notSupported", nil},
+		{"DELETE typed", "DELETE", policyPath(sp, "sp-1"), 501, "notSupported", nil},
+		{"PUT typed", "PUT", policyPath(sp, "sp-1"), 405, "UnknownError", nil},
+		{"POST collection", "POST", brRoot + "/sharePointProtectionPolicies", 501, "notSupported", nil},
+		{"cast collection", "GET", all + "/microsoft.graph.sharePointProtectionPolicy", 200, "", []string{"sp-1", "sp-2"}},
+		{"cast count", "GET", all + "/graph.oneDriveForBusinessProtectionPolicy/$count", 200, "", nil},
+		{"cast item", "GET", all + "/sp-1/microsoft.graph.sharePointProtectionPolicy", 200, "", nil},
+		{"cast item wrong type", "GET", all + "/sp-1/microsoft.graph.exchangeProtectionPolicy", 404, "PolicyNotFound", nil},
+		{"cast item units", "GET", all + "/sp-1/microsoft.graph.sharePointProtectionPolicy/siteProtectionUnits", 200, "", []string{"s1", "s2", "s3"}},
+		{"typed with other cast", "GET", brRoot + "/sharePointProtectionPolicies/microsoft.graph.exchangeProtectionPolicy", 400, "BadRequest", nil},
 		{"activate not served", "POST", all + "/sp-1/activate", 501, "notSupported", nil},
 		{"inclusion rules not served", "GET", policyPath(sp, "sp-1", "siteInclusionRules"), 501, "notSupported", nil},
 		{"other workload's units", "GET", policyPath(sp, "sp-1", "driveProtectionUnits"), 400, "BadRequest", nil},
@@ -85,7 +95,7 @@ func TestPolicyRoutes(t *testing.T) {
 		{"policy unit too deep", "GET", policyPath(sp, "sp-1", "siteProtectionUnits", "s2", "offboard"), 400, "BadRequest", nil},
 		{"policy units count", "GET", policyPath(od, "od-1", "driveProtectionUnits", "$count"), 200, "", nil},
 		{"policy units after count", "GET", policyPath(od, "od-1", "driveProtectionUnits", "$count", "x"), 400, "BadRequest", nil},
-		{"policy units POST", "POST", policyPath(od, "od-1", "driveProtectionUnits"), 405, "UnknownError", nil},
+		{"policy units POST", "POST", policyPath(od, "od-1", "driveProtectionUnits"), 501, "notSupported", nil},
 		{"service status", "GET", brRoot, 200, "", nil},
 		{"service status POST", "POST", brRoot, 405, "UnknownError", nil},
 	}
@@ -106,7 +116,7 @@ func TestPolicyRoutes(t *testing.T) {
 			require.NotEmpty(t, r.header.Get("request-id"))
 		})
 	}
-	require.Equal(t, "GET, PATCH", e.do("DELETE", policyPath(sp, "sp-1")).header.Get("Allow"))
+	require.Equal(t, "GET, PATCH, DELETE", e.do("PUT", policyPath(sp, "sp-1")).header.Get("Allow"))
 	require.Equal(t, "Unable to get the Protection Policy.", e.do("GET", all+"/nope").errMessage(t))
 	require.Equal(t, "4", string(e.do("GET", all+"/$count").body))
 	require.Equal(t, "2", string(e.do("GET", brRoot+"/sharePointProtectionPolicies/$count?$filter=status eq 'inactive' or status eq 'active'").body))
@@ -401,3 +411,47 @@ func TestSeedPolicyConsistency(t *testing.T) {
 
 // validName reports whether a seeded policy name looks like one.
 func validName(s string) bool { return strings.Contains(s, " Policy - ") }
+
+// $select on policies: only the selected properties (and id and
+// @odata.type), in the context too; protectionPolicyArtifactCount only
+// when selected, counted from the policy's units (completed: protected;
+// inProgress: protectRequested, unprotectRequested, removeRequested;
+// failed: the others whose error is set; total: all); it follows the
+// nextLink.
+func TestPolicySelectAndArtifactCount(t *testing.T) {
+	e := policyEnv(t, &fake.Options{PageSize: 2})
+	failed := site("s-err", models.StatusUnprotected, "sp-1")
+	failed.Error = &fake.PublicError{Code: "QuotaExceeded", Message: "You have exceeded the backup quota."}
+	e.add(site("s-new", models.StatusProtectRequested, "sp-1"), failed, site("s-off", models.StatusUnprotected, "sp-1"))
+	all := brRoot + "/protectionPolicies"
+
+	r := e.do("GET", all+"/sp-1")
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.NotContains(t, r.json(t), "protectionPolicyArtifactCount", "only when selected")
+
+	for _, path := range []string{all + "/sp-1", policyPath(sp, "sp-1"), all + "/sp-1/microsoft.graph.sharePointProtectionPolicy"} {
+		r = e.do("GET", path+"?$select=displayName,protectionPolicyArtifactCount")
+		require.Equal(t, http.StatusOK, r.status, "%s: %s", path, r.body)
+		m := r.json(t)
+		require.Equal(t, map[string]any{"completed": 3.0, "failed": 1.0, "inProgress": 1.0, "total": 6.0}, m["protectionPolicyArtifactCount"], path)
+		require.ElementsMatch(t, []string{"@odata.context", "@odata.type", "id", "displayName", "protectionPolicyArtifactCount"}, slices.Collect(maps.Keys(m)), path)
+		require.True(t, strings.HasSuffix(m["@odata.context"].(string), "(displayName,protectionPolicyArtifactCount)/$entity"), m["@odata.context"])
+	}
+
+	r = e.do("GET", all+"?$select=id,protectionPolicyArtifactCount")
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	next, _ := r.json(t)["@odata.nextLink"].(string)
+	require.NotEmpty(t, next)
+	r = e.do("GET", next)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	for _, v := range r.json(t)["value"].([]any) {
+		require.Contains(t, v, "protectionPolicyArtifactCount", "the nextLink keeps the $select")
+		require.NotContains(t, v, "displayName")
+	}
+	for _, bad := range []string{"?$select=siteProtectionUnits", "?$select=microsoft.graph.nothing/id", "?$select=", "?$orderby=id", "?$expand=siteProtectionUnits"} {
+		r = e.do("GET", all+bad)
+		require.Equal(t, http.StatusBadRequest, r.status, "%s: %s", bad, r.body)
+	}
+	require.Contains(t, e.do("GET", all+"?$orderby=id").errMessage(t), "Query option 'OrderBy' is not allowed.")
+	require.Contains(t, e.do("GET", all+"/$count?$select=id").errMessage(t), "Query option 'Select' is not allowed.")
+}

@@ -20,6 +20,19 @@ type policyTarget struct {
 	kind models.PolicyKind
 	// coll is the policy collection's canonical segment.
 	coll string
+	// cast is the canonical type-cast segment after the collection or the
+	// policy ("microsoft.graph.sharePointProtectionPolicy"), "" when none.
+	cast string
+}
+
+// contextPath returns the @odata.context path of the policy collection, cast
+// included.
+func (p *policyTarget) contextPath() string {
+	path := "solutions/backupRestore/" + p.coll
+	if p.cast != "" {
+		path += "/" + p.cast
+	}
+	return path
 }
 
 // policyCollection recognises a policy collection segment (any case): the
@@ -47,31 +60,88 @@ func policyNotFound() *graphError {
 	return &graphError{status: http.StatusNotFound, code: "PolicyNotFound", message: "Unable to get the Protection Policy."}
 }
 
-// unservedPolicyNav reports whether seg is a navigation or action of a
-// policy that Graph has and the emulator does not serve.
-func unservedPolicyNav(seg string) bool {
-	l := strings.ToLower(seg)
-	l = strings.TrimPrefix(strings.TrimPrefix(l, "microsoft."), "graph.")
-	return strings.HasSuffix(l, "inclusionrules") || strings.HasSuffix(l, "bulkadditionjobs") ||
-		l == "activate" || l == "deactivate"
+// parsePolicyCast recognises a policy type-cast segment
+// ("microsoft.graph.X" or the "graph.X" alias) and returns its kind and
+// canonical form; base is set for a cast to protectionPolicyBase itself.
+func parsePolicyCast(seg string) (k models.PolicyKind, canonical string, base, ok bool) {
+	name, found := cutPrefixFold(seg, "microsoft.graph.")
+	if !found {
+		name, found = cutPrefixFold(seg, "graph.")
+	}
+	if !found {
+		return models.PolicyKindUnknown, "", false, false
+	}
+	if strings.EqualFold(name, "protectionPolicyBase") {
+		return models.PolicyKindUnknown, "microsoft.graph.protectionPolicyBase", true, true
+	}
+	for _, k := range models.PolicyKinds() {
+		if t := policyTypeName(k); strings.EqualFold("microsoft.graph."+name, t) {
+			return k, t, false, true
+		}
+	}
+	return models.PolicyKindUnknown, "", false, false
+}
+
+// castPolicy narrows t's policy to kind k through a cast segment (canonical
+// form canonical); it returns the 400 when the cast contradicts a typed
+// collection.
+func (t *target) castPolicy(k models.PolicyKind, canonical string, base bool) *graphError {
+	switch {
+	case base:
+		return nil
+	case t.pol.kind != models.PolicyKindUnknown && t.pol.kind != k:
+		return badRequest("The type '" + canonical + "' is not compatible with the collection '" + t.pol.coll + "'.")
+	case t.pol.kind == models.PolicyKindUnknown:
+		t.pol.cast = canonical
+	}
+	t.pol.kind = k
+	return nil
+}
+
+// policyNavs returns, for a policy of kind k, the navigations v1.0 has
+// and the emulator does not serve: its inclusion rules and its bulk
+// addition jobs.
+func policyNavs(k models.PolicyKind) []string {
+	return []string{k.UnitKind().String() + "InclusionRules", k.UnitsSegment() + "BulkAdditionJobs"}
 }
 
 // parsePolicyTarget completes t for a path under a policy collection: segs
 // and raw are the unescaped and escaped segments from the collection on,
 // prefix the escaped path before them (after /v1.0).
 //
-//	protectionPolicies[/$count]                       GET
-//	protectionPolicies/{id}                           GET
-//	{typed}ProtectionPolicies[/$count]                GET
-//	{typed}ProtectionPolicies/{id}                    GET, PATCH
-//	{typed}ProtectionPolicies/{id}/{units}[/$count]   GET
-//	{typed}ProtectionPolicies/{id}/{units}/{unitId}   GET
+//	protectionPolicies[/{cast}][/$count]                     GET
+//	protectionPolicies/{id}[/{cast}]                         GET
+//	protectionPolicies/{id}/{cast}/{units}[/$count|/{unitId}]  GET
+//	{typed}ProtectionPolicies[/$count]                       GET
+//	{typed}ProtectionPolicies/{id}                           GET, PATCH
+//	{typed}ProtectionPolicies/{id}/{units}[/$count|/{unitId}]  GET
+//
+// What v1.0 also has is a 501: POST on the collections, PATCH and DELETE
+// on the policies (PATCH only on protectionPolicies/{id}), activate and
+// deactivate, POST on a policy's units and PATCH and DELETE on them, and
+// the inclusion rules and bulk addition jobs under a policy. Casts are GET
+// only. A navigation of another workload, or one under the untyped
+// protectionPolicies/{id}, is a typo (400).
 func parsePolicyTarget(t target, method string, segs, raw []string, prefix string) target {
 	kind, coll, _ := policyCollection(segs[0])
 	t.pol = policyTarget{kind: kind, coll: coll}
 	prefix += "/" + raw[0]
 	rest, rawRest := segs[1:], raw[1:]
-	if t.asCollection(RoutePolicyList, prefix, rest, method) {
+	cast := false
+	if len(rest) > 0 {
+		if k, canon, base, ok := parsePolicyCast(rest[0]); ok {
+			if t.err = t.castPolicy(k, canon, base); t.err != nil {
+				return t
+			}
+			prefix += "/" + rawRest[0]
+			rest, rawRest, cast = rest[1:], rawRest[1:], true
+			if len(rest) > 0 && rest[0] != "$count" {
+				t.err = segmentNotFound(rest[0])
+				return t
+			}
+		}
+	}
+	if t.asCollection(RoutePolicyList, prefix, rest, method, !cast) {
 		return t
 	}
 	t.pol.id = rest[0]
@@ -80,36 +150,58 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 		t.err = invalidPolicyID()
 		return t
 	}
-	prefix += "/" + rawRest[0]
-	if len(rest) == 1 {
+	path := prefix + "/" + rawRest[0]
+	rest, rawRest = rest[1:], rawRest[1:]
+	if len(rest) == 0 {
+		served := []string{http.MethodGet}
+		if kind != models.PolicyKindUnknown {
+			served = append(served, http.MethodPatch)
+		}
+		t.err = methods(method, path, served, http.MethodGet, http.MethodPatch, http.MethodDelete)
 		switch {
-		case method == http.MethodGet:
-		case method == http.MethodPatch && kind != models.PolicyKindUnknown:
+		case t.err != nil:
+			t.route = RouteUnknown
+		case method == http.MethodPatch:
 			t.route = RoutePolicyPatch
-		case kind == models.PolicyKindUnknown:
-			t.err = methodNotAllowed(method, http.MethodGet)
-		default:
-			t.err = methodNotAllowed(method, http.MethodGet, http.MethodPatch)
 		}
 		return t
 	}
-	nav := rest[1]
-	if kind == models.PolicyKindUnknown || !strings.EqualFold(nav, kind.UnitsSegment()) {
-		t.route = RouteUnknown
-		if unservedPolicyNav(nav) {
-			t.err = &graphError{status: http.StatusNotImplemented, code: "notSupported",
-				message: "The emulator does not serve '" + nav + "'; it serves policies, their units and the units' @delta PATCH."}
-		} else {
-			t.err = segmentNotFound(nav)
+	if k, canon, base, ok := parsePolicyCast(rest[0]); ok {
+		if t.err = t.castPolicy(k, canon, base); t.err != nil {
+			return t
 		}
+		path += "/" + rawRest[0]
+		rest, rawRest = rest[1:], rawRest[1:]
+		if len(rest) == 0 {
+			t.err = allow(method, http.MethodGet)
+			return t
+		}
+	}
+	t.route = RouteUnknown
+	if len(rest) == 1 && isOperation(rest[0], unservedPolicyActions) {
+		t.err = methods(method, path+"/"+rawRest[0], nil, http.MethodPost)
+		return t
+	}
+	k := t.pol.kind
+	if k == models.PolicyKindUnknown {
+		t.err = segmentNotFound(rest[0])
+		return t
+	}
+	for _, nav := range policyNavs(k) {
+		if strings.EqualFold(rest[0], nav) {
+			return parseUnserved(t, method, unservedNav{collection: true}, rest, rawRest, path)
+		}
+	}
+	if !strings.EqualFold(rest[0], k.UnitsSegment()) {
+		t.err = segmentNotFound(rest[0])
 		return t
 	}
 	// The policy's own view of its units. The navigation is bound to the
 	// root's typed unit collection, so that is its @odata.context.
-	t.kind, t.coll = kind.UnitKind(), kind.UnitsSegment()
-	prefix += "/" + rawRest[1]
-	units := rest[2:]
-	if t.asCollection(RoutePolicyUnitList, prefix, units, method) {
+	t.kind, t.coll = k.UnitKind(), k.UnitsSegment()
+	path += "/" + rawRest[0]
+	units := rest[1:]
+	if t.asCollection(RoutePolicyUnitList, path, units, method, true) {
 		return t
 	}
 	t.route = RoutePolicyUnitGet
@@ -119,66 +211,51 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 		return t
 	}
 	if len(units) > 1 {
+		t.route = RouteUnknown
 		t.err = segmentNotFound(units[1])
 		return t
 	}
-	t.err = allow(method, http.MethodGet)
-	return t
-}
-
-// isPolicyRoute reports whether r is one of the policy-side routes that
-// dispatchLifecycle serves.
-func isPolicyRoute(r Route) bool {
-	switch r {
-	case RoutePolicyList, RoutePolicyGet, RoutePolicyPatch, RoutePolicyUnitList, RoutePolicyUnitGet, RouteServiceStatus:
-		return true
+	if t.err = methods(method, path+"/"+rawRest[1], []string{http.MethodGet}, http.MethodGet, http.MethodPatch, http.MethodDelete); t.err != nil {
+		t.route = RouteUnknown
 	}
-	return false
+	return t
 }
 
 // dispatchLifecycle serves an authenticated call on a policy-side route,
 // after checking the permission table: reads need Configuration.Read.All
 // or ReadWrite.All, the PATCH ReadWrite.All (delegated or application), the
 // service status Control.Read.All or Control.ReadWrite.All.
-func (s *Server) dispatchLifecycle(c *call, t *target) *response {
+func (c *call) dispatchLifecycle() *response {
+	t := &c.target
 	switch t.route {
 	case RouteServiceStatus:
 		if g := c.p.authorizeControlRead(); g != nil {
 			return c.fail(g)
 		}
-		return s.serviceStatusResponse(c)
+		return c.serviceStatus()
 	case RoutePolicyPatch:
 		if g := c.p.authorizePolicyWrite(); g != nil {
 			return c.fail(g)
 		}
-		return s.patchPolicy(c, t)
+		return c.patchPolicy()
 	}
 	if g := c.p.authorize(false); g != nil {
 		return c.fail(g)
 	}
 	switch t.route {
 	case RoutePolicyList:
-		return s.listPolicies(c, t)
+		return c.listPolicies()
 	case RoutePolicyGet:
-		return s.getPolicy(c, t)
+		return c.getPolicy()
 	}
 	// A policy's units: the policy must exist and be of the path's type.
-	if !s.policyExists(t.pol.id, t.pol.kind) {
+	if !c.s.st.policyExists(t.pol.id, t.pol.kind) {
 		return c.fail(policyNotFound())
 	}
 	if t.route == RoutePolicyUnitList {
-		return s.list(c, t)
+		return c.list()
 	}
-	return s.get(c, t)
-}
-
-// policyExists reports whether the emulator has a policy with this ID and
-// kind.
-func (s *Server) policyExists(id string, k models.PolicyKind) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.life.policies[id]
-	return ok && p.Kind == k
+	return c.get()
 }
 
 // admits reports whether unit u belongs to the target's collection: its
@@ -220,10 +297,36 @@ func matchPolicy(n *filterNode, p *Policy, st models.ProtectionPolicyStatus) boo
 	})
 }
 
+// contextSuffix is the select list of an @odata.context: "(id,status)",
+// or "" without $select.
+func (sel *policySelect) contextSuffix() string {
+	if sel == nil {
+		return ""
+	}
+	return "(" + strings.Join(sel.selected, ",") + ")"
+}
+
+// policyListing is a policy listing settled before the state is read.
+type policyListing struct {
+	// kind is the typed collection's kind; models.PolicyKindUnknown for
+	// every policy.
+	kind   models.PolicyKind
+	filter *filterNode
+	// tok carries the listing's options to the next page; after is the ID
+	// the page resumes after ("" for the first page).
+	tok   pageToken
+	after string
+	// next is the nextLink up to the $skiptoken's value.
+	next string
+	// sel is the $select (nil: none).
+	sel *policySelect
+}
+
 // listPolicies serves a GET of a policy collection (or its $count): ID
 // order, server-driven paging with absolute nextLinks, $top, $filter and
 // $count as on the unit collections.
-func (s *Server) listPolicies(c *call, t *target) *response {
+func (c *call) listPolicies() *response {
+	t := &c.target
 	qk := queryPolicyList
 	if t.count {
 		qk = queryPolicyCount
@@ -233,8 +336,8 @@ func (s *Server) listPolicies(c *call, t *target) *response {
 		return c.fail(g)
 	}
 	key := collPolicies + "|" + t.pol.kind.String()
-	tok := pageToken{V: 1, P: key, F: q.filterRaw, N: s.opts.PageSize, C: q.count}
-	filter, after := q.filter, ""
+	l := &policyListing{kind: t.pol.kind, filter: q.filter, sel: q.policySel, next: c.base + "/v1.0" + t.listPath + "?$skiptoken=",
+		tok: pageToken{V: 1, P: key, F: q.filterRaw, S: q.selectRaw, N: c.s.opts.PageSize, C: q.count}}
 	if q.skiptoken != "" {
 		got, g := decodePageToken(q.skiptoken, key)
 		if g != nil {
@@ -243,108 +346,211 @@ func (s *Server) listPolicies(c *call, t *target) *response {
 		if len(got.A) != 1 {
 			return c.fail(badRequest("The $skiptoken is invalid."))
 		}
-		tok, after, filter = *got, got.A[0], nil
-		if tok.F != "" {
-			if filter, g = parseFilterFor(tok.F, &policyFilterSchema); g != nil {
+		l.tok, l.after, l.filter, l.sel = *got, got.A[0], nil, nil
+		if l.tok.F != "" {
+			if l.filter, g = parseFilterFor(l.tok.F, &policyFilterSchema); g != nil {
+				return c.fail(badRequest("The $skiptoken is invalid."))
+			}
+		}
+		if l.tok.S != "" {
+			if l.sel, g = parsePolicySelect(l.tok.S); g != nil {
 				return c.fail(badRequest("The $skiptoken is invalid."))
 			}
 		}
 	} else {
-		if q.top > 0 && q.top < tok.N {
-			tok.N = q.top
+		if q.top > 0 && q.top < l.tok.N {
+			l.tok.N = q.top
 		}
-		if m := c.maxPageSize; m > 0 && m < tok.N {
-			tok.N = m
+		if m := c.maxPageSize; m > 0 && m < l.tok.N {
+			l.tok.N = m
 		}
 	}
-
-	s.mu.Lock()
-	s.fireTimersLocked()
-	counts := s.policyCountsLocked()
-	match := func(p *Policy) bool {
-		return (t.pol.kind == models.PolicyKindUnknown || p.Kind == t.pol.kind) && matchPolicy(filter, p, counts[p.ID].status())
-	}
-	ids := s.sortedPoliciesLocked()
 	if t.count {
-		n := 0
-		for _, id := range ids {
-			if match(s.life.policies[id]) {
-				n++
-			}
-		}
-		s.mu.Unlock()
-		r := newResponse(http.StatusOK)
-		r.header.Set("Content-Type", "text/plain;charset=utf-8")
-		r.body = strconv.AppendInt(nil, int64(n), 10)
-		return r
+		return textCount(c.s.st.countPolicies(l))
 	}
+	b := make([]byte, 0, 256+l.tok.N*900)
+	b = append(b, `{"@odata.context":`...)
+	b = appendString(b, contextPrefix+t.pol.contextPath()+l.sel.contextSuffix())
+	b = c.s.st.appendPolicyList(b, l)
+	b = append(b, '}')
+	return c.unitsResponse(http.StatusOK, b)
+}
+
+// matches reports whether policy p, whose status is status, is in
+// the listing.
+func (l *policyListing) matches(p *Policy, status models.ProtectionPolicyStatus) bool {
+	return (l.kind == models.PolicyKindUnknown || p.Kind == l.kind) && matchPolicy(l.filter, p, status)
+}
+
+// countPoliciesLocked counts the policies of a listing.
+func (st *store) countPoliciesLocked(l *policyListing) int {
+	counts := st.policyCountsLocked()
+	n := 0
+	for _, id := range st.sortedPoliciesLocked() {
+		if l.matches(st.life.policies[id], counts[id].status()) {
+			n++
+		}
+	}
+	return n
+}
+
+// appendPolicyListLocked appends a policy listing's @odata.count (when
+// asked for), @odata.nextLink (when more follow) and "value".
+func (st *store) appendPolicyListLocked(b []byte, l *policyListing) []byte {
+	counts := st.policyCountsLocked()
 	var page []*Policy
 	more, total := false, 0
-	for _, id := range ids {
-		p := s.life.policies[id]
-		if !match(p) {
+	for _, id := range st.sortedPoliciesLocked() {
+		p := st.life.policies[id]
+		if !l.matches(p, counts[id].status()) {
 			continue
 		}
 		total++
-		if id <= after && after != "" {
+		if id <= l.after && l.after != "" {
 			continue
 		}
-		if len(page) == tok.N {
+		if len(page) == l.tok.N {
 			more = true
 			continue
 		}
 		page = append(page, p)
 	}
-	b := make([]byte, 0, 256+len(page)*900)
-	b = append(b, `{"@odata.context":`...)
-	b = appendString(b, contextPrefix+"solutions/backupRestore/"+t.pol.coll)
-	if tok.C {
+	if l.tok.C {
 		b = append(b, `,"@odata.count":`...)
 		b = appendInt(b, total)
 	}
 	if more {
-		next := tok
+		next := l.tok
 		next.A = []string{page[len(page)-1].ID}
 		b = append(b, `,"@odata.nextLink":`...)
-		b = appendString(b, c.base+"/v1.0"+t.listPath+"?$skiptoken="+next.encode())
+		b = appendString(b, l.next+next.encode())
 	}
 	b = append(b, `,"value":[`...)
 	for i, p := range page {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendPolicy(b, p, counts[p.ID].status(), "")
+		cs := counts[p.ID]
+		b = appendPolicy(b, p, &policyView{status: cs.status(), counts: cs, sel: l.sel}, "")
 		b = append(b, '}')
 	}
-	s.mu.Unlock()
-	b = append(b, "]}"...)
-	return c.unitsResponse(http.StatusOK, b)
+	return append(b, ']')
 }
 
 // getPolicy serves a GET of one policy: 404 PolicyNotFound when the
 // emulator has no such policy or, on a typed collection, it is of another
 // type.
-func (s *Server) getPolicy(c *call, t *target) *response {
-	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
+func (c *call) getPolicy() *response {
+	t := &c.target
+	q, g := parseQuery(c.rawQuery, queryPolicyItem, models.KindUnknown)
+	if g != nil {
 		return c.fail(g)
 	}
-	s.mu.Lock()
-	s.fireTimersLocked()
-	p, ok := s.life.policies[t.pol.id]
-	if !ok || (t.pol.kind != models.PolicyKindUnknown && p.Kind != t.pol.kind) {
-		s.mu.Unlock()
+	b, ok := c.s.st.appendPolicyJSON(make([]byte, 0, 1024), t.pol.id, t.pol.kind, q.policySel,
+		contextPrefix+t.pol.contextPath()+q.policySel.contextSuffix()+"/$entity")
+	if !ok {
 		return c.fail(policyNotFound())
 	}
-	b := appendPolicy(make([]byte, 0, 1024), p, s.policyStatusLocked(p.ID), contextPrefix+"solutions/backupRestore/"+t.pol.coll+"/$entity")
-	s.mu.Unlock()
-	return jsonResponse(http.StatusOK, append(b, '}'))
+	return jsonResponse(http.StatusOK, b)
 }
 
-// appendPolicy writes p, whose status is st, as a JSON object led by
-// "@odata.context": ctx when ctx is not empty, in the order of the
-// documentation's examples. The object is left open: the caller appends
-// more members (the PATCH's @delta echo) and the closing brace.
-func appendPolicy(b []byte, p *Policy, st models.ProtectionPolicyStatus, ctx string) []byte {
+// GraphJSON returns p as the API writes it: a JSON object with
+// @odata.type and every property but protectionPolicyArtifactCount (which
+// the service returns only when $select names it), its Status as it is
+// (Server.Policy and Server.Policies derive it), without @odata.context. It
+// never fails.
+func (p Policy) GraphJSON() []byte {
+	return append(appendPolicy(make([]byte, 0, 1024), &p, &policyView{status: p.Status}, ""), '}')
+}
+
+// Policy properties, in the order they are written, for $select.
+const (
+	polID = iota
+	polDisplayName
+	polStatus
+	polIsEnabled
+	polCreatedBy
+	polCreatedDateTime
+	polLastModifiedBy
+	polLastModifiedDateTime
+	polRetentionSettings
+	polArtifactCount
+	numPolicyProps
+)
+
+// policyPropNames are the JSON names of protectionPolicyBase's properties
+// (its derived types add only navigations), by index.
+var policyPropNames = [numPolicyProps]string{"id", "displayName", "status", "isEnabled", "createdBy", "createdDateTime",
+	"lastModifiedBy", "lastModifiedDateTime", "retentionSettings", "protectionPolicyArtifactCount"}
+
+// policySelect is a $select over policies: the selected properties, and
+// their canonical names for @odata.context.
+type policySelect struct {
+	mask     uint16
+	selected []string
+}
+
+// defaultPolicyProps are the properties written without $select: all but
+// protectionPolicyArtifactCount, which the service returns only when
+// selected.
+const defaultPolicyProps = (uint16(1)<<numPolicyProps - 1) &^ (1 << polArtifactCount)
+
+// parsePolicySelect parses a $select over policies: structural properties
+// of protectionPolicyBase, bare or qualified by a policy type ("*" is every
+// property but protectionPolicyArtifactCount). id and @odata.type are
+// always written.
+func parsePolicySelect(val string) (*policySelect, *graphError) {
+	sel := &policySelect{}
+	for item := range strings.SplitSeq(val, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			return nil, badRequest("Syntax error: empty item in $select.")
+		}
+		if item == "*" {
+			sel.mask |= defaultPolicyProps
+			sel.selected = append(sel.selected, "*")
+			continue
+		}
+		name := item
+		if typ, prop, ok := strings.Cut(item, "/"); ok {
+			if _, _, _, isCast := parsePolicyCast(typ); !isCast {
+				return nil, badRequest("Could not find a type named '" + typ + "' in $select.")
+			}
+			name = prop
+		}
+		p := -1
+		for i, n := range policyPropNames {
+			if strings.EqualFold(n, name) {
+				p = i
+			}
+		}
+		if p < 0 {
+			return nil, badRequest("Could not find a property named '" + name + "' on type 'microsoft.graph.protectionPolicyBase'.")
+		}
+		sel.mask |= 1 << p
+		sel.selected = append(sel.selected, policyPropNames[p])
+	}
+	return sel, nil
+}
+
+// policyView is how one policy is written: its derived status, its unit
+// counts (for protectionPolicyArtifactCount) and the $select (nil: every
+// property but protectionPolicyArtifactCount).
+type policyView struct {
+	status models.ProtectionPolicyStatus
+	counts policyCounts
+	sel    *policySelect
+}
+
+// appendPolicy writes p as a JSON object led by "@odata.context": ctx when
+// ctx is not empty, in the order of the documentation's examples. The
+// object is left open: the caller appends more members (the PATCH's @delta
+// echo) and the closing brace.
+func appendPolicy(b []byte, p *Policy, v *policyView, ctx string) []byte {
+	mask := defaultPolicyProps
+	if v.sel != nil {
+		mask = v.sel.mask
+	}
 	b = append(b, '{')
 	if ctx != "" {
 		b = append(b, `"@odata.context":`...)
@@ -355,30 +561,53 @@ func appendPolicy(b []byte, p *Policy, st models.ProtectionPolicyStatus, ctx str
 	b = appendString(b, p.Kind.ODataType())
 	b = append(b, `,"id":`...)
 	b = appendString(b, p.ID)
-	b = append(b, `,"displayName":`...)
-	b = appendNullable(b, p.DisplayName)
-	b = append(b, `,"status":`...)
-	b = appendString(b, string(st))
-	b = append(b, `,"isEnabled":`...)
-	b = strconv.AppendBool(b, p.IsEnabled)
-	b = append(b, `,"createdBy":`...)
-	b = appendIdentitySet(b, &p.CreatedBy)
-	b = append(b, `,"createdDateTime":`...)
-	b = appendTime(b, p.CreatedDateTime)
-	b = append(b, `,"lastModifiedBy":`...)
-	b = appendIdentitySet(b, &p.LastModifiedBy)
-	b = append(b, `,"lastModifiedDateTime":`...)
-	b = appendTime(b, p.LastModifiedDateTime)
-	b = append(b, `,"retentionSettings":[`...)
-	for i, r := range p.RetentionSettings {
-		if i > 0 {
-			b = append(b, ',')
+	for i := polDisplayName; i < numPolicyProps; i++ {
+		if mask&(1<<i) == 0 {
+			continue
 		}
-		b = append(b, `{"interval":`...)
-		b = appendNullable(b, r.Interval)
-		b = append(b, `,"period":`...)
-		b = appendNullable(b, r.Period)
-		b = append(b, '}')
+		b = append(b, ',', '"')
+		b = append(b, policyPropNames[i]...)
+		b = append(b, '"', ':')
+		switch i {
+		case polDisplayName:
+			b = appendNullable(b, p.DisplayName)
+		case polStatus:
+			b = appendString(b, string(v.status))
+		case polIsEnabled:
+			b = strconv.AppendBool(b, p.IsEnabled)
+		case polCreatedBy:
+			b = appendIdentitySet(b, &p.CreatedBy)
+		case polCreatedDateTime:
+			b = appendTime(b, p.CreatedDateTime)
+		case polLastModifiedBy:
+			b = appendIdentitySet(b, &p.LastModifiedBy)
+		case polLastModifiedDateTime:
+			b = appendTime(b, p.LastModifiedDateTime)
+		case polRetentionSettings:
+			b = append(b, '[')
+			for j, r := range p.RetentionSettings {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, `{"interval":`...)
+				b = appendNullable(b, r.Interval)
+				b = append(b, `,"period":`...)
+				b = appendNullable(b, r.Period)
+				b = append(b, '}')
+			}
+			b = append(b, ']')
+		case polArtifactCount:
+			c := v.counts
+			b = append(b, `{"completed":`...)
+			b = appendInt(b, c.protected)
+			b = append(b, `,"failed":`...)
+			b = appendInt(b, c.failed)
+			b = append(b, `,"inProgress":`...)
+			b = appendInt(b, c.pending)
+			b = append(b, `,"total":`...)
+			b = appendInt(b, c.total)
+			b = append(b, '}')
+		}
 	}
-	return append(b, ']')
+	return b
 }

@@ -23,6 +23,7 @@ type queryOpts struct {
 	masks     *[3]propMask
 	selectRaw string
 	selected  []string // canonical $select items, for @odata.context
+	policySel *policySelect
 	orderby   []orderKey
 	orderRaw  string
 	top       int
@@ -41,6 +42,7 @@ const (
 	queryNone
 	queryPolicyList
 	queryPolicyCount
+	queryPolicyItem
 )
 
 // unsupportedOptions are OData system query options the emulator knows and
@@ -50,16 +52,33 @@ var unsupportedOptions = map[string]bool{
 	"$format": true, "$levels": true, "$deltatoken": true, "$index": true, "$schemaversion": true, "$id": true,
 }
 
+// optionNames are the names ASP.NET OData (which Graph's services run on)
+// gives the system query options in its messages.
+var optionNames = map[string]string{
+	"$filter": "Filter", "$select": "Select", "$orderby": "OrderBy", "$top": "Top", "$count": "Count", "$skiptoken": "SkipToken",
+	"$search": "Search", "$expand": "Expand", "$skip": "Skip", "$apply": "Apply", "$compute": "Compute", "$format": "Format",
+	"$levels": "Levels", "$deltatoken": "DeltaToken", "$index": "Index", "$schemaversion": "SchemaVersion", "$id": "Id",
+}
+
+// optionNotAllowed is the 400 for a system query option the request's
+// route does not take (lk in lower case), in the words of ASP.NET OData,
+// which Graph's services answer with.
+func optionNotAllowed(lk string) *graphError {
+	return badRequest("The query specified in the URI is not valid. Query option '" + optionNames[lk] +
+		"' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings.")
+}
+
 // allowedOptions lists the options each route accepts.
 var allowedOptions = map[queryKind]map[string]bool{
 	queryList:  {"$filter": true, "$select": true, "$orderby": true, "$top": true, "$count": true, "$skiptoken": true},
 	queryCount: {"$filter": true},
 	queryItem:  {"$select": true},
 	queryNone:  {},
-	// Policy collections: $filter on status and displayName, paging and
-	// $count; no $select or $orderby.
-	queryPolicyList:  {"$filter": true, "$top": true, "$count": true, "$skiptoken": true},
+	// Policy collections: $filter on status and displayName, $select,
+	// paging and $count; no $orderby.
+	queryPolicyList:  {"$filter": true, "$select": true, "$top": true, "$count": true, "$skiptoken": true},
 	queryPolicyCount: {"$filter": true},
+	queryPolicyItem:  {"$select": true},
 }
 
 // parseQuery parses a raw query string for a route of kind qk over units of
@@ -85,14 +104,11 @@ func parseQuery(raw string, qk queryKind, k models.UnitKind) (*queryOpts, *graph
 			continue
 		}
 		lk := strings.ToLower(key)
-		if unsupportedOptions[lk] {
-			return nil, badRequest("Query option '" + key + "' is not supported.")
-		}
-		if !allowedOptions[queryList][lk] {
+		if !unsupportedOptions[lk] && !allowedOptions[queryList][lk] {
 			return nil, badRequest("The query parameter '" + key + "' is not supported.")
 		}
 		if !allowedOptions[qk][lk] {
-			return nil, badRequest("Query option '" + key + "' is not allowed for this request.")
+			return nil, optionNotAllowed(lk)
 		}
 		if q.present[lk] {
 			return nil, badRequest("Query option '" + key + "' was specified more than once, but it must be specified at most once.")
@@ -109,7 +125,11 @@ func parseQuery(raw string, qk queryKind, k models.UnitKind) (*queryOpts, *graph
 			}
 		case "$select":
 			q.selectRaw = val
-			g = q.parseSelect(val, k)
+			if qk == queryPolicyList || qk == queryPolicyItem {
+				q.policySel, g = parsePolicySelect(val)
+			} else {
+				g = q.parseSelect(val, k)
+			}
 		case "$orderby":
 			q.orderRaw = val
 			q.orderby, g = parseOrderBy(val)

@@ -85,13 +85,19 @@ func (r Route) String() string {
 	return "Route(" + itoa(int(r)) + ")"
 }
 
-// Collection names after /solutions/backupRestore.
-const (
-	collUnits   = "protectionUnits"
-	collSite    = "siteProtectionUnits"
-	collDrive   = "driveProtectionUnits"
-	collMailbox = "mailboxProtectionUnits"
-)
+// ParseRoute maps a route's name, as String writes it (any case), to the
+// route: "any", "list", "get", "offboard", "cancelOffboard", "batch",
+// "batchItem", "policyList", "policyGet", "policyPatch", "policyUnitList",
+// "policyUnitGet", "serviceStatus" (the routes a Fault can select). It
+// fails, naming the input, for anything else.
+func ParseRoute(s string) (Route, error) {
+	for r := RouteAny; r < RouteUnknown; r++ {
+		if strings.EqualFold(s, r.String()) {
+			return r, nil
+		}
+	}
+	return RouteUnknown, &optionError{"unknown route " + quote(s)}
+}
 
 // target is a parsed request path.
 type target struct {
@@ -112,8 +118,6 @@ type target struct {
 	listPath string
 	// pol is the policy part of a policy path.
 	pol policyTarget
-	// admin is set for the emulator's own /_emulator/ paths.
-	admin bool
 	// err is the answer for a path or method the API does not serve.
 	err *graphError
 }
@@ -127,52 +131,13 @@ func (t *target) contextPath() string {
 	return p
 }
 
-// parseCast recognises a type-cast segment ("microsoft.graph.X" or the
-// "graph.X" alias) and returns its kind and canonical form. base is set for
-// a cast to protectionUnitBase itself.
-func parseCast(seg string) (k models.UnitKind, canonical string, base, ok bool) {
-	name, found := cutPrefixFold(seg, "microsoft.graph.")
-	if !found {
-		name, found = cutPrefixFold(seg, "graph.")
-	}
-	if !found {
-		return models.KindUnknown, "", false, false
-	}
-	for _, k := range unitKinds {
-		if strings.EqualFold(name, unitTypeName(k)) {
-			return k, "microsoft.graph." + unitTypeName(k), false, true
-		}
-	}
-	if strings.EqualFold(name, "protectionUnitBase") {
-		return models.KindUnknown, "microsoft.graph.protectionUnitBase", true, true
-	}
-	return models.KindUnknown, "", false, false
-}
-
-// cutPrefixFold is strings.CutPrefix, ignoring ASCII case.
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
-		return s[len(prefix):], true
-	}
-	return s, false
-}
-
-// actionName recognises an action segment, bare or namespace-qualified.
-func actionName(seg string) Route {
-	name, _ := cutPrefixFold(seg, "microsoft.graph.")
-	name, _ = cutPrefixFold(name, "graph.")
-	switch {
-	case strings.EqualFold(name, "offboard"):
-		return RouteOffboard
-	case strings.EqualFold(name, "cancelOffboard"):
-		return RouteCancelOffboard
-	}
-	return RouteUnknown
-}
-
 // parseTarget resolves an escaped path and a method. Path segments are
 // split on the escaped form and then unescaped one by one, so an ID
-// holding an encoded "/" stays one segment.
+// holding an encoded "/" stays one segment. It reads the root (the
+// version, $batch, /solutions/backupRestore and its service status) and
+// hands the rest to the family of the segment after backupRestore: the
+// unit collections (parseUnitTarget) or the policy collections
+// (parsePolicyTarget).
 func parseTarget(method, escPath string) target {
 	t := target{route: RouteUnknown}
 	rest, ok := strings.CutPrefix(escPath, "/")
@@ -193,10 +158,6 @@ func parseTarget(method, escPath string) target {
 		}
 		segs[i] = u
 	}
-	if len(segs) > 0 && segs[0] == "_emulator" {
-		t.admin = true
-		return t
-	}
 	if len(segs) == 0 || segs[0] != "v1.0" {
 		v := ""
 		if len(segs) > 0 {
@@ -206,147 +167,79 @@ func parseTarget(method, escPath string) target {
 		return t
 	}
 	segs, rawSegs = segs[1:], rawSegs[1:]
-	if len(segs) == 0 {
+	switch {
+	case len(segs) == 0:
 		t.err = segmentNotFound("v1.0")
-		return t
-	}
-	if segs[0] == "$batch" {
+	case segs[0] == "$batch":
 		if len(segs) > 1 {
 			t.err = segmentNotFound(segs[1])
 			return t
 		}
 		t.route = RouteBatch
 		t.err = allow(method, http.MethodPost)
-		return t
-	}
-	if !strings.EqualFold(segs[0], "solutions") {
+	case !strings.EqualFold(segs[0], "solutions"):
 		t.err = segmentNotFound(segs[0])
-		return t
-	}
-	if len(segs) < 2 || !strings.EqualFold(segs[1], "backupRestore") {
-		if len(segs) < 2 {
-			t.err = notImplemented()
-		} else {
-			t.err = segmentNotFound(segs[1])
-		}
-		return t
-	}
-	if len(segs) < 3 {
+	case len(segs) < 2:
+		t.err = notImplemented(method, "/"+strings.Join(rawSegs, "/"))
+	case !strings.EqualFold(segs[1], "backupRestore"):
+		t.err = segmentNotFound(segs[1])
+	case len(segs) == 2:
 		t.route = RouteServiceStatus
-		t.err = allow(method, http.MethodGet)
-		return t
-	}
-	if _, _, ok := policyCollection(segs[2]); ok {
-		return parsePolicyTarget(t, method, segs[2:], rawSegs[2:], "/"+strings.Join(rawSegs[:2], "/"))
-	}
-	switch {
-	case strings.EqualFold(segs[2], collUnits):
-		t.coll = collUnits
-	case strings.EqualFold(segs[2], collSite):
-		t.coll, t.kind = collSite, models.KindSite
-	case strings.EqualFold(segs[2], collDrive):
-		t.coll, t.kind = collDrive, models.KindDrive
-	case strings.EqualFold(segs[2], collMailbox):
-		t.coll, t.kind = collMailbox, models.KindMailbox
+		if t.err = methods(method, "/"+strings.Join(rawSegs, "/"), []string{http.MethodGet}, http.MethodGet, http.MethodPatch, http.MethodDelete); t.err != nil {
+			t.route = RouteUnknown
+		}
 	default:
-		t.err = segmentNotFound(segs[2])
-		return t
+		return parseRootNavigation(t, method, segs[2:], rawSegs[2:], "/"+strings.Join(rawSegs[:2], "/"))
 	}
-	prefix := "/" + strings.Join(rawSegs[:3], "/")
-	rest2, raw2 := segs[3:], rawSegs[3:]
+	return t
+}
 
-	// An optional cast right after the collection makes it a typed list.
-	if len(rest2) > 0 {
-		if k, canon, base, ok := parseCast(rest2[0]); ok {
-			if !t.castTo(k, canon, base) {
-				t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
-				return t
-			}
-			prefix += "/" + raw2[0]
-			rest2, raw2 = rest2[1:], raw2[1:]
-			if len(rest2) > 0 && rest2[0] != "$count" {
-				t.err = segmentNotFound(rest2[0])
-				return t
-			}
-		}
+// parseRootNavigation completes t for a path under /solutions/backupRestore:
+// segs and raw are the unescaped and escaped segments from the navigation
+// on, prefix the escaped path before them (after /v1.0).
+func parseRootNavigation(t target, method string, segs, raw []string, prefix string) target {
+	if _, _, ok := policyCollection(segs[0]); ok {
+		return parsePolicyTarget(t, method, segs, raw, prefix)
 	}
-	if t.asCollection(RouteList, prefix, rest2, method) {
-		return t
+	if _, _, ok := unitCollection(segs[0]); ok {
+		return parseUnitTarget(t, method, segs, raw, prefix)
 	}
-	// A unit: …/{id}, …/{id}/cast, …/{id}/action.
-	t.id = rest2[0]
-	if !validID(t.id) {
-		t.route = RouteGet
-		t.err = invalidUnitID()
+	if nav, ok := unservedRootNavs[strings.ToLower(segs[0])]; ok {
+		return parseUnserved(t, method, nav, segs, raw, prefix)
+	}
+	if len(segs) == 1 && isOperation(segs[0], unservedRootActions) {
+		t.err = methods(method, prefix+"/"+raw[0], nil, http.MethodPost)
 		return t
 	}
-	switch len(rest2) {
-	case 1:
-		t.route = RouteGet
-		t.err = allow(method, http.MethodGet)
-		return t
-	case 2:
-		if k, canon, base, ok := parseCast(rest2[1]); ok {
-			t.route = RouteGet
-			if !t.castTo(k, canon, base) {
-				t.err = badRequest("The type '" + canon + "' is not compatible with the collection '" + t.coll + "'.")
-				return t
-			}
-			t.err = allow(method, http.MethodGet)
-			return t
-		}
-		if a := actionName(rest2[1]); a != RouteUnknown && t.coll == collUnits {
-			t.route = a
-			t.err = allow(method, http.MethodPost)
-			return t
-		}
-		t.err = segmentNotFound(rest2[1])
-		return t
-	default:
-		t.err = segmentNotFound(rest2[2])
-		return t
-	}
+	t.err = segmentNotFound(segs[0])
+	return t
 }
 
 // asCollection makes t a GET of the collection at path, served as route,
 // when rest (the segments after the collection) is empty or "$count", and
-// reports whether it did; a segment after "$count" is then t's error, as is
-// any method but GET.
-func (t *target) asCollection(route Route, path string, rest []string, method string) bool {
+// reports whether it did; a segment after "$count" is then t's error. The
+// emulator serves only GET: another method is a 501 when v1.0 allows it (a
+// POST to the collection when post is set), else a 405.
+func (t *target) asCollection(route Route, path string, rest []string, method string, post bool) bool {
 	if len(rest) > 0 && rest[0] != "$count" {
 		return false
 	}
 	t.route = route
 	t.listPath = path
+	v10 := []string{http.MethodGet}
 	if len(rest) > 0 {
 		t.count = true
 		if len(rest) > 1 {
 			t.err = segmentNotFound(rest[1])
 			return true
 		}
+		path += "/$count"
+	} else if post {
+		v10 = append(v10, http.MethodPost)
 	}
-	t.err = allow(method, http.MethodGet)
-	return true
-}
-
-// invalidUnitID is the 400 for a unit ID that is empty or cannot be one.
-func invalidUnitID() *graphError {
-	return &graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "The protection unit id is empty or invalid."}
-}
-
-// castTo narrows t to kind k through a cast segment; it reports false when
-// the cast contradicts a typed collection.
-func (t *target) castTo(k models.UnitKind, canonical string, base bool) bool {
-	if base {
-		return true
+	if t.err = methods(method, path, []string{http.MethodGet}, v10...); t.err != nil {
+		t.route = RouteUnknown
 	}
-	if t.kind != models.KindUnknown && t.kind != k {
-		return false
-	}
-	if t.kind == models.KindUnknown {
-		t.cast = canonical
-	}
-	t.kind = k
 	return true
 }
 
@@ -356,11 +249,4 @@ func allow(method, want string) *graphError {
 		return nil
 	}
 	return methodNotAllowed(method, want)
-}
-
-// notImplemented answers Graph paths that exist but that the emulator does
-// not serve.
-func notImplemented() *graphError {
-	return &graphError{status: http.StatusNotImplemented, code: "notSupported",
-		message: "The emulator serves only the protection-unit API under /solutions/backupRestore."}
 }

@@ -56,28 +56,30 @@ func (s *Server) Seed(n int) []Unit {
 	if n <= 0 {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	r := s.seedRand
-	now := s.clock.now()
-	s.seedPoliciesLocked(now)
+	return s.st.seed(n)
+}
+
+// seedLocked is Seed with the lock held and the timers applied.
+func (st *store) seedLocked(n int) []Unit {
+	r := st.seedRand
+	now := st.clock.now()
+	st.seedPoliciesLocked(now)
 	cats := seedCategories(r, n)
 	kinds := seedKinds(r, n)
 	out := make([]Unit, 0, n)
 	for i := range n {
-		u := s.seedUnit(r, kinds[i], cats[i], now)
+		u := st.seedUnit(r, kinds[i], cats[i], now)
 		for {
-			if _, dup := s.units[u.ID]; !dup {
+			if _, dup := st.units[u.ID]; !dup {
 				break
 			}
 			u.ID = seededGUID(r)
 		}
-		if err := s.addLocked(u); err != nil {
+		if err := st.addLocked(u); err != nil {
 			panic("fake: Seed made an invalid unit: " + err.Error())
 		}
-		out = append(out, s.units[u.ID].u.clone())
-		s.seeded++
+		out = append(out, st.units[u.ID].u.clone())
+		st.seeded++
 	}
 	return out
 }
@@ -170,10 +172,10 @@ func jitter(r *rand.Rand, lo, hi time.Duration) time.Duration {
 }
 
 // seedUnit makes one unit of kind k in category c.
-func (s *Server) seedUnit(r *rand.Rand, k models.UnitKind, c seedCategory, now time.Time) Unit {
+func (st *store) seedUnit(r *rand.Rand, k models.UnitKind, c seedCategory, now time.Time) Unit {
 	const day = 24 * time.Hour
 	u := Unit{Kind: k, ID: seededGUID(r)}
-	n := s.seeded + 1
+	n := st.seeded + 1
 	switch k {
 	case models.KindSite:
 		name := seedSiteNames[(n-1)%len(seedSiteNames)] // unique: the pool, then numbered rounds
@@ -200,7 +202,7 @@ func (s *Server) seedUnit(r *rand.Rand, k models.UnitKind, c seedCategory, now t
 	u.CreatedBy = IdentitySet{Application: backupApp, User: &creator}
 	u.LastModifiedBy = IdentitySet{Application: backupApp, User: &modifier}
 
-	grace, cancel, protect, removal := s.opts.GracePeriod, s.opts.CancelDelay, s.opts.ProtectDelay, s.life.removalDelay
+	grace, cancel, protect, removal := st.opts.GracePeriod, st.opts.CancelDelay, st.opts.ProtectDelay, st.life.removalDelay
 	ms := func(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
 	switch c {
 	case catOffboardRequested:
@@ -236,7 +238,7 @@ func (s *Server) seedUnit(r *rand.Rand, k models.UnitKind, c seedCategory, now t
 		u.LastModifiedDateTime = ms(now.Add(-time.Duration(float64(removal) * 0.5 * r.Float64())))
 	}
 
-	pols := s.life.seededIDs[k]
+	pols := st.life.seededIDs[k]
 	u.PolicyID = pols[0]
 	if c == catDeactivated || c == catUnprotectRequested {
 		u.PolicyID = pols[1]

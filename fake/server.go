@@ -2,9 +2,7 @@ package fake
 
 import (
 	"container/heap"
-	"math/rand/v2"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/m365kit/backuprestore/models"
@@ -63,13 +61,13 @@ type Options struct {
 	// Server.SetDeltaErrorShape changes it while the server runs.
 	DeltaErrorShape DeltaErrorShape
 	// MaxDeltaItems is the most items one policy PATCH's …@delta array may
-	// hold; more fail the whole request with 400
+	// hold; more fail the whole request with 413
 	// ProtectionUnitsLimitBreached (default DefaultMaxDeltaItems, 50; a
 	// negative value means no cap).
 	MaxDeltaItems int
 	// ServiceStatus is the tenant's serviceStatus.status at the start
 	// (default models.ServiceEnabled). Any other value makes policy
-	// PATCHes fail with 403 ProtectionChangeLocked; Server.SetServiceStatus
+	// PATCHes fail with 403 CodeProtectionChangeLocked; Server.SetServiceStatus
 	// changes it.
 	ServiceStatus models.BackupServiceStatus
 	// Start is the emulator clock's initial time (default DefaultStart,
@@ -106,12 +104,6 @@ type Options struct {
 	// NewServer panics when it is invalid (see ThrottleOptions.Validate),
 	// like AddFault: a bug in the test.
 	Throttle *ThrottleOptions
-	// CORSOrigins lists the browser origins ("http://localhost:3000", as
-	// the Origin header writes them) allowed to call the emulator from a
-	// page: they get answers to CORS preflights and Access-Control-*
-	// headers (see cors.go). Nil allows every origin; an empty, non-nil
-	// slice allows none; "*" in the list allows every origin.
-	CORSOrigins []string
 }
 
 // withDefaults returns a copy of o (nil allowed) with defaults filled in.
@@ -153,34 +145,14 @@ type entry struct {
 // safe for concurrent use.
 type Server struct {
 	opts Options
-
-	// mu guards everything below it.
-	mu    sync.Mutex
-	clock clock
-	units map[string]*entry
-	// sorted caches the unit IDs in ascending order; nil when stale.
-	sorted      []string
-	timers      timerHeap
-	transitions []Transition
-	byUnit      map[string][]int // indexes into transitions
-	faults      []*faultState
-	nextFaultID FaultID
-	faultRand   *rand.Rand
-	orderRand   *rand.Rand
-	seedRand    *rand.Rand
-	seeded      int
-	// life holds the policies, the service status and the lifecycle
-	// settings.
-	life lifecycleState
-
+	// st is the state, with its one lock.
+	st *store
 	// tokens caches parsed bearer tokens.
 	tokens tokenCache
 	// throttle is the throttling model, with its own lock.
 	throttle throttler
-
-	// recMu guards the request log, apart from the state lock.
-	recMu    sync.Mutex
-	requests []RecordedRequest
+	// log is the request log, with its own lock.
+	log requestLog
 }
 
 // NewServer returns an empty emulator configured by opts (nil for the
@@ -190,26 +162,9 @@ func NewServer(opts *Options) *Server {
 	if err := s.opts.Throttle.Validate(); err != nil {
 		panic(err)
 	}
-	s.resetLocked()
+	s.st = newStore(&s.opts)
 	s.throttle.reset(s.opts.Throttle)
 	return s
-}
-
-// resetLocked (re)initialises all state; the caller holds s.mu or owns s.
-func (s *Server) resetLocked() {
-	s.clock = newClock(s.opts.Start, s.opts.RealTimeClock)
-	s.units = make(map[string]*entry)
-	s.sorted = nil
-	s.timers = nil
-	s.transitions = nil
-	s.byUnit = make(map[string][]int)
-	s.faults = nil
-	s.nextFaultID = 0
-	s.faultRand = rand.New(rand.NewPCG(s.opts.Seed, 0xfa0175eed))
-	s.orderRand = rand.New(rand.NewPCG(s.opts.Seed, 0xba7c4))
-	s.seedRand = rand.New(rand.NewPCG(s.opts.Seed, 0x5eed))
-	s.seeded = 0
-	s.life.reset(&s.opts)
 }
 
 // Reset returns the emulator to its initial state: no units, no faults, no
@@ -217,13 +172,9 @@ func (s *Server) resetLocked() {
 // every random stream restarted from Options.Seed, and the throttling
 // model back at Options.Throttle with full buckets and no counts.
 func (s *Server) Reset() {
-	s.mu.Lock()
-	s.resetLocked()
-	s.mu.Unlock()
+	s.st.reset()
 	s.throttle.reset(s.opts.Throttle)
-	s.recMu.Lock()
-	s.requests = nil
-	s.recMu.Unlock()
+	s.log.reset()
 }
 
 // Options returns the options the server runs with, defaults filled in.
@@ -240,29 +191,24 @@ func (s *Server) Client() *http.Client { return &http.Client{Transport: s.Transp
 // unit added in offboardRequested becomes offboarded GracePeriod after its
 // OffboardRequestedDateTime; one in cancelOffboardRequested becomes
 // unprotected CancelDelay after its LastModifiedDateTime.
-func (s *Server) AddUnit(u Unit) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.addLocked(u)
-}
+func (s *Server) AddUnit(u Unit) error { return s.st.addUnit(u) }
 
-// addLocked is AddUnit with s.mu held.
-func (s *Server) addLocked(u Unit) error {
-	s.fireTimersLocked()
+// addLocked is AddUnit with the lock held and the timers applied.
+func (st *store) addLocked(u Unit) error {
 	u = u.clone()
-	if err := u.normalize(s.clock.now()); err != nil {
+	if err := u.normalize(st.clock.now()); err != nil {
 		return err
 	}
-	if _, dup := s.units[u.ID]; dup {
+	if _, dup := st.units[u.ID]; dup {
 		return &duplicateError{id: u.ID}
 	}
-	if err := s.checkPolicyRefLocked(&u); err != nil {
+	if err := st.checkPolicyRefLocked(&u); err != nil {
 		return err
 	}
 	e := &entry{u: u}
-	s.units[u.ID] = e
-	s.sorted = nil
-	s.armLocked(e)
+	st.units[u.ID] = e
+	st.sorted = nil
+	st.armLocked(e)
 	return nil
 }
 
@@ -276,67 +222,48 @@ func (e *duplicateError) Error() string {
 
 // Unit returns a copy of the unit with this ID, after applying any timer
 // that is due on the emulator's clock.
-func (s *Server) Unit(id string) (Unit, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	e, ok := s.units[id]
-	if !ok {
-		return Unit{}, false
-	}
-	return e.u.clone(), true
-}
+func (s *Server) Unit(id string) (Unit, bool) { return s.st.unit(id) }
 
 // Units returns copies of every unit, sorted by ID.
-func (s *Server) Units() []Unit {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	ids := s.sortedLocked()
-	out := make([]Unit, len(ids))
-	for i, id := range ids {
-		out[i] = s.units[id].u.clone()
-	}
-	return out
-}
+func (s *Server) Units() []Unit { return s.st.allUnits() }
 
 // Len returns the number of units.
-func (s *Server) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.units)
-}
+func (s *Server) Len() int { return s.st.unitCount() }
 
 // UpdateUnit changes the unit with this ID through fn and returns the
 // result: a way to set up a test (say, remove a unit from its policy) or to
 // play the service's part. The ID and kind cannot change. A status change
-// is recorded as a transition with CauseUpdate and re-arms the timers.
+// is recorded as a transition with CauseUpdate and re-arms the timers. It
+// fails, changing nothing, for an unknown ID or when the result is not a
+// valid unit (see AddUnit).
 func (s *Server) UpdateUnit(id string, fn func(u *Unit)) (Unit, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	e, ok := s.units[id]
+	return s.st.updateUnit(id, fn)
+}
+
+// updateLocked is UpdateUnit with the lock held and the timers applied.
+func (st *store) updateLocked(id string, fn func(u *Unit)) (Unit, error) {
+	e, ok := st.units[id]
 	if !ok {
 		return Unit{}, &notFoundError{id: id}
 	}
 	u := e.u.clone()
 	fn(&u)
 	u.ID, u.Kind = e.u.ID, e.u.Kind
-	if err := u.normalize(s.clock.now()); err != nil {
+	if err := u.normalize(st.clock.now()); err != nil {
 		return Unit{}, err
 	}
-	if err := s.checkPolicyRefLocked(&u); err != nil {
+	if err := st.checkPolicyRefLocked(&u); err != nil {
 		return Unit{}, err
 	}
 	from := e.u.Status
 	e.u = u
 	if from != u.Status {
-		s.transitionLocked(e, from, u.Status, s.clock.now(), CauseUpdate, "", false, u.PolicyID)
+		st.transitionLocked(e, from, u.Status, st.clock.now(), CauseUpdate, "", false, u.PolicyID)
 	} else {
 		e.gen++ // the times may have changed: re-arm
-		s.armLocked(e)
+		st.armLocked(e)
 	}
-	s.fireTimersLocked()
+	st.fireTimersLocked()
 	return e.u.clone(), nil
 }
 
@@ -348,28 +275,19 @@ func (e *notFoundError) Error() string { return "fake: no unit with ID " + quote
 
 // RemoveUnit deletes the unit with this ID and reports whether it existed.
 // Its transitions stay in the log.
-func (s *Server) RemoveUnit(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.units[id]; !ok {
-		return false
-	}
-	delete(s.units, id)
-	s.sorted = nil
-	return true
-}
+func (s *Server) RemoveUnit(id string) bool { return s.st.removeUnit(id) }
 
 // sortedLocked returns the cached ascending ID slice, rebuilding it if stale.
-func (s *Server) sortedLocked() []string {
-	if s.sorted == nil {
-		ids := make([]string, 0, len(s.units))
-		for id := range s.units {
+func (st *store) sortedLocked() []string {
+	if st.sorted == nil {
+		ids := make([]string, 0, len(st.units))
+		for id := range st.units {
 			ids = append(ids, id)
 		}
 		sortStrings(ids)
-		s.sorted = ids
+		st.sorted = ids
 	}
-	return s.sorted
+	return st.sorted
 }
 
 // timer is a pending status change of one unit.
@@ -395,4 +313,4 @@ func (h *timerHeap) Pop() any {
 }
 
 // pushTimer arms a timer.
-func (s *Server) pushTimer(t timer) { heap.Push(&s.timers, t) }
+func (st *store) pushTimer(t timer) { heap.Push(&st.timers, t) }

@@ -7,8 +7,10 @@ import (
 	"github.com/m365kit/backuprestore/models"
 )
 
-// The members of disableReason (ServiceStatus.DisableReason). The docs list
-// controllerServiceAppDeleted; the v1.0 schema does not.
+// The members of disableReason (ServiceStatus.DisableReason; typed in
+// models.DisableReason). The serviceStatus page lists
+// controllerServiceAppDeleted; the v1.0 schema does not (see the package's
+// behaviour choices).
 const (
 	DisableReasonNone                        = "none"
 	DisableReasonControllerServiceAppDeleted = "controllerServiceAppDeleted"
@@ -16,8 +18,9 @@ const (
 	DisableReasonUserRequested               = "userRequested"
 )
 
-// The members of backupServiceConsumer (ServiceStatus.BackupServiceConsumer).
-// The docs list none where the v1.0 schema has unknown; both are accepted.
+// The members of backupServiceConsumer (ServiceStatus.BackupServiceConsumer;
+// typed in models.BackupServiceConsumer). The page's table of values lists
+// none where the v1.0 schema has unknown; both are accepted.
 const (
 	ConsumerUnknown    = "unknown"
 	ConsumerNone       = "none"
@@ -78,15 +81,11 @@ func (st *ServiceStatus) validate() error {
 }
 
 // ServiceStatus returns the tenant's service status.
-func (s *Server) ServiceStatus() ServiceStatus {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.life.service.clone()
-}
+func (s *Server) ServiceStatus() ServiceStatus { return s.st.serviceStatus() }
 
 // SetServiceStatus sets serviceStatus.status, stamping lastModifiedDateTime
 // with the emulator's clock. protectionChangeLocked, restoreLocked and
-// disabled make policy PATCHes fail with 403 ProtectionChangeLocked until
+// disabled make policy PATCHes fail with 403 CodeProtectionChangeLocked until
 // the status is enabled again. It fails, changing nothing, for
 // unknownFutureValue or a value that is not a member of backupServiceStatus.
 func (s *Server) SetServiceStatus(status models.BackupServiceStatus) error {
@@ -100,55 +99,61 @@ func (s *Server) SetServiceStatus(status models.BackupServiceStatus) error {
 // "firstparty". It fails, changing nothing, when a field is not a member of
 // its enum.
 func (s *Server) UpdateServiceStatus(fn func(st *ServiceStatus)) (ServiceStatus, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.life.service.clone()
-	before := st.LastModifiedDateTime
-	fn(&st)
-	if st.DisableReason == "" {
-		st.DisableReason = DisableReasonNone
-	}
-	if st.BackupServiceConsumer == "" {
-		st.BackupServiceConsumer = ConsumerFirstParty
-	}
-	if err := st.validate(); err != nil {
-		return ServiceStatus{}, err
-	}
-	if st.LastModifiedDateTime.Equal(before) {
-		st.LastModifiedDateTime = s.clock.now()
-	}
-	st.LastModifiedDateTime = st.LastModifiedDateTime.UTC()
-	st.GracePeriodDateTime = st.GracePeriodDateTime.UTC()
-	st.RestoreAllowedTillDateTime = st.RestoreAllowedTillDateTime.UTC()
-	s.life.service = st
-	return st.clone(), nil
+	return s.st.updateServiceStatus(fn)
 }
 
-// protectionChangeRefusal is the 403 of a policy PATCH while the service
+// updateServiceStatusLocked is UpdateServiceStatus with the lock held.
+func (st *store) updateServiceStatusLocked(fn func(ss *ServiceStatus)) (ServiceStatus, error) {
+	ss := st.life.service.clone()
+	before := ss.LastModifiedDateTime
+	fn(&ss)
+	if ss.DisableReason == "" {
+		ss.DisableReason = DisableReasonNone
+	}
+	if ss.BackupServiceConsumer == "" {
+		ss.BackupServiceConsumer = ConsumerFirstParty
+	}
+	if err := ss.validate(); err != nil {
+		return ServiceStatus{}, err
+	}
+	if ss.LastModifiedDateTime.Equal(before) {
+		ss.LastModifiedDateTime = st.clock.now()
+	}
+	ss.LastModifiedDateTime = ss.LastModifiedDateTime.UTC()
+	ss.GracePeriodDateTime = ss.GracePeriodDateTime.UTC()
+	ss.RestoreAllowedTillDateTime = ss.RestoreAllowedTillDateTime.UTC()
+	st.life.service = ss
+	return ss.clone(), nil
+}
+
+// protectionChangeRefusalLocked is the 403 of a policy PATCH while the service
 // status forbids protection changes, or nil when it allows them. The
 // service's answer is undocumented; the emulator's is 403 with code
 // ProtectionChangeLocked and a message naming the status. The caller holds
-// s.mu.
-func (s *Server) protectionChangeRefusalLocked() *graphError {
-	st := s.life.service.Status
-	if st == models.ServiceEnabled {
+// the lock.
+func (st *store) protectionChangeRefusalLocked() *graphError {
+	status := st.life.service.Status
+	if status == models.ServiceEnabled {
 		return nil
 	}
-	return &graphError{status: http.StatusForbidden, code: codeProtectionChangeLocked,
-		message: "The Microsoft 365 Backup service status is '" + string(st) +
+	return &graphError{status: http.StatusForbidden, code: CodeProtectionChangeLocked,
+		message: "The Microsoft 365 Backup service status is '" + string(status) +
 			"': protection policies can't be updated and protection units can't be added or removed."}
 }
 
-// codeProtectionChangeLocked is the code of a PATCH refused by the service
-// status (the emulator's choice; the service documents none).
-const codeProtectionChangeLocked = "ProtectionChangeLocked"
+// CodeProtectionChangeLocked is the error code of a policy PATCH the
+// emulator refuses, with 403, because the tenant's serviceStatus.status is
+// not enabled. The service documents no answer for that case: this code
+// is the emulator's choice (see the package's behaviour choices), not the
+// service's, and the SDK does not depend on it.
+const CodeProtectionChangeLocked = "ProtectionChangeLocked"
 
-// serviceStatusResponse serves GET /solutions/backupRestore.
-func (s *Server) serviceStatusResponse(c *call) *response {
+// serviceStatus serves GET /solutions/backupRestore.
+func (c *call) serviceStatus() *response {
 	if _, g := parseQuery(c.rawQuery, queryNone, models.KindUnknown); g != nil {
 		return c.fail(g)
 	}
-	st := s.ServiceStatus()
+	st := c.s.st.serviceStatus()
 	b := make([]byte, 0, 512)
 	b = append(b, `{"@odata.context":`...)
 	b = appendString(b, contextPrefix+"solutions/backupRestore/$entity")
@@ -159,6 +164,10 @@ func (s *Server) serviceStatusResponse(c *call) *response {
 	b = append(b, '}')
 	return jsonResponse(http.StatusOK, b)
 }
+
+// GraphJSON returns st as the API writes the serviceStatus property of
+// backupRestoreRoot: a JSON object, the zero times as null. It never fails.
+func (st ServiceStatus) GraphJSON() []byte { return appendServiceStatus(make([]byte, 0, 512), &st) }
 
 // appendServiceStatus writes st as a serviceStatus object, in the order of
 // the documentation's example.

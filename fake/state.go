@@ -14,20 +14,20 @@ const (
 )
 
 // armLocked arms the timer matching e's current status, if any.
-func (s *Server) armLocked(e *entry) {
+func (st *store) armLocked(e *entry) {
 	switch e.u.Status {
 	case models.StatusOffboardRequested:
 		at := e.u.OffboardRequestedDateTime
 		if at.IsZero() {
 			at = e.u.LastModifiedDateTime
 		}
-		s.pushTimer(timer{at: at.Add(s.opts.GracePeriod), id: e.u.ID, gen: e.gen})
+		st.pushTimer(timer{at: at.Add(st.opts.GracePeriod), id: e.u.ID, gen: e.gen})
 	case models.StatusCancelOffboardRequested:
-		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.opts.CancelDelay), id: e.u.ID, gen: e.gen})
+		st.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(st.opts.CancelDelay), id: e.u.ID, gen: e.gen})
 	case models.StatusProtectRequested, models.StatusUnprotectRequested:
-		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.opts.ProtectDelay), id: e.u.ID, gen: e.gen})
+		st.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(st.opts.ProtectDelay), id: e.u.ID, gen: e.gen})
 	case models.StatusRemoveRequested:
-		s.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(s.life.removalDelay), id: e.u.ID, gen: e.gen})
+		st.pushTimer(timer{at: e.u.LastModifiedDateTime.Add(st.life.removalDelay), id: e.u.ID, gen: e.gen})
 	}
 }
 
@@ -35,14 +35,14 @@ func (s *Server) armLocked(e *entry) {
 // emulator's clock. Each transition is dated at its deadline, not at the
 // moment it is noticed. Stale timers (the unit changed status since) are
 // dropped.
-func (s *Server) fireTimersLocked() {
-	if len(s.timers) == 0 {
+func (st *store) fireTimersLocked() {
+	if len(st.timers) == 0 {
 		return
 	}
-	now := s.clock.now()
-	for len(s.timers) > 0 && !s.timers[0].at.After(now) {
-		t := heap.Pop(&s.timers).(timer)
-		e, ok := s.units[t.id]
+	now := st.clock.now()
+	for len(st.timers) > 0 && !st.timers[0].at.After(now) {
+		t := heap.Pop(&st.timers).(timer)
+		e, ok := st.units[t.id]
 		if !ok || e.gen != t.gen {
 			continue
 		}
@@ -68,20 +68,20 @@ func (s *Server) fireTimersLocked() {
 		e.u.Status = to
 		e.u.LastModifiedDateTime = t.at
 		e.u.LastModifiedBy = serviceIdentity()
-		s.transitionLocked(e, from, to, t.at, cause, "", false, policyID)
+		st.transitionLocked(e, from, to, t.at, cause, "", false, policyID)
 	}
 }
 
 // transitionLocked records a status change of e (whose status is already
 // to) concerning policy policyID, bumps its generation and arms the timer
 // of the new status.
-func (s *Server) transitionLocked(e *entry, from, to models.ProtectionUnitStatus, at time.Time, cause Cause, requestID string, inBatch bool, policyID string) {
+func (st *store) transitionLocked(e *entry, from, to models.ProtectionUnitStatus, at time.Time, cause Cause, requestID string, inBatch bool, policyID string) {
 	e.gen++
-	s.byUnit[e.u.ID] = append(s.byUnit[e.u.ID], len(s.transitions))
-	s.transitions = append(s.transitions, Transition{
+	st.byUnit[e.u.ID] = append(st.byUnit[e.u.ID], len(st.transitions))
+	st.transitions = append(st.transitions, Transition{
 		UnitID: e.u.ID, From: from, To: to, At: at, Cause: cause, RequestID: requestID, InBatch: inBatch, PolicyID: policyID,
 	})
-	s.armLocked(e)
+	st.armLocked(e)
 }
 
 // actionError is an action refused by the state machine.
@@ -91,18 +91,15 @@ type actionError struct {
 	message string
 }
 
-// applyAction runs offboard or cancelOffboard on the unit with this ID on
-// behalf of who, and returns a copy of the updated unit, or the error the
-// service answers with.
-func (s *Server) applyAction(id string, op Route, who IdentitySet, requestID string, inBatch bool) (Unit, *actionError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fireTimersLocked()
-	e, ok := s.units[id]
+// applyActionLocked runs offboard or cancelOffboard on the unit with this
+// ID on behalf of who, and returns a copy of the updated unit, or the error
+// the service answers with.
+func (st *store) applyActionLocked(id string, op Route, who IdentitySet, requestID string, inBatch bool) (Unit, *actionError) {
+	e, ok := st.units[id]
 	if !ok {
 		return Unit{}, notFound(id)
 	}
-	now := s.clock.now()
+	now := st.clock.now()
 	from := e.u.Status
 	var cause Cause
 	switch op {
@@ -124,7 +121,7 @@ func (s *Server) applyAction(id string, op Route, who IdentitySet, requestID str
 	}
 	e.u.LastModifiedBy = who.clone()
 	e.u.LastModifiedDateTime = now
-	s.transitionLocked(e, from, e.u.Status, now, cause, requestID, inBatch, e.u.PolicyID)
+	st.transitionLocked(e, from, e.u.Status, now, cause, requestID, inBatch, e.u.PolicyID)
 	return e.u.clone(), nil
 }
 

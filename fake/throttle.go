@@ -333,6 +333,13 @@ func (t *throttler) reset(cfg *ThrottleOptions) {
 	t.setLocked(cfg, time.Now())
 }
 
+// set applies cfg (validated; nil: off), as setLocked does.
+func (t *throttler) set(cfg *ThrottleOptions) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.setLocked(cfg, time.Now())
+}
+
 // setLocked applies cfg (validated; nil: off), keeping the buckets of the
 // scopes that stay limited: refilled at their old rate up to now, then
 // clamped to the new limit.
@@ -510,9 +517,7 @@ func (s *Server) SetThrottle(o *ThrottleOptions) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	s.throttle.mu.Lock()
-	defer s.throttle.mu.Unlock()
-	s.throttle.setLocked(o, time.Now())
+	s.throttle.set(o)
 	return nil
 }
 
@@ -520,16 +525,16 @@ func (s *Server) SetThrottle(o *ThrottleOptions) error {
 // throttled, per scope and over time, and the configuration in force.
 func (s *Server) ThrottleStats() ThrottleStats { return s.throttle.stats() }
 
-// throttleCall charges a call to its caller's buckets; it returns nil when
+// throttled charges a call to its caller's buckets; it returns nil when
 // the call is admitted, else the 429 to answer, with Retry-After (fractional
 // seconds) saying when every bucket will hold a token again. A throttled
 // call is not handled: it changes nothing.
-func (s *Server) throttleCall(c *call) *response {
+func (c *call) throttled() *response {
 	app, tenant := TestAppID, TestTenantID
 	if c.p != nil {
 		app, tenant = or(c.p.appID, app), or(c.p.tenantID, tenant)
 	}
-	wait, ok := s.throttle.charge(app, tenant)
+	wait, ok := c.s.throttle.charge(app, tenant)
 	if ok {
 		return nil
 	}

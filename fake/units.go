@@ -29,18 +29,6 @@ func validKind(k models.UnitKind) bool { return unitTypeName(k) != "" }
 // unitKinds are the three kinds of unit, in a fixed order.
 var unitKinds = [...]models.UnitKind{models.KindSite, models.KindDrive, models.KindMailbox}
 
-// parseUnitKind maps the kind's name ("site", "drive", "mailbox", as
-// models.UnitKind.String writes it, any case) or its @odata.type to the
-// kind; anything else is models.KindUnknown.
-func parseUnitKind(s string) models.UnitKind {
-	for _, k := range unitKinds {
-		if strings.EqualFold(s, k.String()) || s == k.ODataType() {
-			return k
-		}
-	}
-	return models.KindUnknown
-}
-
 // unknownFutureRank is the enum value of unknownFutureValue.
 const unknownFutureRank = 5
 

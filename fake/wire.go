@@ -172,6 +172,15 @@ func appendUnit(b []byte, u *Unit, v *view, ctx string) []byte {
 	return append(b, '}')
 }
 
+// GraphJSON returns u as the API writes it to a delegated caller that sent
+// "Prefer: include-unknown-enum-members": a JSON object with @odata.type
+// and every property of its kind, its real status, without
+// @odata.context. It never fails; a Unit that AddUnit would refuse is
+// written as it is.
+func (u Unit) GraphJSON() []byte {
+	return appendUnit(make([]byte, 0, 1024), &u, &view{includeUnknown: true}, "")
+}
+
 // blank returns "" when hide is set, else s.
 func blank(s string, hide bool) string {
 	if hide {

@@ -411,7 +411,10 @@ func decodeServiceStatus(l *jsonlex.Lexer, s *ServiceStatus) error {
 			s.Status = BackupServiceStatus(v)
 			return err
 		case "disableReason":
-			return stringField(l, &s.DisableReason, ad, key)
+			var v string
+			err := stringField(l, &v, ad, key)
+			s.DisableReason = DisableReason(v)
+			return err
 		case "gracePeriodDateTime":
 			return timeField(l, &s.GracePeriodDateTime, ad, key)
 		case "restoreAllowedTillDateTime":
@@ -421,7 +424,10 @@ func decodeServiceStatus(l *jsonlex.Lexer, s *ServiceStatus) error {
 		case "lastModifiedBy":
 			return identitySetField(l, &s.LastModifiedBy, ad, key)
 		case "backupServiceConsumer":
-			return stringField(l, &s.BackupServiceConsumer, ad, key)
+			var v string
+			err := stringField(l, &v, ad, key)
+			s.BackupServiceConsumer = BackupServiceConsumer(v)
+			return err
 		}
 		return keep(l, ad, key)
 	})

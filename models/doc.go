@@ -24,11 +24,27 @@
 //     [ProtectionUnit.ContentID].
 //
 // The enum vocabularies ([ProtectionUnitStatus], [UnitKind], [PolicyKind],
-// [ProtectionPolicyStatus], [BackupServiceStatus]) are string types (or, for
-// kinds, small ints) shared by the SDK, the emulator and the CLI; unknown
-// wire values are kept verbatim. Lists of known members are functions
-// ([KnownStatuses], [KnownPolicyStatuses], [KnownServiceStatuses],
-// [PolicyKinds]) returning a new slice on every call.
+// [ProtectionPolicyStatus], [BackupServiceStatus], [DisableReason],
+// [BackupServiceConsumer]) are string types (or, for kinds, small ints)
+// shared by the SDK, the emulator and the CLI; unknown wire values are kept
+// verbatim. Lists of known members are functions ([KnownStatuses],
+// [KnownPolicyStatuses], [KnownServiceStatuses], [KnownDisableReasons],
+// [KnownBackupServiceConsumers], [PolicyKinds]) returning a new slice on
+// every call. Every member of Microsoft's v1.0 schema has a constant
+// (internal/conformance checks it against the published metadata). Where
+// the serviceStatus page and the schema disagree, there is a constant for
+// both: disableReason controllerServiceAppDeleted and backupServiceConsumer
+// none are the page's only ([DisableReasonControllerServiceAppDeleted],
+// [ConsumerNone]). The emulator (package fake) writes the schema's members
+// by default and the page's only when a test sets them, as clients
+// generated from the schema cannot parse them.
+//
+// A unit's kind comes from @odata.type; without it, from the typed
+// collection it was read from ([ProtectionUnit.CollectionKind], set with
+// [ProtectionUnitPage.SetCollectionKind] by the code that reads a typed
+// collection, as the backuprestore client does), then from its properties
+// (siteId makes a site unit; a drive and a mailbox unit have the same
+// properties).
 //
 // Models are plain structs with value fields. Decoding is lossless: every
 // unknown JSON property is kept in AdditionalData, an unknown enum string is

@@ -97,8 +97,8 @@ func (s ServiceStatus) MarshalJSON() ([]byte, error) {
 	w := &jsonWriter{}
 	return w.object(func(w *jsonWriter) {
 		w.str("status", string(s.Status))
-		w.str("disableReason", s.DisableReason)
-		w.str("backupServiceConsumer", s.BackupServiceConsumer)
+		w.str("disableReason", string(s.DisableReason))
+		w.str("backupServiceConsumer", string(s.BackupServiceConsumer))
 		w.time("gracePeriodDateTime", s.GracePeriodDateTime)
 		w.time("restoreAllowedTillDateTime", s.RestoreAllowedTillDateTime)
 		w.time("lastModifiedDateTime", s.LastModifiedDateTime)

@@ -354,8 +354,8 @@ func (pg *ProtectionPolicyPage) SetAdditionalData(v map[string]any) { pg.Additio
 func (s *ServiceStatus) Serialize(w serialization.SerializationWriter) error {
 	k := newKiotaWriter(w)
 	k.str("status", string(s.Status))
-	k.str("disableReason", s.DisableReason)
-	k.str("backupServiceConsumer", s.BackupServiceConsumer)
+	k.str("disableReason", string(s.DisableReason))
+	k.str("backupServiceConsumer", string(s.BackupServiceConsumer))
 	k.time("gracePeriodDateTime", s.GracePeriodDateTime)
 	k.time("restoreAllowedTillDateTime", s.RestoreAllowedTillDateTime)
 	k.time("lastModifiedDateTime", s.LastModifiedDateTime)
@@ -375,8 +375,18 @@ func (s *ServiceStatus) GetFieldDeserializers() map[string]func(serialization.Pa
 			s.Status = BackupServiceStatus(v)
 			return err
 		},
-		"disableReason":              kiotaString(&s.DisableReason, ad, "disableReason"),
-		"backupServiceConsumer":      kiotaString(&s.BackupServiceConsumer, ad, "backupServiceConsumer"),
+		"disableReason": func(n serialization.ParseNode) error {
+			var v string
+			err := kiotaString(&v, ad, "disableReason")(n)
+			s.DisableReason = DisableReason(v)
+			return err
+		},
+		"backupServiceConsumer": func(n serialization.ParseNode) error {
+			var v string
+			err := kiotaString(&v, ad, "backupServiceConsumer")(n)
+			s.BackupServiceConsumer = BackupServiceConsumer(v)
+			return err
+		},
 		"gracePeriodDateTime":        kiotaTime(&s.GracePeriodDateTime, ad, "gracePeriodDateTime"),
 		"restoreAllowedTillDateTime": kiotaTime(&s.RestoreAllowedTillDateTime, ad, "restoreAllowedTillDateTime"),
 		"lastModifiedDateTime":       kiotaTime(&s.LastModifiedDateTime, ad, "lastModifiedDateTime"),

@@ -15,3 +15,18 @@ type ProtectionUnitPage struct {
 	// AdditionalData holds every other property of the page envelope.
 	AdditionalData map[string]any
 }
+
+// SetCollectionKind records, on every unit of the page, the kind of the
+// typed collection the page was read from (see
+// ProtectionUnit.CollectionKind); KindUnknown clears it. A nil page or unit
+// is skipped.
+func (p *ProtectionUnitPage) SetCollectionKind(k UnitKind) {
+	if p == nil {
+		return
+	}
+	for _, u := range p.Value {
+		if u != nil {
+			u.CollectionKind = k
+		}
+	}
+}

@@ -76,6 +76,18 @@ type ProtectionUnit struct {
 	// ODataType is the raw @odata.type, e.g. "#microsoft.graph.siteProtectionUnit".
 	ODataType string
 
+	// CollectionKind is the kind the collection the unit was read from
+	// guarantees, when it is typed: …/siteProtectionUnits, a type cast
+	// such as …/protectionUnits/microsoft.graph.driveProtectionUnit, or a
+	// policy's own view (…/mailboxProtectionUnits under an Exchange
+	// policy). The decoders never set it (the body does not say where it
+	// came from); the code that reads a typed collection does, with
+	// ProtectionUnitPage.SetCollectionKind (the backuprestore client does
+	// for Sites, Drives, Mailboxes and a policy's units). Kind reads it when
+	// @odata.type is absent. It is not serialized. KindUnknown (the zero
+	// value) means an untyped collection or none.
+	CollectionKind UnitKind
+
 	// Site units.
 	SiteID     string
 	SiteName   string
@@ -93,16 +105,23 @@ type ProtectionUnit struct {
 
 // Kind returns the unit's concrete type: from @odata.type when it names one
 // of the three derived types (with or without '#', with the "microsoft.graph"
-// namespace or its "graph" alias), otherwise inferred from site-only
-// properties (the documented examples omit @odata.type but carry siteId).
-// Drive and mailbox units have the same properties, so without @odata.type
-// they are KindUnknown.
+// namespace or its "graph" alias); without one, the kind of the typed
+// collection it was read from (CollectionKind); otherwise inferred from its
+// properties: siteId, siteName or siteWebUrl make it a site unit (the
+// documented examples omit @odata.type but carry siteId). Drive and mailbox
+// units have the same properties (directoryObjectId, displayName, email),
+// so one read from an untyped collection without @odata.type is
+// KindUnknown. An @odata.type naming another type (a future one) is not
+// overridden by CollectionKind.
 func (u *ProtectionUnit) Kind() UnitKind {
 	if u == nil {
 		return KindUnknown
 	}
 	if k := KindFromODataType(u.ODataType); k != KindUnknown {
 		return k
+	}
+	if u.ODataType == "" && u.CollectionKind != KindUnknown {
+		return u.CollectionKind
 	}
 	if u.SiteID != "" || u.SiteName != "" || u.SiteWebURL != "" {
 		return KindSite

@@ -139,3 +139,35 @@ func TestKnownServiceStatuses(t *testing.T) {
 	require.False(t, BackupServiceStatus("migrating").IsKnown())
 	require.Equal(t, "restoreLocked", ServiceRestoreLocked.String())
 }
+
+// disableReason and backupServiceConsumer are typed: every member the
+// schema or the serviceStatus page lists is known and decodes to its
+// constant; anything else is kept verbatim and unknown.
+func TestServiceStatusEnums(t *testing.T) {
+	t.Parallel()
+	for _, r := range KnownDisableReasons() {
+		require.True(t, r.IsKnown(), r)
+		var s ServiceStatus
+		require.NoError(t, s.UnmarshalJSON([]byte(`{"disableReason":"`+string(r)+`"}`)))
+		require.Equal(t, r, s.DisableReason)
+		require.Equal(t, string(r), r.String())
+	}
+	for _, c := range KnownBackupServiceConsumers() {
+		require.True(t, c.IsKnown(), c)
+		var s ServiceStatus
+		require.NoError(t, s.UnmarshalJSON([]byte(`{"backupServiceConsumer":"`+string(c)+`"}`)))
+		require.Equal(t, c, s.BackupServiceConsumer)
+		require.Equal(t, string(c), c.String())
+	}
+	require.Contains(t, KnownDisableReasons(), DisableReasonControllerServiceAppDeleted, "the page's member")
+	require.Contains(t, KnownBackupServiceConsumers(), ConsumerNone, "the page's member")
+	var s ServiceStatus
+	require.NoError(t, s.UnmarshalJSON([]byte(`{"disableReason":"quotaGone","backupServiceConsumer":"fourthparty"}`)))
+	require.Equal(t, DisableReason("quotaGone"), s.DisableReason)
+	require.False(t, s.DisableReason.IsKnown())
+	require.Equal(t, BackupServiceConsumer("fourthparty"), s.BackupServiceConsumer)
+	require.False(t, s.BackupServiceConsumer.IsKnown())
+	b, err := s.MarshalJSON()
+	require.NoError(t, err)
+	require.JSONEq(t, `{"disableReason":"quotaGone","backupServiceConsumer":"fourthparty"}`, string(b), "kept verbatim")
+}

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/m365kit/backuprestore/fake"
+	fakecontrol "github.com/m365kit/backuprestore/fake/control"
 	"github.com/m365kit/backuprestore/models"
 )
 
@@ -197,7 +198,7 @@ func serve(raw string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: time.Minute}
+	hs := &http.Server{Handler: fakecontrol.New(srv, nil), ReadHeaderTimeout: time.Minute}
 	go func() { _ = hs.Serve(ln) }()
 	if _, err := fmt.Printf("http://%s\n", ln.Addr()); err != nil {
 		return err

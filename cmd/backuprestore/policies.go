@@ -201,9 +201,9 @@ the permission ` + permControlRead + `.`,
 			if err != nil {
 				return fmt.Errorf("reading the service status: %w", err)
 			}
-			s := serviceStatusJSON{Status: string(st.Status), DisableReason: st.DisableReason,
+			s := serviceStatusJSON{Status: string(st.Status), DisableReason: string(st.DisableReason),
 				GracePeriodDateTime: timeJSON(st.GracePeriodDateTime), RestoreAllowedTillDateTime: timeJSON(st.RestoreAllowedTillDateTime),
-				BackupServiceConsumer: st.BackupServiceConsumer, LastModifiedDateTime: timeJSON(st.LastModifiedDateTime),
+				BackupServiceConsumer: string(st.BackupServiceConsumer), LastModifiedDateTime: timeJSON(st.LastModifiedDateTime),
 				LastModifiedBy: identityText(st.LastModifiedBy), AllowsProtectionChanges: st.Status == models.ServiceEnabled}
 			return writeOne(a, format[serviceStatusJSON]{table: serviceStatusFields, csv: serviceStatusFields,
 				json: func(s serviceStatusJSON) any { return s }}, s)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/fake/control"
 )
 
 // limitFlag is a flag.Value setting a throttling limit written
@@ -59,7 +60,7 @@ func parseOrigins(s string) ([]string, error) {
 }
 
 // usage prints the help: what the command does, its flags and the control
-// API (from fake.ControlEndpoints, the table GET /_emulator/ serves).
+// API (from control.Endpoints, the table GET /_emulator/ serves).
 func usage(fs *flag.FlagSet) {
 	w := fs.Output()
 	fmt.Fprint(w, `Usage: emulator [flags]
@@ -74,7 +75,7 @@ Flags:
 	fmt.Fprint(w, `
 Control API (no token needed; GET /_emulator/ lists it as JSON):
 `)
-	for _, ep := range fake.ControlEndpoints() {
+	for _, ep := range control.Endpoints() {
 		fmt.Fprintf(w, "  %-6s %-23s %s\n", ep.Method, ep.Path, ep.Description)
 		if ep.Query != "" {
 			fmt.Fprintf(w, "  %-6s %-23s   query: %s\n", "", "", ep.Query)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/fake/control"
 )
 
 func TestRunThrottle(t *testing.T) {
@@ -88,7 +88,7 @@ func TestParseOrigins(t *testing.T) {
 }
 
 // The emulator run as its own process: bad flags exit with status 2, -h
-// prints the flags and the control API from fake.ControlEndpoints and
+// prints the flags and the control API from control.Endpoints and
 // exits 0.
 func TestExitStatusAndHelp(t *testing.T) {
 	run := func(args ...string) (int, string) {
@@ -116,7 +116,7 @@ func TestExitStatusAndHelp(t *testing.T) {
 	for _, want := range []string{"-throttle RATE[/BURST]", "-throttle-app", "-throttle-tenant", "-cors-origins"} {
 		require.Contains(t, out, want)
 	}
-	for _, ep := range fake.ControlEndpoints() {
+	for _, ep := range control.Endpoints() {
 		require.Contains(t, out, ep.Path)
 		require.Contains(t, out, ep.Description)
 	}

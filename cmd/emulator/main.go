@@ -1,5 +1,6 @@
 // Command emulator serves the in-memory Backup Storage protection-unit
-// emulator (package fake) over HTTP, so that any client in any language can
+// emulator (package fake, with the control API and CORS of package
+// fake/control) over HTTP, so that any client in any language can
 // develop and test against it: curl, msgraph-sdk-go, the other Graph SDKs.
 //
 //	go run ./cmd/emulator -listen 127.0.0.1:8080 -units 50
@@ -85,6 +86,7 @@ import (
 	"time"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/fake/control"
 	"github.com/m365kit/backuprestore/models"
 )
 
@@ -218,7 +220,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		ProtectDelay: time.Duration(protectDelay), RemovalDelay: time.Duration(removalDelay),
 		DeltaErrorShape: shape, MaxDeltaItems: *maxDelta, ServiceStatus: status,
 		Start: startTime, RealTimeClock: !*frozen, Seed: *seed, StrictAuth: *strict,
-		Throttle: throttleOpts, CORSOrigins: origins,
+		Throttle: throttleOpts,
 	}
 	if err := idf.configure(opts); err != nil {
 		return err
@@ -231,7 +233,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	handler, tln, scheme, err := idf.wrap(srv, ln)
+	handler, tln, scheme, err := idf.wrap(control.New(srv, &control.Options{CORSOrigins: origins}), ln)
 	if err != nil {
 		_ = ln.Close()
 		return err

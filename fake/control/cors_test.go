@@ -1,4 +1,4 @@
-package fake_test
+package control_test
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/fake/control"
 )
 
 // preflight sends a CORS preflight for a GET carrying Authorization and
@@ -92,7 +93,7 @@ func TestCORSOrigins(t *testing.T) {
 		{"empty list allows none", []string{}, "http://a.example", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, &fake.Options{CORSOrigins: tt.origins})
+			e := newEnv(t, nil, &control.Options{CORSOrigins: tt.origins})
 			pre := e.preflight(tt.origin, unitsPath)
 			r := e.do("GET", unitsPath, header("Origin", tt.origin))
 			require.Equal(t, http.StatusOK, r.status, "an API call works with or without CORS")

@@ -1,4 +1,4 @@
-package fake_test
+package control_test
 
 import (
 	"net/http"
@@ -45,6 +45,7 @@ func TestAdminAPI(t *testing.T) {
 	require.Equal(t, "2026-04-01T00:00:00Z", r.json(t)["now"])
 	require.Equal(t, models.StatusOffboarded, e.status("m1"))
 	r = e.do("POST", admin+"/clock?set=2027-01-01T00:00:00Z", noAuth())
+	require.Equal(t, "2027-01-01T00:00:00Z", r.json(t)["now"])
 	require.Equal(t, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), e.srv.Now())
 	require.Equal(t, 400, e.do("POST", admin+"/clock", noAuth()).status)
 	require.Equal(t, 400, e.do("POST", admin+"/clock?advance=later", noAuth()).status)

@@ -1,8 +1,9 @@
-package fake
+package control
 
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -36,60 +37,54 @@ const (
 
 // originAllowed reports whether a page of this origin may call the
 // emulator.
-func (s *Server) originAllowed(origin string) bool {
+func (h *Handler) originAllowed(origin string) bool {
 	if origin == "" {
 		return false
 	}
-	allowed := s.opts.CORSOrigins
-	if allowed == nil {
+	if h.origins == nil {
 		return true
 	}
-	return slices.ContainsFunc(allowed, func(a string) bool {
+	return slices.ContainsFunc(h.origins, func(a string) bool {
 		a = strings.TrimSuffix(strings.TrimSpace(a), "/")
 		return a == "*" || strings.EqualFold(a, origin)
 	})
 }
 
-// preflight answers a CORS preflight request, or returns nil when r is not
+// preflight answers a CORS preflight request and reports whether r was
 // one. A preflight from a disallowed origin gets a 403 without
 // Access-Control-* headers (the browser then refuses the real request).
-func (s *Server) preflight(r *http.Request, ids requestIDs) *response {
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodOptions {
-		return nil
+		return false
 	}
 	origin := r.Header.Get("Origin")
 	if origin == "" || r.Header.Get("Access-Control-Request-Method") == "" {
-		return nil
+		return false
 	}
-	if !s.originAllowed(origin) {
-		resp := errorResponse(&graphError{status: http.StatusForbidden, code: "Forbidden",
-			message: "CORS: the origin " + quote(origin) + " is not allowed (Options.CORSOrigins, cmd/emulator -cors-origins)."}, ids, s.Now())
-		resp.stamp(ids)
-		return resp
+	id := newIDs(r.Header)
+	if !h.originAllowed(origin) {
+		h.write(w, &reply{status: http.StatusForbidden, code: "Forbidden",
+			message: "CORS: the origin " + strconv.Quote(origin) + " is not allowed (Options.CORSOrigins, cmd/emulator -cors-origins)."}, id)
+		return true
 	}
-	resp := newResponse(http.StatusNoContent)
-	h := resp.header
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Allow-Methods", corsAllowMethods)
-	h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
-	h.Set("Access-Control-Max-Age", corsMaxAge)
-	h.Set("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
-	resp.stamp(ids)
-	return resp
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", origin)
+	hd.Set("Access-Control-Allow-Methods", corsAllowMethods)
+	hd.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+	hd.Set("Access-Control-Max-Age", corsMaxAge)
+	hd.Set("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+	h.write(w, noContent(), id)
+	return true
 }
 
-// addCORS adds the Access-Control-* headers to the answer of a request
-// carrying an allowed Origin. A nil or connection-less answer is left
-// alone.
-func (s *Server) addCORS(reqHeader http.Header, resp *response) {
-	if resp == nil || resp.err != nil || resp.header == nil {
-		return
-	}
+// addCORS adds the Access-Control-* headers an answer to a request
+// carrying an allowed Origin gets.
+func (h *Handler) addCORS(respHeader, reqHeader http.Header) {
 	origin := reqHeader.Get("Origin")
-	if !s.originAllowed(origin) {
+	if !h.originAllowed(origin) {
 		return
 	}
-	resp.header.Set("Access-Control-Allow-Origin", origin)
-	resp.header.Set("Access-Control-Expose-Headers", corsExposeHeaders)
-	resp.header.Add("Vary", "Origin")
+	respHeader.Set("Access-Control-Allow-Origin", origin)
+	respHeader.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+	respHeader.Add("Vary", "Origin")
 }

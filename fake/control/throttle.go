@@ -1,20 +1,23 @@
-package fake
+package control
 
 import (
 	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
+
+	"github.com/m365kit/backuprestore/fake"
 )
 
-// adminLimit is the JSON form of a ThrottleLimit.
+// adminLimit is the JSON form of a fake.ThrottleLimit.
 type adminLimit struct {
 	Rate  float64 `json:"rate"`
 	Burst int     `json:"burst"`
 }
 
-// adminThrottleConfig is the JSON form of ThrottleOptions: the body of
+// adminThrottleConfig is the JSON form of fake.ThrottleOptions: the body of
 // POST /_emulator/throttle and the "config" of GET.
 type adminThrottleConfig struct {
 	App           *adminLimit `json:"app,omitempty"`
@@ -53,7 +56,7 @@ type adminThrottleStats struct {
 }
 
 // toAdminLimit converts a limit; nil for an unlimited one.
-func toAdminLimit(l ThrottleLimit) *adminLimit {
+func toAdminLimit(l fake.ThrottleLimit) *adminLimit {
 	if l.IsZero() {
 		return nil
 	}
@@ -61,15 +64,15 @@ func toAdminLimit(l ThrottleLimit) *adminLimit {
 }
 
 // fromAdminLimit converts a limit; nil is unlimited.
-func fromAdminLimit(a *adminLimit) ThrottleLimit {
+func fromAdminLimit(a *adminLimit) fake.ThrottleLimit {
 	if a == nil {
-		return ThrottleLimit{}
+		return fake.ThrottleLimit{}
 	}
-	return ThrottleLimit{Rate: a.Rate, Burst: a.Burst}
+	return fake.ThrottleLimit{Rate: a.Rate, Burst: a.Burst}
 }
 
 // toAdminThrottleConfig converts a configuration; nil when off.
-func toAdminThrottleConfig(o *ThrottleOptions) *adminThrottleConfig {
+func toAdminThrottleConfig(o *fake.ThrottleOptions) *adminThrottleConfig {
 	if o == nil {
 		return nil
 	}
@@ -78,7 +81,7 @@ func toAdminThrottleConfig(o *ThrottleOptions) *adminThrottleConfig {
 }
 
 // adminThrottleStatsOf converts a snapshot.
-func adminThrottleStatsOf(st ThrottleStats) adminThrottleStats {
+func adminThrottleStatsOf(st fake.ThrottleStats) adminThrottleStats {
 	out := adminThrottleStats{Config: toAdminThrottleConfig(st.Config), Admitted: st.Admitted, Throttled: st.Throttled,
 		StatsInterval: st.Interval.String(), Scopes: make([]adminScopeStats, len(st.Scopes)), Series: make([]adminSample, len(st.Series))}
 	for i, sc := range st.Scopes {
@@ -94,19 +97,19 @@ func adminThrottleStatsOf(st ThrottleStats) adminThrottleStats {
 // parseAdminThrottle reads the configuration of POST /_emulator/throttle:
 // from the query (app=, tenant=, appTenant= as RATE[/BURST],
 // statsInterval=) or from a JSON body, not both.
-func parseAdminThrottle(q url.Values, body []byte) (*ThrottleOptions, string) {
-	o := &ThrottleOptions{}
+func parseAdminThrottle(q url.Values, body []byte) (*fake.ThrottleOptions, string) {
+	o := &fake.ThrottleOptions{}
 	hasQuery := false
 	for _, p := range []struct {
 		name string
-		dst  *ThrottleLimit
+		dst  *fake.ThrottleLimit
 	}{{"app", &o.App}, {"tenant", &o.Tenant}, {"appTenant", &o.AppTenant}} {
 		v := q.Get(p.name)
 		if v == "" {
 			continue
 		}
 		hasQuery = true
-		l, err := ParseThrottleLimit(v)
+		l, err := fake.ParseThrottleLimit(v)
 		if err != nil {
 			return nil, p.name + ": " + err.Error()
 		}
@@ -132,30 +135,36 @@ func parseAdminThrottle(q url.Values, body []byte) (*ThrottleOptions, string) {
 	if interval != "" {
 		d, err := time.ParseDuration(interval)
 		if err != nil || d <= 0 {
-			return nil, "statsInterval: want a positive Go duration such as 1s or 100ms, got " + quote(interval)
+			return nil, "statsInterval: want a positive Go duration such as 1s or 100ms, got " + strconv.Quote(interval)
 		}
 		o.StatsInterval = d
 	}
 	return o, ""
 }
 
-// adminThrottle serves GET, POST and DELETE /_emulator/throttle.
-func (s *Server) adminThrottle(method string, q url.Values, body []byte, ids requestIDs) *response {
-	switch method {
-	case http.MethodPost:
-		o, msg := parseAdminThrottle(q, body)
-		if msg == "" {
-			if err := s.SetThrottle(o); err != nil {
-				msg = err.Error()
-			}
+// throttleStats answers the throttling model's configuration and counts.
+func (h *Handler) throttleStats() *reply { return okJSON(adminThrottleStatsOf(h.srv.ThrottleStats())) }
+
+// getThrottle serves GET /_emulator/throttle.
+func (h *Handler) getThrottle(*request) *reply { return h.throttleStats() }
+
+// postThrottle serves POST /_emulator/throttle: a new configuration from
+// the query or a JSON body.
+func (h *Handler) postThrottle(rq *request) *reply {
+	o, msg := parseAdminThrottle(rq.q, rq.body)
+	if msg == "" {
+		if err := h.srv.SetThrottle(o); err != nil {
+			msg = err.Error()
 		}
-		if msg != "" {
-			return errorResponse(badRequest(msg), ids, s.Now())
-		}
-	case http.MethodDelete:
-		_ = s.SetThrottle(nil) // nil is always valid
-		return newResponse(http.StatusNoContent)
 	}
-	b, _ := json.Marshal(adminThrottleStatsOf(s.ThrottleStats()))
-	return jsonResponse(http.StatusOK, b)
+	if msg != "" {
+		return fail(http.StatusBadRequest, msg)
+	}
+	return h.throttleStats()
+}
+
+// deleteThrottle serves DELETE /_emulator/throttle: throttling off.
+func (h *Handler) deleteThrottle(*request) *reply {
+	_ = h.srv.SetThrottle(nil) // nil is always valid
+	return noContent()
 }

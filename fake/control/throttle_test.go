@@ -1,4 +1,4 @@
-package fake_test
+package control_test
 
 import (
 	"net/http"
