@@ -185,13 +185,13 @@ func (c *call) dispatchProtection() *response {
 	case RouteRuleGet:
 		r := c.ruleLocked()
 		if r == nil {
-			return c.fail(ruleNotFound())
+			return c.failLocked(ruleNotFound())
 		}
 		return jsonResponse(http.StatusOK, appendRule(nil, r, contextPrefix+"solutions/backupRestore/"+t.prot.coll+"/$entity"))
 	case RouteJobGet:
 		j := c.jobLocked()
 		if j == nil {
-			return c.fail(jobNotFound())
+			return c.failLocked(jobNotFound())
 		}
 		return jsonResponse(http.StatusOK, appendJob(nil, j, contextPrefix+"solutions/backupRestore/"+t.prot.coll+"/$entity"))
 	case RouteRuleCreate:
@@ -205,7 +205,7 @@ func (c *call) dispatchProtection() *response {
 	case RouteJobCreate:
 		return c.createJobLocked()
 	}
-	return c.fail(segmentNotFound(t.prot.id))
+	return c.failLocked(segmentNotFound(t.prot.id))
 }
 
 // noQuery refuses query options on the protection routes, except $top,
@@ -245,28 +245,28 @@ func (c *call) createPolicyLocked() *response {
 	kind := t.pol.kind
 	m, g := c.jsonObject("InvalidCreateRequest")
 	if g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	var name string
 	if raw, ok := m["displayName"]; !ok || json.Unmarshal(raw, &name) != nil || !validDisplayName(name) || strings.TrimSpace(name) == "" {
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "InvalidDisplayName", message: "Please ensure policy name length should be > 0 chars and <= 1024 chars."})
+		return c.failLocked(&graphError{status: http.StatusBadRequest, code: "InvalidDisplayName", message: "Please ensure policy name length should be > 0 chars and <= 1024 chars."})
 	}
 	var items []map[string]any
 	if raw, ok := m[kind.UnitsSegment()]; ok && string(raw) != "null" {
 		if json.Unmarshal(raw, &items) != nil {
-			return c.fail(&graphError{status: http.StatusBadRequest, code: "InvalidCreateRequest", message: "Create request is null, invalid or its size is too large."})
+			return c.failLocked(&graphError{status: http.StatusBadRequest, code: "InvalidCreateRequest", message: "Create request is null, invalid or its size is too large."})
 		}
 	}
 	if len(items) > 50 {
-		return c.fail(&graphError{status: http.StatusRequestEntityTooLarge, code: "ProtectionUnitsLimitBreached", message: "Number of Protection Units in each request must not exceed 50."})
+		return c.failLocked(&graphError{status: http.StatusRequestEntityTooLarge, code: "ProtectionUnitsLimitBreached", message: "Number of Protection Units in each request must not exceed 50."})
 	}
 	if g := st.protectionChangeRefusalLocked(); g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	if st.opts.OneActivePolicyPerWorkload {
 		for _, p := range st.life.policies {
 			if p.Kind == kind && st.policyStatusLocked(p.ID) != models.PolicyStatusInactive {
-				return c.fail(&graphError{status: http.StatusConflict, code: "PolicyCreationNotAllowed", message: "Can't create Policy. Another active Policy already exists."})
+				return c.failLocked(&graphError{status: http.StatusConflict, code: "PolicyCreationNotAllowed", message: "Can't create Policy. Another active Policy already exists."})
 			}
 		}
 	}
@@ -284,19 +284,19 @@ func (c *call) createPolicyLocked() *response {
 			valid = isGUIDText(id)
 		}
 		if !valid {
-			return c.fail(&graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "Protection Unit ID is invalid."})
+			return c.failLocked(&graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "Protection Unit ID is invalid."})
 		}
 		a, _, _, ok := st.resolveLocked(uk, id, known, byURL, byMail)
 		if !ok {
-			return c.fail(&graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "Protection Unit ID is invalid: '" + id + "' names no " + uk.String() + " of the tenant."})
+			return c.failLocked(&graphError{status: http.StatusBadRequest, code: "InvalidProtectionUnitId", message: "Protection Unit ID is invalid: '" + id + "' names no " + uk.String() + " of the tenant."})
 		}
 		key := strings.ToLower(a.key)
 		if seen[key] {
-			return c.fail(&graphError{status: http.StatusBadRequest, code: "DuplicateProtectionUnitInList", message: "Protection Unit level error: Duplicate Protection Unit in list."})
+			return c.failLocked(&graphError{status: http.StatusBadRequest, code: "DuplicateProtectionUnitInList", message: "Protection Unit level error: Duplicate Protection Unit in list."})
 		}
 		seen[key] = true
 		if e := attached[key]; e != nil {
-			return c.fail(&graphError{status: http.StatusConflict, code: "ProtectionUnitAlreadyExists",
+			return c.failLocked(&graphError{status: http.StatusConflict, code: "ProtectionUnitAlreadyExists",
 				message: "Artifact " + a.key + " is not eligible for protection because it is already protected under policy " + e.u.PolicyID + "."})
 		}
 		arts = append(arts, a)
@@ -305,7 +305,7 @@ func (c *call) createPolicyLocked() *response {
 	p, err := st.addPolicyLocked(Policy{Kind: kind, DisplayName: name, CreatedBy: c.p.who.clone(), LastModifiedBy: c.p.who.clone(),
 		CreatedDateTime: now, LastModifiedDateTime: now})
 	if err != nil {
-		return c.fail(&graphError{status: http.StatusInternalServerError, code: "PolicySaveFailed", message: "An unknown error occurred. Try again."})
+		return c.failLocked(&graphError{status: http.StatusInternalServerError, code: "PolicySaveFailed", message: "An unknown error occurred. Try again."})
 	}
 	stored := st.life.policies[p.ID]
 	st.prot().life[p.ID] = &policyLife{}
@@ -333,19 +333,19 @@ func (c *call) activatePolicyLocked(activate bool) *response {
 	st, t := c.s.st, &c.target
 	p, ok := st.life.policies[t.pol.id]
 	if !ok || (t.pol.kind != models.PolicyKindUnknown && p.Kind != t.pol.kind) {
-		return c.fail(policyNotFound())
+		return c.failLocked(policyNotFound())
 	}
 	if g := st.protectionChangeRefusalLocked(); g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	status := st.policyStatusLocked(p.ID)
 	now := st.clock.now()
 	if activate {
 		if status != models.PolicyStatusInactive && status != models.PolicyStatusActiveWithErrors {
-			return c.fail(&graphError{status: http.StatusForbidden, code: "PolicyActionNotAllowed", message: msgActivateNotAllowed})
+			return c.failLocked(&graphError{status: http.StatusForbidden, code: "PolicyActionNotAllowed", message: msgActivateNotAllowed})
 		}
 	} else if status != models.PolicyStatusActive && status != models.PolicyStatusActiveWithErrors {
-		return c.fail(&graphError{status: http.StatusForbidden, code: "PolicyActionNotAllowed", message: msgDeactivateNotAllowed})
+		return c.failLocked(&graphError{status: http.StatusForbidden, code: "PolicyActionNotAllowed", message: msgDeactivateNotAllowed})
 	}
 	for _, id := range st.sortedLocked() {
 		e := st.units[id]
@@ -378,13 +378,13 @@ func (c *call) deletePolicyLocked() *response {
 	st, t := c.s.st, &c.target
 	p, ok := st.life.policies[t.pol.id]
 	if !ok || (t.pol.kind != models.PolicyKindUnknown && p.Kind != t.pol.kind) {
-		return c.fail(policyNotFound())
+		return c.failLocked(policyNotFound())
 	}
 	if g := st.protectionChangeRefusalLocked(); g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	if st.policyStatusLocked(p.ID) != models.PolicyStatusInactive {
-		return c.fail(&graphError{status: http.StatusForbidden, code: "PolicyActionNotAllowed", message: msgDeleteNotAllowed})
+		return c.failLocked(&graphError{status: http.StatusForbidden, code: "PolicyActionNotAllowed", message: msgDeleteNotAllowed})
 	}
 	now := st.clock.now()
 	for _, id := range st.sortedLocked() {
@@ -445,28 +445,28 @@ func (c *call) createRuleLocked() *response {
 	bad := &graphError{status: http.StatusBadRequest, code: "InvalidInclusionRuleCreateRequest", message: "Invalid create request."}
 	m, g := c.jsonObject(bad.code)
 	if g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	var expr string
 	raw, ok := m[k.RuleExpressionKey()]
 	if !ok {
-		return c.fail(bad)
+		return c.failLocked(bad)
 	}
 	if json.Unmarshal(raw, &expr) != nil {
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "InvalidRuleExpression", message: "Value can't be null or invalid expression."})
+		return c.failLocked(&graphError{status: http.StatusBadRequest, code: "InvalidRuleExpression", message: "Value can't be null or invalid expression."})
 	}
 	dynamic := false
 	if raw, ok := m["isAutoApplyEnabled"]; ok && string(raw) != "null" {
 		if json.Unmarshal(raw, &dynamic) != nil || (dynamic && k == models.KindSite) {
-			return c.fail(bad)
+			return c.failLocked(bad)
 		}
 	}
 	terms, groups, g := parseRuleExpression(k, expr)
 	if g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	if g := st.protectionChangeRefusalLocked(); g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	now := st.clock.now()
 	pr := st.prot()
@@ -483,30 +483,30 @@ func (c *call) updateRuleLocked() *response {
 	st, t := c.s.st, &c.target
 	r := c.ruleLocked()
 	if r == nil {
-		return c.fail(ruleNotFound())
+		return c.failLocked(ruleNotFound())
 	}
 	m, g := c.jsonObject("InvalidProtectionRulePatchRequest")
 	if g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	if _, ok := m["isAutoApplyEnabled"]; ok {
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "InvalidProtectionRulePatchRequest", message: "The isAutoApplyEnabled parameter isn't supported in a patch request."})
+		return c.failLocked(&graphError{status: http.StatusBadRequest, code: "InvalidProtectionRulePatchRequest", message: "The isAutoApplyEnabled parameter isn't supported in a patch request."})
 	}
 	switch {
 	case !r.dynamic:
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "PatchNotAllowedForStaticRule", message: "Patch operation isn't allowed for a static rule."})
+		return c.failLocked(&graphError{status: http.StatusBadRequest, code: "PatchNotAllowedForStaticRule", message: "Patch operation isn't allowed for a static rule."})
 	case r.status == models.RuleStatusDeleteRequested:
-		return c.fail(&graphError{status: http.StatusUnprocessableEntity, code: "InvalidProtectionRuleStatusForDynamicRuleEdit", message: "Patch operation isn't allowed in the current state."})
+		return c.failLocked(&graphError{status: http.StatusUnprocessableEntity, code: "InvalidProtectionRuleStatusForDynamicRuleEdit", message: "Patch operation isn't allowed in the current state."})
 	case !r.status.IsSettled():
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "InvalidProtectionRuleStatusForUpdation", message: "Update operation isn't allowed in the current state."})
+		return c.failLocked(&graphError{status: http.StatusBadRequest, code: "InvalidProtectionRuleStatusForUpdation", message: "Update operation isn't allowed in the current state."})
 	}
 	var expr string
 	if raw, ok := m[t.prot.kind.RuleExpressionKey()]; !ok || json.Unmarshal(raw, &expr) != nil {
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "InvalidRuleExpression", message: "Value can't be null or invalid expression"})
+		return c.failLocked(&graphError{status: http.StatusBadRequest, code: "InvalidRuleExpression", message: "Value can't be null or invalid expression"})
 	}
 	_, groups, g := parseRuleExpression(r.kind, expr)
 	if g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	now := st.clock.now()
 	r.expr, r.groups = expr, groups
@@ -521,13 +521,13 @@ func (c *call) deleteRuleLocked() *response {
 	st := c.s.st
 	r := c.ruleLocked()
 	if r == nil {
-		return c.fail(ruleNotFound())
+		return c.failLocked(ruleNotFound())
 	}
 	if !r.status.IsSettled() {
 		if r.dynamic {
-			return c.fail(&graphError{status: http.StatusUnprocessableEntity, code: "InvalidProtectionRuleStatusForDynamicRuleDeletion", message: "Delete operation isn't allowed in the current state."})
+			return c.failLocked(&graphError{status: http.StatusUnprocessableEntity, code: "InvalidProtectionRuleStatusForDynamicRuleDeletion", message: "Delete operation isn't allowed in the current state."})
 		}
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "InvalidProtectionRuleStatusForDeletion", message: "Delete operation isn't allowed in the current state."})
+		return c.failLocked(&graphError{status: http.StatusBadRequest, code: "InvalidProtectionRuleStatusForDeletion", message: "Delete operation isn't allowed in the current state."})
 	}
 	if r.dynamic {
 		_, known := st.artifactIndexLocked(r.kind)
@@ -555,19 +555,19 @@ func (c *call) ruleActionLocked(run bool) *response {
 	st, t := c.s.st, &c.target
 	r := c.ruleLocked()
 	if r == nil {
-		return c.fail(ruleNotFound())
+		return c.failLocked(ruleNotFound())
 	}
 	if g := st.protectionChangeRefusalLocked(); g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	now := st.clock.now()
 	ctx := contextPrefix + "solutions/backupRestore/" + t.prot.coll + "/$entity"
 	if run {
 		switch {
 		case r.dynamic:
-			return c.fail(&graphError{status: http.StatusBadRequest, code: "RunNotAllowedForDynamicRule", message: "Run operation isn't allowed for dynamic rule."})
+			return c.failLocked(&graphError{status: http.StatusBadRequest, code: "RunNotAllowedForDynamicRule", message: "Run operation isn't allowed for dynamic rule."})
 		case !r.status.IsSettled():
-			return c.fail(&graphError{status: http.StatusBadRequest, code: "ProtectionRuleActionNotAllowed", message: "Run action isn't allowed for protection rule."})
+			return c.failLocked(&graphError{status: http.StatusBadRequest, code: "ProtectionRuleActionNotAllowed", message: "Run action isn't allowed for protection rule."})
 		}
 		r.status, r.settleAt = models.RuleStatusActive, now.Add(st.opts.RuleDelay)
 		r.modified, r.modBy = now, c.p.who.clone()
@@ -575,9 +575,9 @@ func (c *call) ruleActionLocked(run bool) *response {
 	}
 	switch {
 	case !r.dynamic:
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "ProtectionRuleActionNotAllowed", message: "The deleteAndUnprotect action applies to dynamic rules only."})
+		return c.failLocked(&graphError{status: http.StatusBadRequest, code: "ProtectionRuleActionNotAllowed", message: "The deleteAndUnprotect action applies to dynamic rules only."})
 	case !r.status.IsSettled():
-		return c.fail(&graphError{status: http.StatusUnprocessableEntity, code: "InvalidProtectionRuleStatusForDynamicRuleDeleteAndUnprotectAll",
+		return c.failLocked(&graphError{status: http.StatusUnprocessableEntity, code: "InvalidProtectionRuleStatusForDynamicRuleDeleteAndUnprotectAll",
 			message: "The deleteAndUnprotect operation isn't allowed in the current state."})
 	}
 	r.status, r.settleAt = models.RuleStatusDeleteRequested, now.Add(st.opts.RuleDelay)
@@ -595,10 +595,10 @@ func (c *call) createJobLocked() *response {
 	k := t.prot.kind
 	m, g := c.jsonObject("InvalidCreateRequest")
 	if g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	bad := func(msg string) *response {
-		return c.fail(&graphError{status: http.StatusBadRequest, code: "InvalidCreateRequest", message: msg})
+		return c.failLocked(&graphError{status: http.StatusBadRequest, code: "InvalidCreateRequest", message: msg})
 	}
 	var name string
 	if raw, ok := m["displayName"]; ok && json.Unmarshal(raw, &name) != nil {
@@ -629,11 +629,11 @@ func (c *call) createJobLocked() *response {
 	case n == 0:
 		return bad("The job names no " + urlKey + " and no " + idKey + ".")
 	case n > st.opts.MaxJobItems:
-		return c.fail(&graphError{status: http.StatusRequestEntityTooLarge, code: "ProtectionUnitsLimitBreached",
+		return c.failLocked(&graphError{status: http.StatusRequestEntityTooLarge, code: "ProtectionUnitsLimitBreached",
 			message: "A bulk addition job can name at most " + itoa(st.opts.MaxJobItems) + " resources."})
 	}
 	if g := st.protectionChangeRefusalLocked(); g != nil {
-		return c.fail(g)
+		return c.failLocked(g)
 	}
 	now := st.clock.now()
 	pr := st.prot()
@@ -678,7 +678,7 @@ func (c *call) listProtLocked() *response {
 	if v := q.Get("$top"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return c.fail(badRequest("Invalid value '" + v + "' for $top query option."))
+			return c.failLocked(badRequest("Invalid value '" + v + "' for $top query option."))
 		}
 		size = min(size, max(n, 1))
 	}
@@ -689,7 +689,7 @@ func (c *call) listProtLocked() *response {
 	if v := q.Get("$skiptoken"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return c.fail(badRequest("The $skiptoken is not valid."))
+			return c.failLocked(badRequest("The $skiptoken is not valid."))
 		}
 		off = min(n, len(ids))
 	}
@@ -828,4 +828,10 @@ func appendJob(b []byte, j *jobState, ctx string) []byte {
 	b = appendFailures(b, "BulkAdditionCompletedWithErrors", itoa(len(j.errs))+" of "+itoa(len(j.urls)+len(j.ids))+" items could not be added.", j.errs)
 	b = appendStamps(b, &j.createdBy, &j.modBy, j.created, j.modified)
 	return append(b, '}')
+}
+
+// failLocked renders an error answer while the store's lock is held (fail
+// reads the clock through the lock).
+func (c *call) failLocked(g *graphError) *response {
+	return errorResponse(g, c.ids, c.s.st.clock.now())
 }
