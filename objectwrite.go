@@ -149,6 +149,7 @@ func (w *objectWrite[T]) run(ctx context.Context) (T, error) {
 			continue
 		case dispSuccessRead:
 			ev.acked = true
+			ev.maybeActed(lastStart) // lets a create's read-back find its object
 		case dispReadBack:
 			if answer != nil && !d.maybeActed {
 				waiting = answer
