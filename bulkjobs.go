@@ -142,6 +142,9 @@ func NewJobMarker() string {
 // returns it as the service answered (201, status active). It fails as
 // CreateJob does.
 func (b *BulkAdditionJobsRequestBuilder) Create(ctx context.Context, targets []string) (*models.BulkAdditionJob, error) {
+	if b.policy == nil {
+		return nil, wrapErr("create bulk addition job: jobs are created under a policy (ProtectionPolicies().….ByID(id).BulkAdditionJobs())", ErrInvalidCreateRequest)
+	}
 	path, kind, err := b.resolve(ctx)
 	if err != nil {
 		return nil, err

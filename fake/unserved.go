@@ -82,7 +82,8 @@ func methods(method, path string, served []string, v10 ...string) *graphError {
 func notImplemented(method, path string) *graphError {
 	return &graphError{status: http.StatusNotImplemented, code: "notSupported",
 		message: "The emulator does not implement " + method + " " + path + ", which Microsoft Graph v1.0 has; it serves " +
-			"the protection units and their offboarding, the protection policies, their units and the @delta PATCH, and the service status."}
+			"the protection units and their offboarding; the protection policies (create, rename, activate, deactivate, delete), " +
+			"their units and the @delta PATCH; inclusion rules and bulk addition jobs; and the service status."}
 }
 
 // parseUnserved completes t for a path under a navigation v1.0 has and the
