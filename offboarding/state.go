@@ -253,15 +253,23 @@ func (st *state) run(ctx context.Context) error {
 	if err := st.read(ctx, st.open()); err != nil {
 		return err
 	}
+	if st.info.Action == ActionOffboard {
+		if err := st.analyseRules(ctx); err != nil {
+			return err
+		}
+	}
 	if st.r.opts.DryRun {
 		for _, u := range st.open() {
 			if u.res.Outcome == OutcomePending && u.res.Unit != nil {
-				u.set(u.next, OutcomePlanned, planReason(u.next), "", nil)
+				u.set(u.next, OutcomePlanned, planReason(u.next), u.res.Detail, nil)
 			}
 		}
 		return nil
 	}
 	if st.info.Action == ActionOffboard {
+		if err := st.ruleStage(ctx); err != nil {
+			return err
+		}
 		return st.offboardStages(ctx)
 	}
 	return st.cancelStages(ctx)
@@ -279,6 +287,8 @@ func planReason(s Stage) Reason {
 		return ReasonWouldCancel
 	case StageWaitCancelled:
 		return ReasonWouldWaitCancelled
+	case StageRuleChange:
+		return ReasonViaRule
 	}
 	return ReasonNone
 }
