@@ -79,12 +79,10 @@ func (st *state) analyseRules(ctx context.Context) error {
 		return nil
 	}
 	byPolicy := map[string]policyRules{}
-	var order []string
 	for _, u := range units {
 		pid := u.res.Unit.PolicyID
 		if _, ok := byPolicy[pid]; !ok {
 			byPolicy[pid] = st.loadPolicyRules(ctx, pid)
-			order = append(order, pid)
 		}
 		if err := ctx.Err(); err != nil {
 			return context.Cause(ctx)
