@@ -281,3 +281,33 @@ func TestStatisticsAgainstEmulator(t *testing.T) {
 	require.ErrorIs(t, err, ErrNotFound)
 	require.True(t, errors.Is(err, ErrNotFound))
 }
+
+// An activate whose answer is lost is settled by reading the policy: the
+// change is this call's (modified by the caller after the request), so it
+// is the success, sent once; a delete whose answer is lost and whose
+// policy is gone is unknown, never a guess.
+func TestPolicyActionLostAnswer(t *testing.T) {
+	t.Parallel()
+	srv := fake.NewServer(nil)
+	c := emulatorClient(t, srv, nil)
+	ctx := t.Context()
+	pol, err := c.ProtectionPolicies().Exchange().Create(ctx, models.NewExchangePolicy("Lost"))
+	require.NoError(t, err)
+	srv.AddFault(fake.Fault{Route: fake.RoutePolicyActivate, Kind: fake.FaultResetAfter, Count: 1})
+	var meta Response
+	got, err := c.ProtectionPolicies().ByID(pol.ID).Activate(WithCaptureResponse(ctx, &meta))
+	require.NoError(t, err)
+	require.Equal(t, models.PolicyStatusUpdating, got.Status)
+	require.True(t, meta.Reconciled)
+	require.Equal(t, 1, countRoute(srv, fake.RoutePolicyActivate))
+
+	srv.Advance(fake.DefaultProtectDelay)
+	_, err = c.ProtectionPolicies().ByID(pol.ID).Deactivate(ctx)
+	require.NoError(t, err)
+	srv.Advance(fake.DefaultProtectDelay)
+	srv.AddFault(fake.Fault{Route: fake.RoutePolicyDelete, Kind: fake.FaultResetAfter, Count: 1})
+	err = c.ProtectionPolicies().ByID(pol.ID).Delete(ctx)
+	require.ErrorIs(t, err, ErrOutcomeUnknown)
+	require.ErrorIs(t, err, ErrNotFound, "the read-back's answer is kept")
+	require.Empty(t, srv.Policies())
+}
