@@ -107,7 +107,12 @@ func (b *actionBuilder) post(ctx context.Context, cfg *RequestConfiguration) (*m
 		}
 		var waiting *Error // a definitive answer the read-back decides on
 		switch d.disp {
-		case dispNotSent, dispAnswer:
+		case dispAnswer:
+			return finish(nil, err)
+		case dispNotSent:
+			if !errors.Is(err, ErrNotSent) {
+				err = wrapErr(op, ErrNotSent, context.Cause(ctx), err)
+			}
 			return finish(nil, err)
 		case dispUnknown:
 			return finish(nil, wrapErr(op, ErrOutcomeUnknown, context.Cause(ctx), err))

@@ -12,6 +12,7 @@ import (
 )
 
 func TestNewClientValidatesOptions(t *testing.T) {
+	t.Parallel()
 	cred := delegatedCred()
 	cases := []struct {
 		name    string
@@ -36,6 +37,7 @@ func TestNewClientValidatesOptions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c, err := NewClient(cred, tc.opts)
 			switch {
 			case tc.wantErr != nil:
@@ -55,22 +57,23 @@ func TestNewClientValidatesOptions(t *testing.T) {
 }
 
 func TestScopesAreExplicit(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, okUnit) })
+	t.Parallel()
 	cred := delegatedCred()
-	c := ts.client(t, cred, nil)
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) { reply(w, 200, okUnit) }, cred: cred})
+	c := rig.c
 	_, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 	require.NoError(t, err)
 	require.Equal(t, [][]string{{"https://graph.microsoft.com/.default"}}, cred.scopes, "not <scheme>://<host>/.default of the test server")
 
 	cred2 := delegatedCred()
-	c = ts.client(t, cred2, &Options{Scopes: []string{"https://graph.microsoft.com/BackupRestore-Configuration.ReadWrite.All", "offline_access"}})
+	c = rig.client(t, cred2, &Options{Scopes: []string{"https://graph.microsoft.com/BackupRestore-Configuration.ReadWrite.All", "offline_access"}})
 	_, err = c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 	require.NoError(t, err)
 	require.Equal(t, []string{"https://graph.microsoft.com/BackupRestore-Configuration.ReadWrite.All", "offline_access"}, cred2.scopes[0])
 }
 
 func TestDelegatedGuard(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, okUnit) })
+	t.Parallel()
 	cases := []struct {
 		name    string
 		token   string
@@ -84,8 +87,9 @@ func TestDelegatedGuard(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := len(ts.seen())
-			c := ts.client(t, &testCred{token: tc.token}, nil)
+			t.Parallel()
+			rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) { reply(w, 200, okUnit) }, cred: &testCred{token: tc.token}})
+			c := rig.c
 			for _, post := range []func() (*models.ProtectionUnit, error){
 				func() (*models.ProtectionUnit, error) {
 					return c.ProtectionUnits().ByID("u1").Offboard().Post(t.Context(), nil)
@@ -108,7 +112,7 @@ func TestDelegatedGuard(t *testing.T) {
 			// Reads are fine with an app-only token.
 			_, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 			require.NoError(t, err)
-			sent := len(ts.seen()) - before
+			sent := len(rig.ts.seen())
 			if tc.refused {
 				require.Equal(t, 1, sent, "only the GET was sent")
 			} else {
@@ -119,9 +123,10 @@ func TestDelegatedGuard(t *testing.T) {
 }
 
 func TestTokenGoesOnlyToTheBaseURL(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, okUnit) })
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) { reply(w, 200, okUnit) }})
 	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, okUnit) })
-	c := ts.client(t, delegatedCred(), nil)
+	ts, c := rig.ts, rig.c
 
 	// A request built for another origin (same host, other port) is refused
 	// before it is sent, by the guard: Kiota's own host check ignores ports.
@@ -137,7 +142,7 @@ func TestTokenGoesOnlyToTheBaseURL(t *testing.T) {
 
 	// A credential that yields no token fails loudly instead of sending an
 	// unauthenticated request.
-	c = ts.client(t, &testCred{token: ""}, nil)
+	c = rig.client(t, &testCred{token: ""}, nil)
 	before := len(ts.seen())
 	_, err = c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 	require.ErrorContains(t, err, "no bearer token")
@@ -145,10 +150,10 @@ func TestTokenGoesOnlyToTheBaseURL(t *testing.T) {
 }
 
 func TestCredentialErrorIsReturned(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, okUnit) })
+	t.Parallel()
 	boom := errors.New("AADSTS70043: the refresh token has expired")
-	c := ts.client(t, &testCred{err: boom}, nil)
-	_, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) { reply(w, 200, okUnit) }, cred: &testCred{err: boom}})
+	_, err := rig.c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 	require.ErrorIs(t, err, boom)
-	require.Empty(t, ts.seen())
+	require.Empty(t, rig.ts.seen())
 }

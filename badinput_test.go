@@ -3,9 +3,9 @@ package backuprestore
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -13,7 +13,8 @@ import (
 	"github.com/m365kit/backuprestore/models"
 )
 
-// oneResponse answers every request with the same status, headers and body.
+// oneResponse is a case's answer to every request: a status, a content
+// type ("" for none), a body of unknown length and more headers.
 type oneResponse struct {
 	status      int
 	contentType string
@@ -21,25 +22,19 @@ type oneResponse struct {
 	header      map[string]string
 }
 
-func (o oneResponse) RoundTrip(req *http.Request) (*http.Response, error) {
-	h := http.Header{}
-	if o.contentType != "" {
-		h.Set("Content-Type", o.contentType)
-	}
+// step is the answer as the rig's transport gives it.
+func (o oneResponse) step() step {
+	h := map[string]string{"Content-Type": o.contentType}
 	for k, v := range o.header {
-		h.Set(k, v)
+		h[k] = v
 	}
-	return &http.Response{StatusCode: o.status, Header: h, Body: newStringBody(o.body), ContentLength: -1, Request: req}, nil
+	return step{status: o.status, headers: h, body: o.body, chunked: true}
 }
-
-type stringBody struct{ *strings.Reader }
-
-func newStringBody(s string) stringBody { return stringBody{strings.NewReader(s)} }
-func (stringBody) Close() error         { return nil }
 
 // A table of malformed server responses and caller inputs, each with the
 // exact typed error or the tolerated result.
 func TestBadInputTable(t *testing.T) {
+	t.Parallel()
 	const js = "application/json"
 	deep := `{"id":"x","deep":` + strings.Repeat("[", 600) + strings.Repeat("]", 600) + `}`
 	tenMB := strings.Repeat("é", 5<<20) // 10 MiB of UTF-8
@@ -167,36 +162,23 @@ func TestBadInputTable(t *testing.T) {
 	require.GreaterOrEqual(t, len(cases), 30)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var o Options
-			if tc.opts != nil {
-				o = *tc.opts
-			}
-			rec := &recordingTransport{inner: tc.resp}
-			o.HTTPClient = &http.Client{Transport: rec}
-			c, err := NewClient(delegatedCred(), &o)
-			require.NoError(t, err)
-			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-			defer cancel()
-			u, err := c.ProtectionUnits().ByID(tc.id).Get(ctx, nil)
-			tc.check(t, u, err)
-			if errors.Is(err, ErrInvalidProtectionUnitID) {
-				require.Zero(t, rec.count, "nothing sent for a malformed ID")
-			}
-			if strings.Contains(tc.name, "one segment") {
-				require.Equal(t, "/v1.0/solutions/backupRestore/protectionUnits/..%2F..%2Fme", rec.last.URL.EscapedPath())
-			}
+			t.Parallel()
+			// A GET whose body cannot be decoded is sent again, with the
+			// client's default backoff: in the bubble it takes no real time.
+			synctest.Test(t, func(t *testing.T) {
+				rig := newRig(t, rigOptions{respond: always(tc.resp.step()), client: tc.opts})
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				u, err := rig.c.ProtectionUnits().ByID(tc.id).Get(ctx, nil)
+				tc.check(t, u, err)
+				if errors.Is(err, ErrInvalidProtectionUnitID) {
+					require.Zero(t, rig.tr.count(), "nothing sent for a malformed ID")
+				}
+				if strings.Contains(tc.name, "one segment") {
+					last := rig.tr.requests[len(rig.tr.requests)-1]
+					require.Equal(t, "/v1.0/solutions/backupRestore/protectionUnits/..%2F..%2Fme", last.URL.EscapedPath())
+				}
+			})
 		})
 	}
-}
-
-type recordingTransport struct {
-	inner http.RoundTripper
-	count int
-	last  *http.Request
-}
-
-func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	r.count++
-	r.last = req
-	return r.inner.RoundTrip(req)
 }

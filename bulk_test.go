@@ -27,20 +27,18 @@ type batchItemReply struct {
 	headers map[string]string
 }
 
-// batchTransport answers $batch requests item by item through decide, and
-// keeps a log. whole, when set, can fail the $batch request as a whole.
-type batchTransport struct {
-	mu     sync.Mutex
-	decide func(method, url string) batchItemReply
-	whole  func(n int) (status int, err error)
-	// actThenFail: a status from whole comes after the items were decided
-	// (a gateway failing after the service acted).
-	actThenFail bool
-	batches     [][]string // "METHOD url" per item, per batch
-	times       []time.Time
+// batchService is a scripted $batch endpoint for a respond rig: it answers
+// each item through decide, in reverse order (as Graph may), and logs the
+// items of every $batch it answers. A fault on the rig's transport can
+// fail a $batch as a whole: lose its answer after the items were decided
+// (applied), or answer for it before they were.
+type batchService struct {
+	mu      sync.Mutex
+	decide  func(method, url string) batchItemReply
+	batches [][]string // "METHOD url" per item, per batch
 }
 
-func (b *batchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (b *batchService) respond(req *http.Request) (*http.Response, error) {
 	raw, _ := io.ReadAll(req.Body)
 	var in struct {
 		Requests []struct {
@@ -49,35 +47,15 @@ func (b *batchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	if err := json.Unmarshal(raw, &in); err != nil || req.URL.Path != "/v1.0/$batch" {
-		return nil, fmt.Errorf("test transport: unexpected request %s %s: %v", req.Method, req.URL, err)
+		return nil, fmt.Errorf("test service: unexpected request %s %s: %v", req.Method, req.URL, err)
 	}
-	b.mu.Lock()
-	n := len(b.batches)
 	var items []string
 	for _, r := range in.Requests {
 		items = append(items, r.Method+" "+r.URL)
 	}
+	b.mu.Lock()
 	b.batches = append(b.batches, items)
-	b.times = append(b.times, time.Now())
 	b.mu.Unlock()
-	if b.whole != nil {
-		if status, err := b.whole(n); err != nil || status != 0 {
-			if err != nil {
-				// Decide (apply) first, then lose the response: a reset
-				// after the service acted.
-				for _, r := range in.Requests {
-					b.decide(r.Method, r.URL)
-				}
-				return nil, err
-			}
-			if b.actThenFail {
-				for _, r := range in.Requests {
-					b.decide(r.Method, r.URL)
-				}
-			}
-			return &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {"1"}}, Body: http.NoBody, Request: req}, nil
-		}
-	}
 	var out []string
 	for i := len(in.Requests) - 1; i >= 0; i-- { // not in request order
 		r := in.Requests[i]
@@ -97,7 +75,7 @@ func (b *batchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		Body: io.NopCloser(strings.NewReader(resp)), ContentLength: int64(len(resp)), Request: req}, nil
 }
 
-func (b *batchTransport) log() [][]string {
+func (b *batchService) log() [][]string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([][]string(nil), b.batches...)
@@ -146,16 +124,22 @@ func (s *unitState) handle(method, url string) batchItemReply {
 		s.modified[id].UTC().Format(time.RFC3339Nano)), headers: map[string]string{"Content-Type": "application/json"}}
 }
 
-func bulkClient(t *testing.T, tr http.RoundTripper) *Client {
-	return scriptedClient(t, tr, &Options{Retry: RetryOptions{BaseDelay: 100 * time.Millisecond}})
+// bulkRig is a respond rig whose service is svc, with retries from 100 ms.
+func bulkRig(t *testing.T, svc *batchService) *rig {
+	return newRig(t, rigOptions{respond: svc.respond, client: &Options{Retry: RetryOptions{BaseDelay: 100 * time.Millisecond}}})
 }
 
+// wholeBatch503 is a gateway's 503 for a $batch as a whole, with no body.
+var wholeBatch503 = &step{status: 503, headers: map[string]string{"Retry-After": "1", "Content-Type": ""}}
+
 func TestBulkBasics(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		state := newUnitState([]string{"a", "b", "c"}, "offboardRequested")
 		state.status["done"] = "protected"
-		tr := &batchTransport{decide: state.handle}
-		c := bulkClient(t, tr)
+		svc := &batchService{decide: state.handle}
+		rig := bulkRig(t, svc)
+		c := rig.c
 		var progress [][3]int
 		res := c.ProtectionUnits().CancelOffboardAll(t.Context(), []string{"a", "b", "a", "", "done", "c", "missing"}, &BulkOptions{
 			BatchSize:  2,
@@ -186,59 +170,61 @@ func TestBulkBasics(t *testing.T) {
 		}
 		require.Len(t, res.Failed(), 3)
 		require.Error(t, res.Err())
-		for _, b := range tr.log() {
+		for _, b := range svc.log() {
 			require.LessOrEqual(t, len(b), 2)
 		}
 		require.Equal(t, [3]int{6, 6, 3}, progress[len(progress)-1])
 		require.Equal(t, map[string]int{"a": 1, "b": 1, "c": 1}, state.applied)
 
 		// An empty list returns at once.
-		before := len(tr.log())
+		before := len(svc.log())
 		require.Empty(t, c.ProtectionUnits().OffboardAll(t.Context(), nil, nil))
-		require.Len(t, tr.log(), before)
+		require.Len(t, svc.log(), before)
 	})
 }
 
 func TestBulkThrottledItemsWaitTheirRetryAfter(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		state := newUnitState([]string{"a", "b"}, "offboardRequested")
 		throttled := false
-		tr := &batchTransport{decide: func(method, url string) batchItemReply {
+		svc := &batchService{decide: func(method, url string) batchItemReply {
 			if strings.Contains(url, "/b/") && !throttled {
 				throttled = true
 				return batchItemReply{status: 429, body: `{"error":{"code":"TooManyRequests"}}`, headers: map[string]string{"Retry-After": "2.5"}}
 			}
 			return state.handle(method, url)
 		}}
-		c := bulkClient(t, tr)
+		rig := bulkRig(t, svc)
+		c := rig.c
 		start := time.Now()
 		res := c.ProtectionUnits().CancelOffboardAll(t.Context(), []string{"a", "b"}, nil)
 		require.NoError(t, res.Err())
 		require.Equal(t, 1, res[0].Attempts)
 		require.Equal(t, 2, res[1].Attempts)
-		log := tr.log()
+		log := svc.log()
 		require.Len(t, log, 2)
 		require.Equal(t, []string{"POST /solutions/backupRestore/protectionUnits/b/cancelOffboard"}, log[1], "only the throttled item is resent")
 		// After its own Retry-After (plus the client limiter's pacing of
 		// one item after the pause it took for the 429).
-		waited := tr.times[1].Sub(start)
+		waited := rig.tr.arrivals[1].Sub(start)
 		require.GreaterOrEqual(t, waited, 2500*time.Millisecond, "after its own Retry-After")
 		require.Less(t, waited, 2600*time.Millisecond)
 	})
 }
 
 func TestBulkReconcilesAmbiguousFailures(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name           string
-		whole          func(n int) (int, error)
-		actThenFail    bool
+		whole          fault // on the $batch as a whole
 		itemFault      func(url string, first bool) *batchItemReply
 		wantReconciled bool
 		wantAttempts   int
 	}{
 		{
 			name:           "connection reset after the batch was applied",
-			whole:          func(n int) (int, error) { return 0, map[bool]error{true: syscall.ECONNRESET}[n == 0] },
+			whole:          fault{count: 1, lose: syscall.ECONNRESET},
 			wantReconciled: true, wantAttempts: 1,
 		},
 		{
@@ -253,26 +239,26 @@ func TestBulkReconcilesAmbiguousFailures(t *testing.T) {
 		},
 		{
 			name:           "whole batch 503, retried by the pipeline",
-			whole:          func(n int) (int, error) { return map[bool]int{true: 503}[n == 0], nil },
+			whole:          fault{count: 1, answer: wholeBatch503},
 			wantReconciled: false, wantAttempts: 2,
 		},
 		{
 			// The pipeline's resend earns a 403 per item: read back, they
 			// show the action applied, so they succeeded.
 			name:           "whole batch 503 after the service acted",
-			whole:          func(n int) (int, error) { return map[bool]int{true: 503}[n == 0], nil },
-			actThenFail:    true,
+			whole:          fault{count: 1, replace: wholeBatch503},
 			wantReconciled: true, wantAttempts: 2,
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
 				ids := []string{"a", "b", "c"}
 				state := newUnitState(ids, "offboardRequested")
 				seen := map[string]bool{}
 				var mu sync.Mutex
-				tr := &batchTransport{whole: tc.whole, actThenFail: tc.actThenFail, decide: func(method, url string) batchItemReply {
+				svc := &batchService{decide: func(method, url string) batchItemReply {
 					rep := state.handle(method, url)
 					if tc.itemFault != nil && method == http.MethodPost {
 						mu.Lock()
@@ -285,7 +271,9 @@ func TestBulkReconcilesAmbiguousFailures(t *testing.T) {
 					}
 					return rep
 				}}
-				c := bulkClient(t, tr)
+				rig := bulkRig(t, svc)
+				rig.tr.add(tc.whole)
+				c := rig.c
 				res := c.ProtectionUnits().CancelOffboardAll(t.Context(), ids, nil)
 				require.NoError(t, res.Err())
 				for _, r := range res {
@@ -300,23 +288,25 @@ func TestBulkReconcilesAmbiguousFailures(t *testing.T) {
 }
 
 func TestBulkResendsWhenReadBackShowsNotApplied(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		state := newUnitState([]string{"a"}, "offboardRequested")
 		failures := 0
-		tr := &batchTransport{decide: func(method, url string) batchItemReply {
+		svc := &batchService{decide: func(method, url string) batchItemReply {
 			if method == http.MethodPost && failures == 0 {
 				failures++
 				return batchItemReply{status: 504} // not applied
 			}
 			return state.handle(method, url)
 		}}
-		c := bulkClient(t, tr)
+		rig := bulkRig(t, svc)
+		c := rig.c
 		res := c.ProtectionUnits().CancelOffboardAll(t.Context(), []string{"a"}, nil)
 		require.NoError(t, res.Err())
 		require.Equal(t, 2, res[0].Attempts)
 		require.False(t, res[0].Reconciled)
 		var kinds []string
-		for _, b := range tr.log() {
+		for _, b := range svc.log() {
 			kinds = append(kinds, strings.Fields(b[0])[0])
 		}
 		require.Equal(t, []string{"POST", "GET", "POST"}, kinds)
@@ -329,6 +319,7 @@ func TestBulkResendsWhenReadBackShowsNotApplied(t *testing.T) {
 // applied. That is a success, not a false OperationNotAllowed; a 403 the
 // read-back does not explain stands.
 func TestBulkActionAppliedLate(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		finalState string // what the unit becomes after the first 504
@@ -339,10 +330,11 @@ func TestBulkActionAppliedLate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
 				state := newUnitState([]string{"a"}, "offboardRequested")
 				posts := 0
-				tr := &batchTransport{decide: func(method, url string) batchItemReply {
+				svc := &batchService{decide: func(method, url string) batchItemReply {
 					if method == http.MethodPost {
 						posts++
 						switch posts {
@@ -359,10 +351,11 @@ func TestBulkActionAppliedLate(t *testing.T) {
 					}
 					return state.handle(method, url)
 				}}
-				c := bulkClient(t, tr)
+				rig := bulkRig(t, svc)
+				c := rig.c
 				res := c.ProtectionUnits().CancelOffboardAll(t.Context(), []string{"a"}, nil)
 				var kinds []string
-				for _, b := range tr.log() {
+				for _, b := range svc.log() {
 					kinds = append(kinds, strings.Fields(b[0])[0])
 				}
 				require.Equal(t, []string{"POST", "GET", "POST", "GET"}, kinds)
@@ -385,10 +378,11 @@ func TestBulkActionAppliedLate(t *testing.T) {
 // an absolute URL, a scheme-relative one or a path climb cannot point an
 // item at another host or another route.
 func TestBulkItemURLsStayRelative(t *testing.T) {
+	t.Parallel()
 	ids := []string{"https://evil.example/x", "//evil.example/y", "../../../$batch", "a/b?c#d", "u1"}
 	var mu sync.Mutex
 	var seen []string
-	tr := &batchTransport{decide: func(method, itemURL string) batchItemReply {
+	svc := &batchService{decide: func(method, itemURL string) batchItemReply {
 		mu.Lock()
 		seen = append(seen, itemURL)
 		mu.Unlock()
@@ -401,7 +395,8 @@ func TestBulkItemURLsStayRelative(t *testing.T) {
 		return batchItemReply{status: 200, body: fmt.Sprintf(`{"id":%q,"status":"cancelOffboardRequested"}`, id),
 			headers: map[string]string{"Content-Type": "application/json"}}
 	}}
-	c := bulkClient(t, tr)
+	rig := bulkRig(t, svc)
+	c := rig.c
 	res := c.ProtectionUnits().CancelOffboardAll(t.Context(), ids, nil)
 	require.NoError(t, res.Err())
 	for i, r := range res {
@@ -416,6 +411,7 @@ func TestBulkItemURLsStayRelative(t *testing.T) {
 }
 
 func TestBulkContextCancellation(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		ids := make([]string, 100)
 		for i := range ids {
@@ -423,14 +419,15 @@ func TestBulkContextCancellation(t *testing.T) {
 		}
 		state := newUnitState(ids, "offboardRequested")
 		ctx, cancel := context.WithCancel(t.Context())
-		tr := &batchTransport{decide: func(method, url string) batchItemReply {
+		svc := &batchService{decide: func(method, url string) batchItemReply {
 			rep := state.handle(method, url)
 			if strings.Contains(url, "u010") {
 				cancel()
 			}
 			return rep
 		}}
-		c := bulkClient(t, tr)
+		rig := bulkRig(t, svc)
+		c := rig.c
 		res := c.ProtectionUnits().CancelOffboardAll(ctx, ids, &BulkOptions{MaxConcurrency: 1})
 		require.Len(t, res, 100)
 		ok, cancelled := 0, 0
@@ -446,7 +443,7 @@ func TestBulkContextCancellation(t *testing.T) {
 		}
 		require.Equal(t, 100, ok+cancelled, "every unit has an outcome")
 		require.Equal(t, 20, ok, "the batch in flight finished; no new batch started")
-		require.Len(t, tr.log(), 1)
+		require.Len(t, svc.log(), 1)
 	})
 }
 
@@ -454,6 +451,7 @@ func TestBulkContextCancellation(t *testing.T) {
 // call, or OnProgress between batches), and a unit whose outcome is in
 // doubt when ctx ends is reported as ErrOutcomeUnknown, not "not sent".
 func TestBulkContextCancellationStopsNewBatches(t *testing.T) {
+	t.Parallel()
 	ids := []string{"a", "b", "c", "d", "e", "f"}
 	cases := []struct {
 		name        string
@@ -490,9 +488,10 @@ func TestBulkContextCancellationStopsNewBatches(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
 				state := newUnitState(ids, "offboardRequested")
-				tr := &batchTransport{decide: func(method, url string) batchItemReply {
+				svc := &batchService{decide: func(method, url string) batchItemReply {
 					rep := state.handle(method, url)
 					if tc.fault500 != "" && method == http.MethodPost && strings.Contains(url, "/"+tc.fault500+"/") {
 						return batchItemReply{status: 500} // applied, answer lost
@@ -509,10 +508,10 @@ func TestBulkContextCancellationStopsNewBatches(t *testing.T) {
 						cancel()
 					}
 				}}
-				res := bulkClient(t, tr).ProtectionUnits().CancelOffboardAll(ctx, ids, opts)
+				res := bulkRig(t, svc).c.ProtectionUnits().CancelOffboardAll(ctx, ids, opts)
 				cancel()
 				require.Len(t, res, len(ids))
-				require.Len(t, tr.log(), tc.wantBatches, "no batch after ctx ended")
+				require.Len(t, svc.log(), tc.wantBatches, "no batch after ctx ended")
 				tc.check(t, res)
 			})
 		})
@@ -522,34 +521,110 @@ func TestBulkContextCancellationStopsNewBatches(t *testing.T) {
 // A read-back $batch throttled past MaxRetryDelay leaves the unit in
 // doubt: ErrOutcomeUnknown, not the 429 as if nothing had been sent.
 func TestBulkThrottledReadBackIsOutcomeUnknown(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		state := newUnitState([]string{"a"}, "offboardRequested")
-		tr := &batchTransport{
-			whole: func(n int) (int, error) { return map[bool]int{true: 429}[n == 1], nil },
-			decide: func(method, url string) batchItemReply {
-				rep := state.handle(method, url)
-				if method == http.MethodPost {
-					return batchItemReply{status: 500} // applied, answer lost
-				}
-				return rep
-			},
-		}
-		c := scriptedClient(t, tr, &Options{Retry: RetryOptions{MaxRetryDelay: 500 * time.Millisecond}})
-		res := c.ProtectionUnits().CancelOffboardAll(t.Context(), []string{"a"}, nil)
+		svc := &batchService{decide: func(method, url string) batchItemReply {
+			rep := state.handle(method, url)
+			if method == http.MethodPost {
+				return batchItemReply{status: 500} // applied, answer lost
+			}
+			return rep
+		}}
+		rig := newRig(t, rigOptions{respond: svc.respond, client: &Options{Retry: RetryOptions{MaxRetryDelay: 500 * time.Millisecond}}})
+		// The second $batch (the read-back) is throttled as a whole.
+		rig.tr.add(fault{match: nth(2), count: 1, answer: &step{status: 429, headers: map[string]string{"Retry-After": "1", "Content-Type": ""}}})
+		res := rig.c.ProtectionUnits().CancelOffboardAll(t.Context(), []string{"a"}, nil)
 		require.ErrorIs(t, res[0].Err, ErrOutcomeUnknown)
 		require.ErrorIs(t, res[0].Err, ErrThrottled)
-		require.Len(t, tr.log(), 2, "the action, then one read-back")
+		require.Equal(t, 2, rig.tr.count(), "the action, then one read-back")
 	})
 }
 
 func TestBulkDelegatedGuard(t *testing.T) {
-	tr := &batchTransport{decide: func(string, string) batchItemReply { return batchItemReply{status: 200} }}
-	c, err := NewClient(&testCred{token: appOnlyToken}, &Options{HTTPClient: &http.Client{Transport: tr}})
-	require.NoError(t, err)
-	res := c.ProtectionUnits().OffboardAll(t.Context(), []string{"a", "b"}, nil)
+	t.Parallel()
+	svc := &batchService{decide: func(string, string) batchItemReply { return batchItemReply{status: 200} }}
+	rig := newRig(t, rigOptions{respond: svc.respond, cred: &testCred{token: appOnlyToken}})
+	res := rig.c.ProtectionUnits().OffboardAll(t.Context(), []string{"a", "b"}, nil)
 	for _, r := range res {
 		require.ErrorIs(t, r.Err, ErrDelegatedAuthRequired)
 		require.Zero(t, r.Attempts, "never sent")
 	}
-	require.Empty(t, tr.log(), "nothing sent with an app-only token")
+	require.Zero(t, rig.tr.count(), "nothing sent with an app-only token")
+}
+
+// gatewayServer: every offboard is applied by the service, then a gateway
+// answers 503 (single POST and $batch item alike). GETs answer the unit.
+type gatewayServer struct {
+	mu      sync.Mutex
+	applied map[string]time.Time
+	posts   int
+}
+
+func (g *gatewayServer) unitJSON(id string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if at, ok := g.applied[id]; ok {
+		return fmt.Sprintf(`{"id":%q,"status":"offboardRequested","policyId":"","offboardRequestedDateTime":%q,"lastModifiedDateTime":%q,"lastModifiedBy":{"user":{"id":"u1"}}}`,
+			id, at.UTC().Format(time.RFC3339Nano), at.UTC().Format(time.RFC3339Nano))
+	}
+	return fmt.Sprintf(`{"id":%q,"status":"unprotected","policyId":""}`, id)
+}
+
+func (g *gatewayServer) apply(id string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.posts++
+	if _, ok := g.applied[id]; !ok {
+		g.applied[id] = time.Now()
+	}
+}
+
+const gw503 = `{"error":{"code":"serviceNotAvailable","message":"gateway"}}`
+
+func (g *gatewayServer) handle(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	switch {
+	case strings.HasSuffix(path, "/$batch"):
+		var in struct {
+			Requests []struct{ ID, Method, URL string } `json:"requests"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		var out []string
+		for _, q := range in.Requests {
+			seg := strings.Split(strings.Trim(q.URL, "/"), "/")
+			if q.Method == "POST" {
+				g.apply(seg[len(seg)-2])
+				out = append(out, fmt.Sprintf(`{"id":%q,"status":503,"headers":{"Content-Type":"application/json"},"body":%s}`, q.ID, gw503))
+			} else {
+				out = append(out, fmt.Sprintf(`{"id":%q,"status":200,"headers":{"Content-Type":"application/json"},"body":%s}`, q.ID, g.unitJSON(seg[len(seg)-1])))
+			}
+		}
+		reply(w, 200, `{"responses":[`+strings.Join(out, ",")+`]}`)
+	case r.Method == "POST" && strings.HasSuffix(path, "/offboard"):
+		seg := strings.Split(path, "/")
+		g.apply(seg[len(seg)-2])
+		reply(w, 503, gw503)
+	case r.Method == "GET":
+		seg := strings.Split(path, "/")
+		reply(w, 200, g.unitJSON(seg[len(seg)-1]))
+	default:
+		reply(w, 404, `{"error":{"code":"NotFound"}}`)
+	}
+}
+
+// A regression test from a review of the outcome logic: it reproduced a
+// false outcome before its fix.
+func TestRegressionBulkFinal503IgnoresItsOwnDoubt(t *testing.T) {
+	t.Parallel()
+	g := &gatewayServer{applied: map[string]time.Time{}}
+	c := newRig(t, rigOptions{handler: g.handle, client: &Options{Retry: RetryOptions{MaxRetries: 2, BaseDelay: time.Millisecond, MaxRetryDelay: 10 * time.Millisecond}}}).c
+	u, err := c.ProtectionUnits().ByID("single").Offboard().Post(t.Context(), nil)
+	t.Logf("single Post: unit=%v err=%v", u != nil, err)
+	res := c.ProtectionUnits().OffboardAll(t.Context(), []string{"bulk1"}, &BulkOptions{MaxAttempts: 3})
+	x := res[0]
+	t.Logf("bulk: unit=%v attempts=%d err=%v Unknown=%v", x.Unit != nil, x.Attempts, x.Err, errors.Is(x.Err, ErrOutcomeUnknown))
+	if x.Err != nil && !errors.Is(x.Err, ErrOutcomeUnknown) {
+		t.Errorf("bulk reports a plain 503 failure for a unit this call offboarded (the read-back would show it): %v", x.Err)
+	}
 }

@@ -13,9 +13,8 @@ import (
 // rest item by item, with the input each failure came from.
 func TestBulkAdditionJobAgainstEmulator(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(nil)
+	srv, c := onEmulator(t, nil, nil)
 	sites, _ := srv.SeedDirectory(4)
-	c := emulatorClient(t, srv, nil)
 	ctx := t.Context()
 	other, err := c.ProtectionPolicies().SharePoint().Create(ctx, models.NewSharePointPolicy("Other", sites[3].ID))
 	require.NoError(t, err)
@@ -58,9 +57,8 @@ func TestBulkAdditionJobAgainstEmulator(t *testing.T) {
 // job are typed.
 func TestBulkAdditionJobWait(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(&fake.Options{RealTimeClock: true, JobDelay: 30 * 1e6})
+	srv, c := onEmulator(t, &fake.Options{RealTimeClock: true, JobDelay: 30 * 1e6}, nil)
 	_, users := srv.SeedDirectory(2)
-	c := emulatorClient(t, srv, nil)
 	ctx := t.Context()
 	pol, err := c.ProtectionPolicies().Exchange().Create(ctx, models.NewExchangePolicy("Mail"))
 	require.NoError(t, err)
@@ -110,8 +108,7 @@ func TestBulkAdditionJobTargets(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, j.SiteIDs, 1)
 
-	srv := fake.NewServer(nil)
-	c := emulatorClient(t, srv, nil)
+	srv, c := onEmulator(t, nil, nil)
 	_, err = c.BulkAdditionJobs().Sites().Create(t.Context(), []string{"https://contoso.sharepoint.com/sites/a"})
 	require.ErrorIs(t, err, ErrInvalidCreateRequest, "jobs are created under a policy")
 	require.Empty(t, srv.Requests())
@@ -120,9 +117,8 @@ func TestBulkAdditionJobTargets(t *testing.T) {
 // A job create whose answer is lost is found by its marked name: one job.
 func TestBulkAdditionJobLostAnswerMakesOneJob(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(nil)
+	srv, c := onEmulator(t, nil, nil)
 	sites, _ := srv.SeedDirectory(2)
-	c := emulatorClient(t, srv, nil)
 	ctx := t.Context()
 	pol, err := c.ProtectionPolicies().SharePoint().Create(ctx, models.NewSharePointPolicy("Sites"))
 	require.NoError(t, err)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"testing/synctest"
 
@@ -15,40 +13,17 @@ import (
 	"github.com/m365kit/backuprestore/models"
 )
 
-// emulatorClient returns a client wired to srv through its in-process
-// transport, with the emulator's delegated test credential.
-func emulatorClient(t testing.TB, srv *fake.Server, opts *Options) *Client {
-	t.Helper()
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
-	o.HTTPClient = &http.Client{Transport: srv.Transport()}
-	c, err := NewClient(fake.NewDelegatedCredential(), &o)
-	require.NoError(t, err)
-	return c
-}
-
-func countRoute(srv *fake.Server, route fake.Route) int {
-	n := 0
-	for _, r := range srv.Requests() {
-		if r.Route == route {
-			n++
-		}
-	}
-	return n
-}
-
 func TestListAgainstEmulator(t *testing.T) {
+	t.Parallel()
 	for _, pageSize := range []int{1, 7, 100, 999} {
 		t.Run(fmt.Sprintf("page size %d", pageSize), func(t *testing.T) {
+			t.Parallel()
 			n := 2500
 			if pageSize == 1 {
 				n = 300 // one request per unit
 			}
-			srv := fake.NewServer(&fake.Options{PageSize: pageSize, Seed: 1, MaxRecordedRequests: -1})
-			srv.Seed(n)
-			c := emulatorClient(t, srv, nil)
+			rig := newRig(t, rigOptions{units: n, fake: &fake.Options{PageSize: pageSize, Seed: 1, MaxRecordedRequests: -1}})
+			srv, c := rig.srv, rig.c
 			var got []string
 			for u, err := range c.ProtectionUnits().All(t.Context(), nil) {
 				require.NoError(t, err)
@@ -63,9 +38,9 @@ func TestListAgainstEmulator(t *testing.T) {
 		})
 	}
 
-	srv := fake.NewServer(&fake.Options{Seed: 2})
-	srv.Seed(2500)
-	c := emulatorClient(t, srv, nil)
+	// The subtests below share one emulator and run one after the other.
+	rig := newRig(t, rigOptions{units: 2500, fake: &fake.Options{Seed: 2}})
+	srv, c := rig.srv, rig.c
 
 	t.Run("pages and count", func(t *testing.T) {
 		pages := 0
@@ -180,9 +155,8 @@ func TestListAgainstEmulator(t *testing.T) {
 // opt-in; without it the emulator, like the service, reports
 // unknownFutureValue.
 func TestOffboardingStatesAreVisible(t *testing.T) {
-	srv := fake.NewServer(nil)
-	srv.Seed(40)
-	c := emulatorClient(t, srv, nil)
+	t.Parallel()
+	c := newRig(t, rigOptions{units: 40}).c
 	statuses := map[models.ProtectionUnitStatus]bool{}
 	for u, err := range c.ProtectionUnits().All(t.Context(), nil) {
 		require.NoError(t, err)
@@ -195,10 +169,11 @@ func TestOffboardingStatesAreVisible(t *testing.T) {
 }
 
 func TestActionsAgainstEmulator(t *testing.T) {
-	srv := fake.NewServer(nil)
+	t.Parallel()
+	rig := newRig(t, rigOptions{})
+	srv, c := rig.srv, rig.c
 	require.NoError(t, srv.AddUnit(fake.Unit{Kind: models.KindSite, ID: "site-1", SiteID: "contoso.sharepoint.com,a,b", Status: models.StatusUnprotected}))
 	require.NoError(t, srv.AddUnit(fake.Unit{Kind: models.KindMailbox, ID: "mbx-1", PolicyID: "p1", Status: models.StatusProtected}))
-	c := emulatorClient(t, srv, nil)
 	ctx := t.Context()
 
 	u, err := c.ProtectionUnits().ByID("site-1").Offboard().Post(ctx, nil)
@@ -220,26 +195,11 @@ func TestActionsAgainstEmulator(t *testing.T) {
 	_, err = c.ProtectionUnits().ByID("nope").Get(ctx, nil)
 	require.ErrorIs(t, err, ErrNotFound)
 
-	app, err := NewClient(fake.NewAppCredential(fake.PermissionReadWrite), &Options{HTTPClient: srv.Client()})
-	require.NoError(t, err)
+	app := rig.client(t, fake.NewAppCredential(fake.PermissionReadWrite), nil)
 	_, err = app.ProtectionUnits().ByID("site-1").Get(ctx, nil)
 	require.NoError(t, err, "reads accept application permissions")
 	_, err = app.ProtectionUnits().ByID("site-1").CancelOffboard().Post(ctx, nil)
 	require.ErrorIs(t, err, ErrDelegatedAuthRequired)
-}
-
-// A single action after a reset that happened after the service applied
-// it: the client reads the unit back and returns it, instead of resending
-// and surfacing a false 403.
-func TestSingleActionResetAfterApplyAgainstEmulator(t *testing.T) {
-	srv := fake.NewServer(nil)
-	require.NoError(t, srv.AddUnit(fake.Unit{Kind: models.KindSite, ID: "s", SiteID: "h,a,b", Status: models.StatusOffboardRequested}))
-	srv.AddFault(fake.Fault{Route: fake.RouteCancelOffboard, Kind: fake.FaultResetAfter, Count: 1})
-	c := emulatorClient(t, srv, nil)
-	u, err := c.ProtectionUnits().ByID("s").CancelOffboard().Post(t.Context(), nil)
-	require.NoError(t, err)
-	require.Equal(t, models.StatusCancelOffboardRequested, u.Status)
-	require.Len(t, srv.Transitions("s"), 1, "applied exactly once")
 }
 
 // 10,000 cancels with about 10% injected faults: 429s inside batches, 503s
@@ -247,9 +207,11 @@ func TestSingleActionResetAfterApplyAgainstEmulator(t *testing.T) {
 // final outcome, no unit changes twice, and nothing applied is reported as
 // failed.
 func TestBulkExactlyOnceUnderFaults(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		const n = 10000
-		srv := fake.NewServer(&fake.Options{Seed: 42, MaxRecordedRequests: -1})
+		rig := newRig(t, rigOptions{fake: &fake.Options{Seed: 42, MaxRecordedRequests: -1}})
+		srv, c := rig.srv, rig.c
 		ids := make([]string, n)
 		for i := range ids {
 			ids[i] = fmt.Sprintf("unit-%05d", i)
@@ -266,7 +228,6 @@ func TestBulkExactlyOnceUnderFaults(t *testing.T) {
 		unavailable := srv.AddFault(fake.Fault{Route: fake.RouteBatch, Kind: fake.FaultStatus, Status: 503, RetryAfter: "1", Probability: 0.03})
 		reset := srv.AddFault(fake.Fault{Route: fake.RouteBatch, Kind: fake.FaultResetAfter, Probability: 0.03})
 
-		c := emulatorClient(t, srv, nil)
 		var last [3]int
 		res := c.ProtectionUnits().CancelOffboardAll(t.Context(), append(ids, ids[:50]...), &BulkOptions{
 			OnProgress: func(done, total, failed int) { last = [3]int{done, total, failed} },
@@ -310,12 +271,10 @@ func TestBulkExactlyOnceUnderFaults(t *testing.T) {
 // The emulator over a real loopback socket, as cmd/emulator serves it:
 // plain http to 127.0.0.1, absolute nextLinks on that origin.
 func TestEmulatorOverLoopback(t *testing.T) {
+	t.Parallel()
 	srv := fake.NewServer(&fake.Options{PageSize: 10})
 	srv.Seed(45)
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	c, err := NewClient(fake.NewOpaqueCredential("any-opaque-token"), &Options{BaseURL: hs.URL + "/v1.0"})
-	require.NoError(t, err)
+	c := newRig(t, rigOptions{handler: srv.ServeHTTP, cred: fake.NewOpaqueCredential("any-opaque-token")}).c
 	n := 0
 	var offboarding string
 	for u, err := range c.ProtectionUnits().All(t.Context(), nil) {
@@ -331,16 +290,4 @@ func TestEmulatorOverLoopback(t *testing.T) {
 	require.Equal(t, models.StatusCancelOffboardRequested, u.Status)
 	res := c.ProtectionUnits().OffboardAll(t.Context(), []string{offboarding}, nil)
 	require.ErrorIs(t, res[0].Err, ErrOperationNotAllowed)
-}
-
-// causes counts each unit's transitions by cause.
-func causes(srv *fake.Server) map[string]map[fake.Cause]int {
-	out := map[string]map[fake.Cause]int{}
-	for _, tr := range srv.AllTransitions() {
-		if out[tr.UnitID] == nil {
-			out[tr.UnitID] = map[fake.Cause]int{}
-		}
-		out[tr.UnitID][tr.Cause]++
-	}
-	return out
 }

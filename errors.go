@@ -132,7 +132,8 @@ var ErrAlreadyInState error = errs.New("backuprestore: the unit was already in t
 // status does not allow protection changes (serviceStatus.status is
 // disabled, protectionChangeLocked or restoreLocked, or unknown), as the
 // service status read says: an offboarding run stops at its gate with it,
-// before writing anything. The service documents no error code for a
+// and RemoveUnits and AddUnits fail with it, before writing anything. The
+// service documents no error code for a
 // change it refuses for that reason, so no Graph code is part of this
 // sentinel's contract.
 var ErrServiceLocked error = errs.New("backuprestore: the tenant's backup service does not allow protection changes")
@@ -231,12 +232,6 @@ const (
 	// longer than 1,024 characters (ErrInvalidDisplayName).
 	CodeInvalidDisplayName = "InvalidDisplayName"
 )
-
-// codeEmulatorChangeLocked is the emulator's own code for a policy PATCH
-// its service status refuses (fake.CodeProtectionChangeLocked; the
-// service documents none). ErrServiceLocked still matches it until
-// RemoveUnits and AddUnits read the service status first; then this goes.
-const codeEmulatorChangeLocked = "ProtectionChangeLocked"
 
 // maxRawBody is how much of an error body *Error keeps in RawBody.
 const maxRawBody = 4 << 10
@@ -360,8 +355,6 @@ func (e *Error) Is(target error) bool {
 		return strings.EqualFold(e.Code, CodeDuplicateProtectionUnitInList)
 	case ErrDynamicRuleUnit:
 		return strings.EqualFold(e.Code, CodeProtectionUnitActionNotAllowed)
-	case ErrServiceLocked:
-		return strings.EqualFold(e.Code, codeEmulatorChangeLocked)
 	case ErrFilterLengthExceeded:
 		return strings.EqualFold(e.Code, CodeFilterLengthExceeded)
 	case ErrUnitsLimitBreached:

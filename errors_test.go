@@ -14,6 +14,7 @@ import (
 
 // Every non-2xx becomes *Error whatever the body, and Error() never panics.
 func TestNon2xxBodiesBecomeError(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name        string
 		status      int
@@ -143,7 +144,8 @@ func TestNon2xxBodiesBecomeError(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+			t.Parallel()
+			rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 				w.Header()["Date"] = nil // no automatic Date unless the case sets one
 				for k, v := range tc.headers {
 					w.Header().Set(k, v)
@@ -153,8 +155,8 @@ func TestNon2xxBodiesBecomeError(t *testing.T) {
 				}
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
-			})
-			c := ts.client(t, delegatedCred(), &Options{Retry: RetryOptions{MaxRetries: -1}})
+			}, client: &Options{Retry: RetryOptions{MaxRetries: -1}}})
+			c := rig.c
 			unit, err := c.ProtectionUnits().ByID("u1").CancelOffboard().Post(t.Context(), nil)
 			require.Nil(t, unit)
 			e, ok := errors.AsType[*Error](err)
@@ -176,8 +178,11 @@ func TestNon2xxBodiesBecomeError(t *testing.T) {
 	}
 }
 
-// A 2xx without the documented body is ErrUnexpectedResponse.
+// A 2xx without the documented body is ErrUnexpectedResponse (a GET whose
+// body could not be decoded is sent again first: fastRetries keeps that
+// from taking seconds).
 func TestUnexpected2xx(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, contentType, body string
 		status                  int
@@ -195,15 +200,16 @@ func TestUnexpected2xx(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+			t.Parallel()
+			rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 				if tc.contentType != "" {
 					w.Header().Set("Content-Type", tc.contentType)
 				}
 				w.Header().Set("request-id", "r-9")
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
-			})
-			c := ts.client(t, delegatedCred(), nil)
+			}, client: &Options{Retry: fastRetries()}})
+			c := rig.c
 			unit, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 			require.Nil(t, unit)
 			require.ErrorIs(t, err, ErrUnexpectedResponse)
@@ -218,6 +224,7 @@ func TestUnexpected2xx(t *testing.T) {
 }
 
 func TestErrorNeverPanics(t *testing.T) {
+	t.Parallel()
 	var nilErr *Error
 	require.NotPanics(t, func() {
 		_ = nilErr.Error()
@@ -230,16 +237,17 @@ func TestErrorNeverPanics(t *testing.T) {
 }
 
 func TestContextErrorsKeepTheirCause(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
 		}
 		reply(w, 200, `{"id":"x"}`)
-	})
+	}})
 	defer close(release)
-	c := ts.client(t, delegatedCred(), nil)
+	c := rig.c
 
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
@@ -257,12 +265,10 @@ func TestContextErrorsKeepTheirCause(t *testing.T) {
 
 // Options.HTTPClient.Timeout becomes a per-call deadline.
 func TestHTTPClientTimeoutIsAPerCallDeadline(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
-	})
-	hc := ts.Server.Client()
-	hc.Timeout = 30 * time.Millisecond
-	c := ts.client(t, delegatedCred(), &Options{HTTPClient: hc})
-	_, err := c.ProtectionUnits().ByID("x").Get(t.Context(), nil)
+	}, client: &Options{HTTPClient: &http.Client{Timeout: 30 * time.Millisecond}}})
+	_, err := rig.c.ProtectionUnits().ByID("x").Get(t.Context(), nil)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }

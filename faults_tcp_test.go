@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -24,15 +23,6 @@ import (
 // emulator served over loopback. Every outcome is checked against the
 // emulator's transition and request logs and the proxy's own log of what
 // the client wrote, not against the emulator's in-process fault hooks.
-
-// tcpRig is an emulator behind a fault proxy, and a tap on the client's
-// sockets that keeps every byte the client wrote.
-type tcpRig struct {
-	srv   *fake.Server
-	http  *httptest.Server
-	proxy *faultproxy.Proxy
-	tap   wireTap
-}
 
 // wireTap records what a client wrote to its TCP connections: the oracle
 // of "written to the wire". (The proxy's log alone is not: a request the
@@ -79,50 +69,32 @@ func (c *tappedConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func newTCPRig(t *testing.T, units int, seed uint64) *tcpRig {
+// newTCPRig is the fault suites' rig (rigOptions.proxy): an emulator of
+// units whose clock runs in real time from 2026-01-01, so its timestamps
+// and Date headers are months away from this machine's clock and
+// evidence must come from the skew the client measures, served over
+// loopback behind the fault proxy; the clients' sockets are tapped.
+func newTCPRig(t *testing.T, units int, seed uint64) *rig {
 	t.Helper()
-	// The emulator's clock runs in real time from 2026-01-01: its
-	// timestamps and Date headers are months away from this machine's
-	// clock, so evidence must come from the skew the client measures.
-	srv := fake.NewServer(&fake.Options{Seed: seed, RealTimeClock: true, PageSize: 100})
-	srv.Seed(units)
+	rig := newRig(t, rigOptions{proxy: true, units: units, fake: &fake.Options{Seed: seed, RealTimeClock: true, PageSize: 100}, client: tcpOptions(8)})
 	// Every request takes a while, so runs last long enough for the
 	// proxy's outages to catch requests in flight.
-	srv.AddFault(fake.Fault{Kind: fake.FaultLatency, Latency: 20 * time.Millisecond})
-	srv.AddFault(fake.Fault{Kind: fake.FaultLatency, Latency: 2 * time.Millisecond, InBatch: true})
-	hs := httptest.NewServer(srv)
-	p, err := faultproxy.Start(strings.TrimPrefix(hs.URL, "http://"), &faultproxy.Options{Seed: seed, RecordBodies: true})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_ = p.Close()
-		hs.Close()
-	})
-	return &tcpRig{srv: srv, http: hs, proxy: p}
+	rig.srv.AddFault(fake.Fault{Kind: fake.FaultLatency, Latency: 20 * time.Millisecond})
+	rig.srv.AddFault(fake.Fault{Kind: fake.FaultLatency, Latency: 2 * time.Millisecond, InBatch: true})
+	return rig
 }
 
-// client returns a client through the proxy, with short retry delays and
-// a stall timeout the proxy's stalls exceed.
-func (r *tcpRig) client(t *testing.T, cred *fake.Credential) *Client {
-	t.Helper()
-	return r.clientWithRetries(t, cred, 8)
-}
-
-func (r *tcpRig) clientWithRetries(t *testing.T, cred *fake.Credential, retries int) *Client {
-	t.Helper()
-	c, err := NewClient(cred, &Options{
-		BaseURL:    r.proxy.URL() + "/v1.0",
-		HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16, DialContext: r.tap.dial}},
-		// One fault in five requests and outages a third of the time: a
-		// larger retry budget than the default, as a user facing such a
-		// network would set.
-		Retry: RetryOptions{MaxRetries: retries, BaseDelay: 40 * time.Millisecond, MaxRetryDelay: 2 * time.Second, StallTimeout: 300 * time.Millisecond},
-	})
-	require.NoError(t, err)
-	return c
+// tcpOptions are the clients' options through the proxy: short retry
+// delays, a stall timeout the proxy's stalls exceed, and retries: one
+// fault in five requests and outages a third of the time call for a
+// larger budget than the default, as a user facing such a network would
+// set.
+func tcpOptions(retries int) *Options {
+	return &Options{Retry: RetryOptions{MaxRetries: retries, BaseDelay: 40 * time.Millisecond, MaxRetryDelay: 2 * time.Second, StallTimeout: 300 * time.Millisecond}}
 }
 
 // faults installs a mix of every TCP fault, on every route.
-func (r *tcpRig) faults(t *testing.T) {
+func (r *rig) faults(t *testing.T) {
 	t.Helper()
 	for _, rule := range []faultproxy.Rule{
 		{Kind: faultproxy.ResetBeforeForward, Probability: 0.04},
@@ -138,7 +110,7 @@ func (r *tcpRig) faults(t *testing.T) {
 }
 
 // outages takes the proxy down for down every period until ctx ends.
-func (r *tcpRig) outages(ctx context.Context, period, down time.Duration) *sync.WaitGroup {
+func (r *rig) outages(ctx context.Context, period, down time.Duration) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
@@ -162,7 +134,7 @@ func (r *tcpRig) outages(ctx context.Context, period, down time.Duration) *sync.
 // written reports, per unit ID, whether the client wrote an action
 // request for it to a socket (what the wire tap saw): a request line
 // "POST /v1.0/solutions/…/{id}/{action}" or a $batch item URL.
-func (r *tcpRig) written(action string) map[string]bool {
+func (r *rig) written(action string) map[string]bool {
 	out := map[string]bool{}
 	needle := []byte(pathProtectionUnits + "/")
 	suffix := []byte("/" + action)
@@ -188,7 +160,7 @@ func (r *tcpRig) written(action string) map[string]bool {
 
 // answered returns, per unit, the statuses the emulator answered the
 // action with (its request log, $batch items included).
-func (r *tcpRig) answered(route fake.Route) map[string][]int {
+func (r *rig) answered(route fake.Route) map[string][]int {
 	out := map[string][]int{}
 	for _, rq := range r.srv.Requests() {
 		if rq.Route == route {
@@ -232,7 +204,7 @@ type outcomeTally struct {
 // proxy's: one outcome per input, none applied twice, no false success, no
 // false failure, every 403/404 the service sent reported as such, "not
 // sent" only when nothing was written, "outcome unknown" only when it was.
-func checkOutcomes(t *testing.T, rig *tcpRig, action unitAction, route fake.Route, cause fake.Cause,
+func checkOutcomes(t *testing.T, rig *rig, action unitAction, route fake.Route, cause fake.Cause,
 	before map[string]models.ProtectionUnitStatus, results BulkResults) outcomeTally {
 	t.Helper()
 	written := rig.written(action.name)
@@ -319,6 +291,7 @@ func statesOf(srv *fake.Server) (map[string]models.ProtectionUnitStatus, []strin
 // Both bulk calls over 3,000 units, through every TCP fault and outages
 // of the proxy.
 func TestBulkTruthfulUnderTCPFaults(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: the TCP fault runs take ~20 s")
 	}
@@ -331,11 +304,12 @@ func TestBulkTruthfulUnderTCPFaults(t *testing.T) {
 		{offboardAction, fake.RouteOffboard, fake.CauseOffboard},
 	} {
 		t.Run(tc.action.name, func(t *testing.T) {
+			t.Parallel()
 			rig := newTCPRig(t, 3000, 42)
 			before, ids := statesOf(rig.srv)
 			ids = append(ids, "no-such-unit-1", "no-such-unit-2", ids[0]) // unknown IDs and a duplicate
 			rig.faults(t)
-			c := rig.client(t, fake.NewDelegatedCredential())
+			c := rig.c
 			ctx, stop := context.WithCancel(t.Context())
 			wg := rig.outages(ctx, 400*time.Millisecond, 120*time.Millisecond)
 			var res BulkResults
@@ -360,13 +334,14 @@ func TestBulkTruthfulUnderTCPFaults(t *testing.T) {
 
 // Single actions through the same faults.
 func TestSingleActionsTruthfulUnderTCPFaults(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: the TCP fault runs take ~10 s")
 	}
 	rig := newTCPRig(t, 300, 7)
 	before, ids := statesOf(rig.srv)
 	rig.faults(t)
-	c := rig.client(t, fake.NewDelegatedCredential())
+	c := rig.c
 	ctx, stop := context.WithCancel(t.Context())
 	wg := rig.outages(ctx, 400*time.Millisecond, 100*time.Millisecond)
 	res := make(BulkResults, 0, len(ids))
@@ -396,9 +371,10 @@ func TestSingleActionsTruthfulUnderTCPFaults(t *testing.T) {
 // A full listing through truncated bodies, stalls, resets and outages
 // completes: a page GET is safe to send again.
 func TestListingCompletesUnderTCPFaults(t *testing.T) {
+	t.Parallel()
 	rig := newTCPRig(t, 2500, 3)
 	rig.faults(t)
-	c := rig.client(t, fake.NewDelegatedCredential())
+	c := rig.c
 	ctx, stop := context.WithCancel(t.Context())
 	wg := rig.outages(ctx, 500*time.Millisecond, 60*time.Millisecond)
 	defer func() { stop(); wg.Wait() }()

@@ -5,8 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +15,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/stretchr/testify/require"
+
+	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // testCred is an azcore.TokenCredential returning a fixed token and
@@ -52,66 +55,11 @@ var (
 
 func delegatedCred() *testCred { return &testCred{token: delegatedToken} }
 
-// recorded is what the test server saw of one request.
-type recorded struct {
-	Method, Path, RawPath, RawQuery string
-	Header                          http.Header
-	Body                            []byte
-}
+const okUnit = `{"id":"u1","status":"offboardRequested"}`
 
-// testServer is an httptest server whose handler the test sets, recording
-// every request.
-type testServer struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []recorded
-	handler  http.HandlerFunc
-}
-
-func newTestServer(t *testing.T, h http.HandlerFunc) *testServer {
-	t.Helper()
-	ts := &testServer{handler: h}
-	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := make([]byte, 0)
-		if r.Body != nil {
-			buf := make([]byte, 1<<16)
-			for {
-				n, err := r.Body.Read(buf)
-				body = append(body, buf[:n]...)
-				if err != nil {
-					break
-				}
-			}
-		}
-		ts.mu.Lock()
-		ts.requests = append(ts.requests, recorded{r.Method, r.URL.Path, r.URL.EscapedPath(), r.URL.RawQuery, r.Header.Clone(), body})
-		ts.mu.Unlock()
-		ts.handler(w, r)
-	}))
-	t.Cleanup(ts.Close)
-	return ts
-}
-
-func (ts *testServer) seen() []recorded {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return append([]recorded(nil), ts.requests...)
-}
-
-func (ts *testServer) client(t *testing.T, cred *testCred, opts *Options) *Client {
-	t.Helper()
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
-	o.BaseURL = ts.URL + "/v1.0"
-	if o.HTTPClient == nil {
-		o.HTTPClient = ts.Server.Client()
-	}
-	c, err := NewClient(cred, &o)
-	require.NoError(t, err)
-	return c
-}
+// appliedUnit is okUnit read back right after this call's offboard: its
+// offboardRequestedDateTime is the time of the answer (see step).
+const appliedUnit = `{"id":"u1","status":"offboardRequested","offboardRequestedDateTime":"{{now}}"}`
 
 // reply writes a JSON response with Graph's headers.
 func reply(w http.ResponseWriter, status int, body string) {
@@ -126,5 +74,82 @@ func testdata(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile("models/testdata/" + name)
 	require.NoError(t, err)
+	return string(b)
+}
+
+// countRoute counts the emulator's requests of a route.
+func countRoute(srv *fake.Server, route fake.Route) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Route == route {
+			n++
+		}
+	}
+	return n
+}
+
+// countRequests counts the requests with method the emulator has seen.
+func countRequests(srv *fake.Server, method string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Method == method {
+			n++
+		}
+	}
+	return n
+}
+
+// causes counts each unit's transitions by cause.
+func causes(srv *fake.Server) map[string]map[fake.Cause]int {
+	out := map[string]map[fake.Cause]int{}
+	for _, tr := range srv.AllTransitions() {
+		if out[tr.UnitID] == nil {
+			out[tr.UnitID] = map[fake.Cause]int{}
+		}
+		out[tr.UnitID][tr.Cause]++
+	}
+	return out
+}
+
+// unitsOf returns the emulator's units matching keep.
+func unitsOf(srv *fake.Server, keep func(fake.Unit) bool) []fake.Unit {
+	var out []fake.Unit
+	for _, u := range srv.Units() {
+		if keep(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// removable matches the units of a policy that RemoveUnits can remove:
+// protected, manually.
+func removable(policyID string) func(fake.Unit) bool {
+	return func(u fake.Unit) bool {
+		return u.PolicyID == policyID && u.Status == models.StatusProtected && !strings.Contains(u.ProtectionSources, "dynamicRule")
+	}
+}
+
+// offboardable returns an unprotected unit with no policy, the state
+// offboard acts on.
+func offboardable(t testing.TB, srv *fake.Server) string {
+	t.Helper()
+	for _, u := range srv.Units() {
+		if u.Status == models.StatusUnprotected && u.PolicyID == "" {
+			return u.ID
+		}
+	}
+	t.Fatal("no unprotected unit without a policy")
+	return ""
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
 	return string(b)
 }

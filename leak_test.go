@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -15,44 +14,17 @@ import (
 	"go.uber.org/goleak"
 )
 
-// countingTransport wraps a transport and counts response bodies handed
-// out and closed.
-type countingTransport struct {
-	inner          http.RoundTripper
-	opened, closed atomic.Int64
-}
-
-func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := c.inner.RoundTrip(req)
-	if resp != nil && resp.Body != nil {
-		c.opened.Add(1)
-		resp.Body = &countedBody{ReadCloser: resp.Body, closed: &c.closed}
-	}
-	return resp, err
-}
-
-type countedBody struct {
-	io.ReadCloser
-	closed *atomic.Int64
-	once   atomic.Bool
-}
-
-func (b *countedBody) Close() error {
-	if b.once.CompareAndSwap(false, true) {
-		b.closed.Add(1)
-	}
-	return b.ReadCloser.Close()
-}
-
 // Every body opened is closed, and no goroutine outlives the calls, across
 // retries, error bodies, oversized bodies, a context cancelled mid-body,
 // broken iterations and bulk runs.
+//
+// Not parallel: goleak.VerifyNone would count other tests' goroutines.
 func TestBodiesOpenedEqualBodiesClosed(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
 	var hits atomic.Int64
 	bodyStarted := make(chan struct{}, 1)
-	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		n := hits.Add(1)
 		switch {
 		case strings.HasSuffix(r.URL.Path, "/throttled"):
@@ -83,10 +55,12 @@ func TestBodiesOpenedEqualBodiesClosed(t *testing.T) {
 		default:
 			reply(w, 403, `{"error":{"code":"OperationNotAllowed"}}`)
 		}
-	})
+	}})
+	// The bodies are counted by a recording transport over the server's own
+	// connections, which the test then closes.
 	base := &http.Transport{}
-	counter := &countingTransport{inner: base}
-	c := srv.client(t, delegatedCred(), &Options{HTTPClient: &http.Client{Transport: counter}, MaxResponseBytes: 64 << 10})
+	counter := &faultTransport{next: base, record: true}
+	c := rig.client(t, nil, &Options{HTTPClient: &http.Client{Transport: counter}, MaxResponseBytes: 64 << 10})
 	ctx := t.Context()
 	units := c.ProtectionUnits()
 
@@ -117,8 +91,7 @@ func TestBodiesOpenedEqualBodiesClosed(t *testing.T) {
 	res := units.CancelOffboardAll(ctx, []string{"a"}, nil)
 	require.NoError(t, res.Err())
 
-	require.Positive(t, counter.opened.Load())
-	require.Equal(t, counter.opened.Load(), counter.closed.Load(), "bodies opened vs closed")
-	srv.Close()
+	require.Positive(t, counter.allClosed(t), "bodies opened, each closed")
+	rig.ts.Close()
 	base.CloseIdleConnections()
 }

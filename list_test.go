@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -16,10 +15,11 @@ import (
 )
 
 func TestListQueryOptionsOnTheWire(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 200, `{"value":[]}`)
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}})
+	ts, c := rig.ts, rig.c
 	opts := &ListOptions{
 		Filter:  "status eq 'offboardRequested' and policyId eq ''",
 		Select:  []string{"id", "status"},
@@ -46,30 +46,31 @@ func TestListQueryOptionsOnTheWire(t *testing.T) {
 	require.ErrorContains(t, err, "Top")
 }
 
-// pagedServer serves pages whose nextLinks the test chooses.
-func pagedServer(t *testing.T, next func(page int, self string) string) (*testServer, *atomic.Int32) {
+// paged serves pages of two units whose nextLinks the test chooses (self
+// is the server's own origin), and counts the pages served.
+func paged(next func(page int, self string) string) (http.HandlerFunc, *atomic.Int32) {
 	var served atomic.Int32
-	var ts *testServer
-	ts = newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
 		n := int(served.Add(1))
-		link := next(n, ts.URL)
+		link := next(n, "http://"+r.Host)
 		body := fmt.Sprintf(`{"value":[{"id":"p%d-a"},{"id":"p%d-b"}]`, n, n)
 		if link != "" {
 			body += `,"@odata.nextLink":"` + link + `"`
 		}
 		reply(w, 200, body+"}")
-	})
-	return ts, &served
+	}, &served
 }
 
 func TestNextLinkIsFollowedVerbatim(t *testing.T) {
-	ts, _ := pagedServer(t, func(page int, self string) string {
+	t.Parallel()
+	h, _ := paged(func(page int, self string) string {
 		if page < 3 {
 			return fmt.Sprintf("%s/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=abc%%3D%%3D%d&%%24top=2", self, page)
 		}
 		return ""
 	})
-	c := ts.client(t, delegatedCred(), nil)
+	rig := newRig(t, rigOptions{handler: h})
+	ts, c := rig.ts, rig.c
 	var ids []string
 	for u, err := range c.ProtectionUnits().All(t.Context(), nil) {
 		require.NoError(t, err)
@@ -83,6 +84,7 @@ func TestNextLinkIsFollowedVerbatim(t *testing.T) {
 }
 
 func TestForeignNextLinkIsRefused(t *testing.T) {
+	t.Parallel()
 	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{"value":[]}`) })
 	cases := map[string]func(self string) string{
 		"other port": func(string) string { return other.URL + "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x" },
@@ -94,9 +96,10 @@ func TestForeignNextLinkIsRefused(t *testing.T) {
 	}
 	for name, link := range cases {
 		t.Run(name, func(t *testing.T) {
-			ts, served := pagedServer(t, func(page int, self string) string { return link(self) })
+			t.Parallel()
+			h, served := paged(func(page int, self string) string { return link(self) })
 			cred := delegatedCred()
-			c := ts.client(t, cred, nil)
+			c := newRig(t, rigOptions{handler: h, cred: cred}).c
 			var ids []string
 			var gotErr error
 			for u, err := range c.ProtectionUnits().All(t.Context(), nil) {
@@ -121,10 +124,11 @@ func TestForeignNextLinkIsRefused(t *testing.T) {
 }
 
 func TestRepeatedNextLinkEndsWithAnError(t *testing.T) {
-	ts, served := pagedServer(t, func(page int, self string) string {
+	t.Parallel()
+	h, served := paged(func(page int, self string) string {
 		return self + "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=same"
 	})
-	c := ts.client(t, delegatedCred(), nil)
+	c := newRig(t, rigOptions{handler: h}).c
 	n := 0
 	var gotErr error
 	for _, err := range c.ProtectionUnits().All(t.Context(), nil) {
@@ -141,10 +145,12 @@ func TestRepeatedNextLinkEndsWithAnError(t *testing.T) {
 }
 
 func TestPagesAreLazyAndStopOnBreak(t *testing.T) {
-	ts, served := pagedServer(t, func(page int, self string) string {
+	t.Parallel()
+	h, served := paged(func(page int, self string) string {
 		return fmt.Sprintf("%s/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=%d", self, page)
 	})
-	c := ts.client(t, delegatedCred(), nil)
+	rig := newRig(t, rigOptions{handler: h})
+	ts, c := rig.ts, rig.c
 	seq := c.ProtectionUnits().All(t.Context(), nil)
 	require.Zero(t, served.Load(), "nothing is fetched until ranged over")
 	for u, err := range seq {
@@ -165,10 +171,11 @@ func TestPagesAreLazyAndStopOnBreak(t *testing.T) {
 }
 
 func TestListErrorsAreTyped(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 400, `{"error":{"code":"BadRequest","message":"Invalid filter clause"}}`)
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}})
+	c := rig.c
 	var gotErr error
 	for _, err := range c.ProtectionUnits().All(t.Context(), &ListOptions{Filter: "displayName eq 'x'"}) {
 		gotErr = err
@@ -180,10 +187,11 @@ func TestListErrorsAreTyped(t *testing.T) {
 }
 
 func TestCastFillsKindWhenTypeIsMissing(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 200, `{"value":[{"id":"d1","directoryObjectId":"o1"},{"id":"x","@odata.type":"#microsoft.graph.futureProtectionUnit"}]}`)
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}})
+	c := rig.c
 	page, err := c.ProtectionUnits().Drives().Get(t.Context(), nil)
 	require.NoError(t, err)
 	require.Equal(t, models.KindDrive, page.Value[0].Kind())
@@ -199,11 +207,10 @@ func TestCastFillsKindWhenTypeIsMissing(t *testing.T) {
 // A policy's own view is typed too: a unit it lists without @odata.type
 // has the view's kind, and @odata.type is left as the service sent it.
 func TestPolicyUnitsKindWhenTypeIsMissing(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		require.Contains(t, r.URL.Path, "/exchangeProtectionPolicies/p1/mailboxProtectionUnits")
 		reply(w, 200, `{"value":[{"id":"m1","directoryObjectId":"o1"}]}`)
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}}).c
 	n := 0
 	for u, err := range c.ProtectionPolicies().Exchange().ByID("p1").Units(t.Context(), nil) {
 		require.NoError(t, err)
@@ -222,36 +229,36 @@ var testOptionKey = abs.RequestOptionKey{Key: "backuprestore.test"}
 
 func (*testOption) GetKey() abs.RequestOptionKey { return testOptionKey }
 
-// transportFunc adapts a function to http.RoundTripper.
-type transportFunc func(*http.Request) (*http.Response, error)
-
-func (f transportFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // ListOptions.Headers and .Options reach every request of a listing, the
 // first page's and those that follow nextLinks, as they do with a resumed
 // NextLink.
 func TestListOptionsHeadersAndOptionsReachEveryPage(t *testing.T) {
-	ts, _ := pagedServer(t, func(page int, self string) string {
+	t.Parallel()
+	h, _ := paged(func(page int, self string) string {
 		if page < 3 {
 			return fmt.Sprintf("%s/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=%d", self, page)
 		}
 		return ""
 	})
-	var mu sync.Mutex
-	var seenOptions []string
-	base := ts.Server.Client().Transport
-	hc := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
-		opt, _ := r.Context().Value(testOptionKey).(*testOption)
-		mu.Lock()
-		if opt != nil {
-			seenOptions = append(seenOptions, opt.value)
-		} else {
-			seenOptions = append(seenOptions, "")
+	rig := newRig(t, rigOptions{handler: h})
+	ts := rig.ts
+	// A recording transport sees the request options the middleware sees.
+	tr := &faultTransport{next: ts.Client().Transport, record: true}
+	c := rig.client(t, nil, &Options{HTTPClient: &http.Client{Transport: tr}})
+	seenOptions := func() []string {
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		var out []string
+		for _, r := range tr.requests {
+			opt, _ := r.Context().Value(testOptionKey).(*testOption)
+			if opt != nil {
+				out = append(out, opt.value)
+			} else {
+				out = append(out, "")
+			}
 		}
-		mu.Unlock()
-		return base.RoundTrip(r)
-	})}
-	c := ts.client(t, delegatedCred(), &Options{HTTPClient: hc})
+		return out
+	}
 	headers := abs.NewRequestHeaders()
 	headers.Add("ConsistencyLevel", "eventual")
 	opts := &ListOptions{Headers: headers, Options: []abs.RequestOption{&testOption{"on"}}}
@@ -267,7 +274,7 @@ func TestListOptionsHeadersAndOptionsReachEveryPage(t *testing.T) {
 		require.Equal(t, "eventual", r.Header.Get("ConsistencyLevel"), "request %d", i)
 		require.Equal(t, "include-unknown-enum-members", r.Header.Get("Prefer"), "request %d", i)
 	}
-	require.Equal(t, []string{"on", "on", "on"}, seenOptions)
+	require.Equal(t, []string{"on", "on", "on"}, seenOptions())
 
 	// Resuming from a saved link carries them too.
 	page, err := c.ProtectionUnits().Get(t.Context(), &ListOptions{NextLink: ts.URL + "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=2",
@@ -276,16 +283,17 @@ func TestListOptionsHeadersAndOptionsReachEveryPage(t *testing.T) {
 	require.Len(t, page.Value, 2)
 	reqs = ts.seen()
 	require.Equal(t, "eventual", reqs[len(reqs)-1].Header.Get("ConsistencyLevel"))
-	require.Equal(t, "on", seenOptions[len(seenOptions)-1])
+	require.Equal(t, []string{"on", "on", "on", "on"}, seenOptions())
 }
 
 // A saved NextLink on another origin is refused before any request or
 // token: the same rule as a nextLink in a response.
 func TestForeignSavedNextLinkIsRefused(t *testing.T) {
-	ts, served := pagedServer(t, func(int, string) string { return "" })
+	t.Parallel()
+	h, served := paged(func(int, string) string { return "" })
 	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{"value":[]}`) })
 	cred := delegatedCred()
-	c := ts.client(t, cred, nil)
+	c := newRig(t, rigOptions{handler: h, cred: cred}).c
 	for _, link := range []string{
 		other.URL + "/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x",
 		"https://evil.example/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=x",
@@ -304,18 +312,19 @@ func TestForeignSavedNextLinkIsRefused(t *testing.T) {
 // Cancelling ctx while a page request is in flight ends the iteration
 // with the context's error, and nothing more is fetched.
 func TestListContextCancelledDuringAPage(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var served atomic.Int32
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		if served.Add(1) == 2 {
 			cancel() // the second page is being fetched
 			<-r.Context().Done()
 			return
 		}
 		reply(w, 200, `{"value":[{"id":"a"}],"@odata.nextLink":"http://`+r.Host+`/v1.0/solutions/backupRestore/protectionUnits?$skiptoken=n`+fmt.Sprint(served.Load())+`"}`)
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}})
+	c := rig.c
 	var ids []string
 	var errs []error
 	for u, err := range c.ProtectionUnits().All(ctx, nil) {

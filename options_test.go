@@ -13,6 +13,7 @@ import (
 // value is honoured, anything else out of range is rejected with
 // ErrInvalidOptions, never silently replaced.
 func TestOptionsOutOfRangeAreRejected(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		opts Options
@@ -38,9 +39,8 @@ func TestOptionsOutOfRangeAreRejected(t *testing.T) {
 		})
 	}
 
-	srv := fake.NewServer(nil)
-	units := srv.Seed(3)
-	c := emulatorClient(t, srv, &Options{BaseURL: fake.DefaultBaseURL})
+	rig := newRig(t, rigOptions{units: 3})
+	srv, c, units := rig.srv, rig.c, rig.units
 	for _, bo := range []BulkOptions{{BatchSize: 50}, {BatchSize: -1}, {MaxConcurrency: -4}, {MaxConcurrency: 65}, {MaxAttempts: 101}} {
 		res := c.ProtectionUnits().CancelOffboardAll(t.Context(), []string{units[0].ID, units[1].ID}, &bo)
 		require.Len(t, res, 2)

@@ -128,16 +128,6 @@ func (ev *attemptEvidence) note(log *middleware.AttemptLog) (lastStart time.Time
 	return all[len(all)-1].Start
 }
 
-// noteAll reads every attempt of a log as note reads the earlier ones.
-func (ev *attemptEvidence) noteAll(log *middleware.AttemptLog) {
-	if s := log.Subject(); s != "" {
-		ev.subject = s
-	}
-	for _, a := range log.Attempts() {
-		ev.noteAttempt(a)
-	}
-}
-
 func (ev *attemptEvidence) noteAttempt(a middleware.Attempt) {
 	switch {
 	case a.State == middleware.MaybeSent || a.State == middleware.SendUnknown:

@@ -102,7 +102,8 @@ type decision struct {
 //     for the result, except for an itemized request, which is read back.
 //   - 429 and 424 (a $batch item whose dependency failed): the service did
 //     not act: retry while tries are left; then the answer stands, or, when
-//     an earlier attempt is in doubt, read back.
+//     an earlier attempt is in doubt, read back; when the caller's context
+//     ended first, not sent.
 //   - 503: may have been acted on behind a gateway: retry while tries are
 //     left, then read back.
 //   - 408 and other 5xx: may have been acted on: read back.
@@ -143,6 +144,10 @@ func decide(f attemptFacts) decision {
 			return decision{disp: dispRetry}
 		case f.inDoubt:
 			return decision{disp: dispReadBack}
+		case f.ctxEnded:
+			// The caller stopped before the write could be sent again: it
+			// was not applied, and is not the service's refusal either.
+			return decision{disp: dispNotSent}
 		}
 		return decision{disp: dispAnswer}
 	case s == http.StatusServiceUnavailable:

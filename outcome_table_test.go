@@ -3,10 +3,13 @@ package backuprestore
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/internal/middleware"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // The characterisation of the outcome table: every combination of an
@@ -31,15 +34,15 @@ an  2xx  ok *  *     *    *       *     → success
 an  2xx  -  it *     *    *       *     → readBack +acted
 an  2xx  -  -  *     *    *       *     → successRead
 an  429  *  *  *     -    *       tries → retry
-an  429  *  *  *     ctx  doubt   tries → readBack
-an  429  *  *  *     ctx  -       tries → answer
-an  429  *  *  *     *    doubt   -     → readBack
-an  429  *  *  *     *    -       -     → answer
+an  429  *  *  *     ctx  doubt   *     → readBack
+an  429  *  *  *     ctx  -       *     → notSent
+an  429  *  *  *     -    doubt   -     → readBack
+an  429  *  *  *     -    -       -     → answer
 an  424  *  *  *     -    *       tries → retry
-an  424  *  *  *     ctx  doubt   tries → readBack
-an  424  *  *  *     ctx  -       tries → answer
-an  424  *  *  *     *    doubt   -     → readBack
-an  424  *  *  *     *    -       -     → answer
+an  424  *  *  *     ctx  doubt   *     → readBack
+an  424  *  *  *     ctx  -       *     → notSent
+an  424  *  *  *     -    doubt   -     → readBack
+an  424  *  *  *     -    -       -     → answer
 an  503  *  *  *     -    *       tries → retry +acted
 an  503  *  *  *     ctx  *       tries → readBack +acted
 an  503  *  *  *     *    *       -     → readBack +acted
@@ -208,4 +211,63 @@ func allBools(n int) [][]bool {
 		out = append(out, b)
 	}
 	return out
+}
+
+// The three drivers read the same row of the table alike: the service
+// answered 2xx to the write, its body was unusable, and every read-back
+// failed. A single action and a $batch item each stand for one change, so
+// the 2xx is the success (without the unit); a policy PATCH's 2xx may
+// refuse items one by one in its body (@Core.DataModificationException),
+// so it proves no single change (itemized): its items stay in doubt.
+func TestDriversAgreeOnAnUnusable2xxWhoseReadBackFails(t *testing.T) {
+	t.Parallel()
+	fastReads := &Options{Retry: RetryOptions{MaxRetries: 1, BaseDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond}}
+	t.Run("single action", func(t *testing.T) {
+		t.Parallel()
+		rig := newRig(t, rigOptions{units: 50, fake: &fake.Options{Seed: 3}, client: fastReads})
+		id := offboardable(t, rig.srv)
+		rig.srv.AddFault(fake.Fault{Route: fake.RouteOffboard, Kind: fake.FaultTruncatedBody, Count: 1})
+		rig.srv.AddFault(fake.Fault{Route: fake.RouteGet, Kind: fake.FaultStatus, Status: 500})
+		var meta Response
+		u, err := rig.c.ProtectionUnits().ByID(id).Offboard().Post(WithCaptureResponse(t.Context(), &meta), nil)
+		require.NoError(t, err, "the 2xx is the evidence: applied")
+		require.Nil(t, u, "the unit could not be had")
+		require.True(t, meta.Reconciled)
+		require.Equal(t, 1, causes(rig.srv)[id][fake.CauseOffboard], "sent once")
+	})
+	t.Run("$batch item", func(t *testing.T) {
+		t.Parallel()
+		rig := newRig(t, rigOptions{units: 50, fake: &fake.Options{Seed: 3}, client: fastReads})
+		id := offboardable(t, rig.srv)
+		// The service applies the offboard; its item comes back 200 with
+		// a body that is no unit.
+		rig.tr.add(fault{match: posts("/$batch"), count: 1, replace: &step{status: 200,
+			body: `{"responses":[{"id":"0","status":200,"headers":{"Content-Type":"application/json"},"body":"<html>cut</html>"}]}`}})
+		rig.srv.AddFault(fake.Fault{Route: fake.RouteGet, InBatch: true, Kind: fake.FaultStatus, Status: 500})
+		res := rig.c.ProtectionUnits().OffboardAll(t.Context(), []string{id}, &BulkOptions{MaxAttempts: 2})
+		require.NoError(t, res[0].Err, "the 2xx is the evidence: applied")
+		require.Nil(t, res[0].Unit)
+		require.True(t, res[0].Reconciled)
+		require.Equal(t, 1, causes(rig.srv)[id][fake.CauseOffboard], "sent once")
+	})
+	t.Run("policy PATCH", func(t *testing.T) {
+		t.Parallel()
+		rig := newRig(t, rigOptions{units: 200, fake: &fake.Options{Seed: 3}, client: fastReads})
+		var pol fake.Policy
+		var id string
+		for _, u := range rig.srv.Units() {
+			if u.Status == models.StatusProtected && u.PolicyID != "" && !models.ParseProtectionSources(u.ProtectionSources).Has(models.SourceDynamicRule) {
+				id = u.ID
+				pol, _ = rig.srv.Policy(u.PolicyID)
+				break
+			}
+		}
+		require.NotEmpty(t, id)
+		rig.srv.AddFault(fake.Fault{Route: fake.RoutePolicyPatch, Kind: fake.FaultTruncatedBody, Count: 1})
+		rig.srv.AddFault(fake.Fault{Route: fake.RouteBatch, Kind: fake.FaultStatus, Status: 500})
+		res, err := rig.c.ProtectionPolicies().ByID(pol.ID).RemoveUnits(t.Context(), []string{id}, &PolicyChangeOptions{MaxAttempts: 2})
+		require.NoError(t, err)
+		require.ErrorIs(t, res[0].Err, ErrOutcomeUnknown, "a PATCH's 2xx proves no single item; the read-back could not settle it")
+		require.Equal(t, 1, causes(rig.srv)[id][fake.CauseRemove], "applied once, and not sent again")
+	})
 }

@@ -21,12 +21,15 @@ import (
 // sent, the credential's own error type is reachable, a bulk call stops at
 // once (every unit not sent, within a second) and asks for a token at most
 // three times; no token storm against Entra ID.
+//
+// Not parallel: it holds the bulk call to a wall-clock bound (a second),
+// which other tests loading the machine would stretch.
 func TestCredentialFailureFailsFast(t *testing.T) {
 	rig := newTCPRig(t, 10, 1)
 	cause := &azidentity.AuthenticationFailedError{}
 	cred := fake.NewDelegatedCredential()
 	cred.SetError(cause)
-	c := rig.client(t, cred)
+	c := rig.client(t, cred, tcpOptions(8))
 
 	_, err := c.ProtectionUnits().ByID("u1").CancelOffboard().Post(t.Context(), nil)
 	require.ErrorIs(t, err, ErrCredential)
@@ -61,6 +64,8 @@ func TestCredentialFailureFailsFast(t *testing.T) {
 
 // A host that does not exist: nothing is sent, nothing is retried, and a
 // bulk call ends at once with every unit not sent.
+//
+// Not parallel: it holds the calls to a wall-clock bound (a second).
 func TestUnknownHostFailsFast(t *testing.T) {
 	dnsErr := &net.DNSError{Err: "no such host", Name: "graph.microsfot.com", IsNotFound: true}
 	dials := 0
@@ -87,10 +92,13 @@ func TestUnknownHostFailsFast(t *testing.T) {
 
 // An outage (nothing listens) is "not sent", never "outcome unknown", and
 // the bulk call resends with backoff until the service is back.
+//
+// Not parallel: the outage lasts 300 ms of wall time, which the bulk
+// call's retries must outlast; a loaded machine would change the race.
 func TestOutageIsNotSent(t *testing.T) {
 	rig := newTCPRig(t, 60, 5)
 	before, ids := statesOf(rig.srv)
-	c := rig.clientWithRetries(t, fake.NewDelegatedCredential(), 2)
+	c := rig.client(t, nil, tcpOptions(2))
 	require.NoError(t, rig.proxy.Down())
 
 	_, err := c.ProtectionUnits().ByID(ids[0]).CancelOffboard().Post(t.Context(), nil)
@@ -117,9 +125,12 @@ func TestOutageIsNotSent(t *testing.T) {
 // The context's end tells the truth: before the request is written it is
 // the context's error and nothing was sent; while an action the service
 // applied is on the wire it is ErrOutcomeUnknown, single and bulk alike.
+//
+// Not parallel: the action must reach the service within a 250 ms
+// deadline, which a loaded machine could miss.
 func TestContextEndingsTellTheTruth(t *testing.T) {
 	rig := newTCPRig(t, 40, 9)
-	c := rig.client(t, fake.NewDelegatedCredential())
+	c := rig.c
 	var offboarding []string
 	for _, u := range rig.srv.Units() {
 		if string(u.Status) == "offboardRequested" {
@@ -164,9 +175,9 @@ func TestContextEndingsTellTheTruth(t *testing.T) {
 // Kiota's HeadersInspectionOptions is honoured (never with Authorization);
 // bulk results carry the item's own request-id.
 func TestResponseMetadata(t *testing.T) {
-	srv := fake.NewServer(nil)
-	units := srv.Seed(30)
-	c := emulatorClient(t, srv, &Options{BaseURL: fake.DefaultBaseURL})
+	t.Parallel()
+	rig := newRig(t, rigOptions{units: 30})
+	srv, c, units := rig.srv, rig.c, rig.units
 	var target string
 	for _, u := range units {
 		if string(u.Status) == "offboardRequested" {
@@ -228,9 +239,8 @@ func TestResponseMetadata(t *testing.T) {
 // Errors read well: one "backuprestore:" prefix, the full URL with its
 // query, absolute URLs in bulk errors; a typed-nil credential is refused.
 func TestErrorsReadWell(t *testing.T) {
-	srv := fake.NewServer(nil)
-	srv.Seed(5)
-	c := emulatorClient(t, srv, &Options{BaseURL: fake.DefaultBaseURL})
+	t.Parallel()
+	c := newRig(t, rigOptions{units: 5}).c
 	var errs []error
 	for _, err := range c.ProtectionUnits().All(t.Context(), &ListOptions{Filter: "displayName eq 'x'"}) {
 		require.Error(t, err)
@@ -257,15 +267,4 @@ func TestErrorsReadWell(t *testing.T) {
 	var typedNil *fake.Credential
 	_, err = NewClient(typedNil, nil)
 	require.ErrorContains(t, err, "credential is nil")
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
 }

@@ -5,6 +5,7 @@ import "testing"
 // Brent's detection catches every loop of links, in constant memory,
 // by about twice the number of links up to the end of its first lap.
 func TestBrentCatchesLoops(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		prefix, loop int
 	}{{0, 1}, {0, 2}, {3, 5}, {10, 1}, {7, 64}, {100, 3}} {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -76,6 +75,7 @@ func (h *captureHandler) WithGroup(name string) slog.Handler {
 // The capture handler sees attributes added through Logger.With and
 // WithGroup, so TestTokenSafety would catch a token logged that way.
 func TestCaptureHandlerKeepsDerivedAttributes(t *testing.T) {
+	t.Parallel()
 	h := &captureHandler{}
 	slog.New(h).With("auth", "tok-1").WithGroup("g").Info("m", "k", "tok-2")
 	require.Len(t, h.records, 1)
@@ -94,13 +94,14 @@ func recordAttrs(r slog.Record) map[string]string {
 }
 
 func TestLoggingOneRecordPerAttemptWithoutSecrets(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		tr := &scriptedTransport{script: []step{
-			{status: 429, headers: map[string]string{"Retry-After": "1.5", "request-id": "first"}},
-			{status: 200, body: okUnit, headers: map[string]string{"request-id": "second"}},
-		}}
 		h := &captureHandler{}
-		c := scriptedClient(t, tr, &Options{Logger: slog.New(h)})
+		rig := newRig(t, rigOptions{respond: script(
+			step{status: 429, headers: map[string]string{"Retry-After": "1.5", "request-id": "first"}},
+			step{status: 200, body: okUnit, headers: map[string]string{"request-id": "second"}},
+		), client: &Options{Logger: slog.New(h)}})
+		c := rig.c
 		_, err := c.ProtectionUnits().ByID("u1").CancelOffboard().Post(t.Context(), nil)
 		require.NoError(t, err)
 
@@ -127,10 +128,12 @@ func TestLoggingOneRecordPerAttemptWithoutSecrets(t *testing.T) {
 }
 
 func TestResponseSizeCap(t *testing.T) {
+	t.Parallel()
 	big := `{"id":"u1","siteName":"` + strings.Repeat("x", 4096) + `"}`
 	t.Run("content-length over the cap", func(t *testing.T) {
-		tr := &scriptedTransport{script: []step{{status: 200, body: big}}}
-		c := scriptedClient(t, tr, &Options{MaxResponseBytes: 1024})
+		t.Parallel()
+		rig := newRig(t, rigOptions{respond: script(step{status: 200, body: big}), client: &Options{MaxResponseBytes: 1024}})
+		tr, c := rig.tr, rig.c
 		_, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 		require.ErrorIs(t, err, ErrResponseTooLarge)
 		require.ErrorIs(t, err, ErrUnexpectedResponse)
@@ -141,8 +144,9 @@ func TestResponseSizeCap(t *testing.T) {
 		tr.allClosed(t)
 	})
 	t.Run("chunked body over the cap is not buffered", func(t *testing.T) {
+		t.Parallel()
 		var served atomic.Int64
-		ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(200)
 			chunk := bytes.Repeat([]byte("x"), 1024)
@@ -153,37 +157,28 @@ func TestResponseSizeCap(t *testing.T) {
 				}
 				served.Add(int64(len(chunk)))
 			}
-		})
-		c := ts.client(t, delegatedCred(), &Options{MaxResponseBytes: 64 << 10})
+		}, client: &Options{MaxResponseBytes: 64 << 10}})
+		c := rig.c
 		_, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 		require.ErrorIs(t, err, ErrResponseTooLarge)
 		require.Less(t, served.Load(), int64(5<<20), "the client stopped reading long before the end")
 	})
 	t.Run("error body over the cap keeps the status", func(t *testing.T) {
-		tr := &scriptedTransport{script: []step{{status: 500, body: big}}}
-		c := scriptedClient(t, tr, &Options{MaxResponseBytes: 1024, Retry: RetryOptions{MaxRetries: -1}})
+		t.Parallel()
+		rig := newRig(t, rigOptions{respond: script(step{status: 500, body: big}), client: &Options{MaxResponseBytes: 1024, Retry: RetryOptions{MaxRetries: -1}}})
+		c := rig.c
 		_, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 		require.ErrorIs(t, err, ErrServer)
 		require.ErrorIs(t, err, ErrResponseTooLarge)
 	})
 	t.Run("a body of exactly the cap is fine", func(t *testing.T) {
-		tr := &scriptedTransport{script: []step{{status: 200, body: big}}}
-		c := scriptedClient(t, tr, &Options{MaxResponseBytes: int64(len(big))})
+		t.Parallel()
+		rig := newRig(t, rigOptions{respond: script(step{status: 200, body: big}), client: &Options{MaxResponseBytes: int64(len(big))}})
+		c := rig.c
 		u, err := c.ProtectionUnits().ByID("u1").Get(t.Context(), nil)
 		require.NoError(t, err)
 		require.Len(t, u.SiteName, 4096)
 	})
-}
-
-// staticTransport answers every request with the same unit, recording
-// nothing, so memory measurements see only the client.
-type staticTransport struct{ body []byte }
-
-func (s staticTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return &http.Response{
-		StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
-		Body: io.NopCloser(bytes.NewReader(s.body)), ContentLength: int64(len(s.body)), Request: req,
-	}, nil
 }
 
 func heapAfterGC() uint64 {
@@ -198,12 +193,16 @@ func heapAfterGC() uint64 {
 // cancel whenever http.Client.Timeout is set, retaining a timer and context
 // per call until the timeout fires. With the client's handling of Timeout,
 // the heap stays flat.
+//
+// Not parallel: it measures the heap, which other tests would grow.
 func TestHeapStaysFlatWithHTTPClientTimeout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("20,000 calls")
 	}
 	c, err := NewClient(delegatedCred(), &Options{HTTPClient: &http.Client{
-		Transport: staticTransport{body: []byte(testdata(t, "cancel_offboard_200.json"))},
+		// Answers the same unit, recording nothing, so that memory
+		// measurements see only the client.
+		Transport: &faultTransport{respond: always(step{status: 200, body: testdata(t, "cancel_offboard_200.json")})},
 		Timeout:   100 * time.Second,
 	}})
 	require.NoError(t, err)
@@ -236,6 +235,7 @@ func (a noHandlerAdapter) Send(ctx context.Context, ri *abs.RequestInformation, 
 }
 
 func TestNewClientWithAdapter(t *testing.T) {
+	t.Parallel()
 	status := 200
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch status {
@@ -303,10 +303,11 @@ func TestNewClientWithAdapter(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 200, testdata(t, "cancel_offboard_200.json"))
-	})
-	c := ts.client(t, delegatedCred(), &Options{Logger: slog.New(&captureHandler{})})
+	}, client: &Options{Logger: slog.New(&captureHandler{})}})
+	ts, c := rig.ts, rig.c
 	var wg sync.WaitGroup
 	errs := make(chan error, 64*20)
 	for g := range 64 {

@@ -393,27 +393,6 @@ func (pc *policyChange) finishUnsettled(it *changeItem, cause error) {
 	pc.finish(it, nil, wrapErr(pc.itemOp(it), ErrNotSent, cause, it.answer), false)
 }
 
-// requeue schedules items to be sent again, or finishes them when they
-// have been tried MaxAttempts times.
-func (pc *policyChange) requeue(items []*changeItem, err error) {
-	var again []*changeItem
-	for _, it := range items {
-		it.lastErr = err
-		if it.tries >= pc.maxAttempts {
-			if e, ok := asError(err); ok && !it.ev.any() {
-				pc.finish(it, nil, e, false)
-				continue
-			}
-			pc.finishUnsettled(it, err)
-			continue
-		}
-		again = append(again, it)
-	}
-	if len(again) > 0 {
-		pc.queue = append(pc.queue, again)
-	}
-}
-
 // sendChunk sends one PATCH and settles what it can; it returns how long to
 // wait before the next chunk (a Retry-After, or a backoff after a failure).
 func (pc *policyChange) sendChunk(ctx context.Context, chunk []*changeItem) time.Duration {

@@ -56,8 +56,7 @@ func TestPolicyLifecycleAgainstEmulator(t *testing.T) {
 	for _, k := range models.PolicyKinds() {
 		t.Run(k.String(), func(t *testing.T) {
 			t.Parallel()
-			srv := fake.NewServer(nil)
-			c := emulatorClient(t, srv, nil)
+			srv, c := onEmulator(t, nil, nil)
 			ctx := t.Context()
 			ids := artifacts(srv, k, 3)
 			pol, err := policyBuilder(c, k).Create(ctx, newPolicyOf(k, "Lifecycle "+k.String(), ids...))
@@ -164,8 +163,7 @@ func TestPolicyCreateBadInputSendsNothing(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := fake.NewServer(nil)
-			c := emulatorClient(t, srv, nil)
+			srv, c := onEmulator(t, nil, nil)
 			err := tt.create(c)
 			require.ErrorIs(t, err, tt.want)
 			require.Contains(t, err.Error(), tt.mention)
@@ -180,8 +178,7 @@ func TestPolicyCreateBadInputSendsNothing(t *testing.T) {
 // does not have.
 func TestPolicyServiceErrorsAreTyped(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(&fake.Options{OneActivePolicyPerWorkload: true})
-	c := emulatorClient(t, srv, nil)
+	srv, c := onEmulator(t, &fake.Options{OneActivePolicyPerWorkload: true}, nil)
 	ctx := t.Context()
 	_, err := c.ProtectionPolicies().ByID("no-such-policy").Activate(ctx)
 	require.ErrorIs(t, err, ErrNotFound)
@@ -219,10 +216,9 @@ func TestPolicyCreateLostAnswerMakesOnePolicy(t *testing.T) {
 	} {
 		t.Run(tt.kind.String(), func(t *testing.T) {
 			t.Parallel()
-			srv := fake.NewServer(nil)
+			srv, c := onEmulator(t, nil, nil)
 			ids := artifacts(srv, models.PolicyKindOneDrive, 2)
 			srv.AddFault(fake.Fault{Route: fake.RoutePolicyCreate, Kind: tt.kind, Count: 1})
-			c := emulatorClient(t, srv, nil)
 			var meta Response
 			pol, err := c.ProtectionPolicies().OneDrive().Create(WithCaptureResponse(t.Context(), &meta), models.NewOneDrivePolicy("Once", ids...))
 			require.NoError(t, err)
@@ -242,9 +238,8 @@ func TestPolicyCreateLostAnswerMakesOnePolicy(t *testing.T) {
 // first.
 func TestPolicyCreate503IsReadBackBeforeResend(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(nil)
+	srv, c := onEmulator(t, nil, &Options{Retry: RetryOptions{MaxRetries: 2}})
 	srv.AddFault(fake.Fault{Route: fake.RoutePolicyCreate, Kind: fake.FaultStatus, Status: 503, Count: 1})
-	c := emulatorClient(t, srv, &Options{Retry: RetryOptions{MaxRetries: 2}})
 	pol, err := c.ProtectionPolicies().SharePoint().Create(t.Context(), models.NewSharePointPolicy("After 503"))
 	require.NoError(t, err)
 	require.Equal(t, "After 503", pol.DisplayName)
@@ -256,9 +251,8 @@ func TestPolicyCreate503IsReadBackBeforeResend(t *testing.T) {
 // with the emulator's own state.
 func TestStatisticsAgainstEmulator(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(&fake.Options{Seed: 7})
+	srv, c := onEmulator(t, &fake.Options{Seed: 7}, nil)
 	srv.Seed(300)
-	c := emulatorClient(t, srv, nil)
 	for _, p := range srv.Policies() {
 		st, err := c.ProtectionPolicies().ByID(p.ID).Statistics(t.Context())
 		require.NoError(t, err)
@@ -288,8 +282,7 @@ func TestStatisticsAgainstEmulator(t *testing.T) {
 // policy is gone is unknown, never a guess.
 func TestPolicyActionLostAnswer(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(nil)
-	c := emulatorClient(t, srv, nil)
+	srv, c := onEmulator(t, nil, nil)
 	ctx := t.Context()
 	pol, err := c.ProtectionPolicies().Exchange().Create(ctx, models.NewExchangePolicy("Lost"))
 	require.NoError(t, err)
@@ -310,4 +303,12 @@ func TestPolicyActionLostAnswer(t *testing.T) {
 	require.ErrorIs(t, err, ErrOutcomeUnknown)
 	require.ErrorIs(t, err, ErrNotFound, "the read-back's answer is kept")
 	require.Empty(t, srv.Policies())
+}
+
+// onEmulator returns the rig's emulator (with fo) and a client on it (with
+// co).
+func onEmulator(t testing.TB, fo *fake.Options, co *Options) (*fake.Server, *Client) {
+	t.Helper()
+	r := newRig(t, rigOptions{fake: fo, client: co})
+	return r.srv, r.c
 }

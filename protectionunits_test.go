@@ -17,10 +17,11 @@ const seedID = "89014d8c-71fe-4d00-a01a-31850bc5b32c"
 
 // The seed page's example 1, verbatim: request shape and decoded response.
 func TestCancelOffboardSeedExample1(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusOK, testdata(t, "cancel_offboard_200.json"))
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}})
+	ts, c := rig.ts, rig.c
 
 	unit, err := c.ProtectionUnits().ByID(seedID).CancelOffboard().Post(t.Context(), nil)
 	require.NoError(t, err)
@@ -53,10 +54,11 @@ func TestCancelOffboardSeedExample1(t *testing.T) {
 
 // The seed page's example 2, verbatim: 403 OperationNotAllowed.
 func TestCancelOffboardSeedExample2(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusForbidden, testdata(t, "cancel_offboard_403.json"))
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}})
+	ts, c := rig.ts, rig.c
 
 	unit, err := c.ProtectionUnits().ByID(seedID).CancelOffboard().Post(t.Context(), nil)
 	require.Nil(t, unit)
@@ -77,10 +79,11 @@ func TestCancelOffboardSeedExample2(t *testing.T) {
 }
 
 func TestBuildersShareOneRequestShape(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusOK, `{"id":"x","status":"offboardRequested"}`)
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}})
+	ts, c := rig.ts, rig.c
 	item := c.ProtectionUnits().ByID("x")
 	cases := []struct {
 		name, method, path string
@@ -107,10 +110,11 @@ func TestBuildersShareOneRequestShape(t *testing.T) {
 }
 
 func TestRequestConfigurationHeadersAreMerged(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusOK, `{"id":"x"}`)
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}})
+	ts, c := rig.ts, rig.c
 	h := abs.NewRequestHeaders()
 	h.Add("client-request-id", "my-correlation-id")
 	h.Add("Prefer", "return=representation")
@@ -122,10 +126,11 @@ func TestRequestConfigurationHeadersAreMerged(t *testing.T) {
 }
 
 func TestIDValidationAndEscaping(t *testing.T) {
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusOK, `{"id":"x"}`)
-	})
-	c := ts.client(t, delegatedCred(), nil)
+	}})
+	ts, c := rig.ts, rig.c
 
 	invalid := map[string]string{
 		"empty":      "",
@@ -188,6 +193,7 @@ func TestIDValidationAndEscaping(t *testing.T) {
 }
 
 func TestToPostRequestInformation(t *testing.T) {
+	t.Parallel()
 	c, err := NewClient(delegatedCred(), nil)
 	require.NoError(t, err)
 	ri, err := c.ProtectionUnits().ByID(seedID).CancelOffboard().ToPostRequestInformation(t.Context(), nil)

@@ -31,9 +31,8 @@ func unitsOfPolicy(srv *fake.Server, policyID string) map[string]fake.Unit {
 // staying.
 func TestStaticSiteRuleAgainstEmulator(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(nil)
+	srv, c := onEmulator(t, nil, nil)
 	srv.SeedDirectory(12) // Project Site 1 … 12
-	c := emulatorClient(t, srv, nil)
 	ctx := t.Context()
 	pol, err := c.ProtectionPolicies().SharePoint().Create(ctx, models.NewSharePointPolicy("Projects"))
 	require.NoError(t, err)
@@ -92,7 +91,7 @@ func TestStaticSiteRuleAgainstEmulator(t *testing.T) {
 // the dynamicRule source and the rule goes.
 func TestDynamicRuleAgainstEmulator(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(nil)
+	srv, c := onEmulator(t, nil, nil)
 	_, users := srv.SeedDirectory(6)
 	const group = "0f0e0d0c-0b0a-0908-0706-050403020100"
 	ids := func(us ...fake.User) []string {
@@ -103,7 +102,6 @@ func TestDynamicRuleAgainstEmulator(t *testing.T) {
 		return out
 	}
 	require.NoError(t, srv.AddGroup(fake.Group{ID: group, DisplayName: "Sales", Members: ids(users[0], users[1], users[2])}))
-	c := emulatorClient(t, srv, nil)
 	ctx := t.Context()
 	pol, err := c.ProtectionPolicies().Exchange().Create(ctx, models.NewExchangePolicy("Sales mailboxes", users[0].ID))
 	require.NoError(t, err)
@@ -158,8 +156,7 @@ func TestDynamicRuleAgainstEmulator(t *testing.T) {
 // else the service's typed answer; nothing is created.
 func TestRuleBadInput(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(nil)
-	c := emulatorClient(t, srv, nil)
+	srv, c := onEmulator(t, nil, nil)
 	ctx := t.Context()
 	pol, err := c.ProtectionPolicies().OneDrive().Create(ctx, models.NewOneDrivePolicy("Drives"))
 	require.NoError(t, err)
@@ -192,8 +189,7 @@ func TestRuleBadInput(t *testing.T) {
 // A rule create whose answer is lost is found by listing: one rule.
 func TestRuleCreateLostAnswerMakesOneRule(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(nil)
-	c := emulatorClient(t, srv, nil)
+	srv, c := onEmulator(t, nil, nil)
 	ctx := t.Context()
 	pol, err := c.ProtectionPolicies().SharePoint().Create(ctx, models.NewSharePointPolicy("Sites"))
 	require.NoError(t, err)

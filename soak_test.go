@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/stretchr/testify/require"
 
@@ -20,15 +21,21 @@ import (
 // soakCalls is the number of calls of the soak test.
 const soakCalls = 100_000
 
-var soakOptions *Options
-
 // Soak: 100,000 calls against the emulator with 10% injected faults. Every
 // call ends with a unit or a typed error, and the heap after a forced GC
 // stays within a few MB of where it was after the first 1,000 calls.
+//
+// Not parallel: it measures the heap, which other tests would grow.
 func TestSoak(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) { // Retry-After waits take no real time
-		srv := fake.NewServer(&fake.Options{Seed: 99, MaxRecordedRequests: -1, PageSize: 50})
-		units := srv.Seed(200)
+		// One fixed token for the whole run: fake.Credential records every
+		// call and mints a new token each second (filling the emulator's
+		// bounded token cache), and the heap measured here is the client's.
+		fc := fake.NewDelegatedCredential()
+		fc.SetClaim("exp", time.Now().Add(24*time.Hour).Unix())
+		rig := newRig(t, rigOptions{units: 200, fake: &fake.Options{Seed: 99, MaxRecordedRequests: -1, PageSize: 50},
+			cred: staticCred(fc.Token())})
+		srv, c, units := rig.srv, rig.c, rig.units
 		for _, f := range []fake.Fault{
 			{Kind: fake.FaultStatus, Status: 429, RetryAfter: "0.5", Probability: 0.03},
 			{Kind: fake.FaultStatus, Status: 503, Probability: 0.02},
@@ -40,19 +47,6 @@ func TestSoak(t *testing.T) {
 		} {
 			srv.AddFault(f)
 		}
-		// One fixed token for the whole run: fake.Credential records every
-		// call and mints a new token each second (filling the emulator's
-		// bounded token cache), and the heap measured here is the client's.
-		fc := fake.NewDelegatedCredential()
-		fc.SetClaim("exp", time.Now().Add(24*time.Hour).Unix())
-		cred := staticCred(fc.Token())
-		o := &Options{HTTPClient: srv.Client()}
-		if soakOptions != nil {
-			*o = *soakOptions
-			o.HTTPClient = srv.Client()
-		}
-		c, err := NewClient(cred, o)
-		require.NoError(t, err)
 		ctx := context.Background()
 
 		outcomes := map[string]int{}

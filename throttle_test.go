@@ -19,16 +19,16 @@ import (
 // limiter run on the bubble's clock, with 20 ms of latency per request.
 func throttledRig(t *testing.T, n int, rate float64) (*fake.Server, *Client, []string) {
 	t.Helper()
-	srv := fake.NewServer(&fake.Options{MaxRecordedRequests: -1,
-		Throttle: &fake.ThrottleOptions{AppTenant: fake.ThrottleLimit{Rate: rate, Burst: int(rate)}}})
+	rig := newRig(t, rigOptions{fake: &fake.Options{MaxRecordedRequests: -1,
+		Throttle: &fake.ThrottleOptions{AppTenant: fake.ThrottleLimit{Rate: rate, Burst: int(rate)}}}})
+	srv := rig.srv
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("u%05d", i)
 		require.NoError(t, srv.AddUnit(fake.Unit{Kind: models.KindSite, ID: ids[i], Status: models.StatusOffboardRequested, SiteID: "s" + ids[i]}))
 	}
 	srv.AddFault(fake.Fault{Kind: fake.FaultLatency, Latency: 20 * time.Millisecond})
-	c := emulatorClient(t, srv, &Options{BaseURL: fake.DefaultBaseURL})
-	return srv, c, ids
+	return srv, rig.c, ids
 }
 
 // admittedPerSecond returns the emulator's admitted and throttled item
@@ -50,6 +50,7 @@ func admittedPerSecond(srv *fake.Server, start time.Time) (adm, thr []int64) {
 // the new limit with under 10% of its attempts throttled; within 7 s of
 // the rise it admits ≥ 80% of 1,000 a second. No item fails for throttling.
 func TestSchedulerConvergesAfterTheLimitChanges(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		srv, c, ids := throttledRig(t, 16000, 1000)
 		start := time.Now()
@@ -92,6 +93,7 @@ func TestSchedulerConvergesAfterTheLimitChanges(t *testing.T) {
 // within the service's budget (few throttled attempts), and each gets a
 // fair share while both run.
 func TestConcurrentBulkCallsShareTheLimit(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		srv, c, ids := throttledRig(t, 4000, 200)
 		half := len(ids) / 2

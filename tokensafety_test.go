@@ -16,12 +16,14 @@ import (
 // The bearer token never appears in an error's text (Error, %v, %+v, %#v)
 // or a log record, and never reaches another host, whatever goes wrong.
 func TestTokenSafety(t *testing.T) {
+	t.Parallel()
 	secret := makeJWT(map[string]any{"scp": "BackupRestore-Configuration.ReadWrite.All", "secret": "s3cr3t-m4rker"})
 	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, okUnit) })
+	logs := &captureHandler{}
 	var modeV atomic.Value
 	modeV.Store("")
 	setMode := func(m string) { modeV.Store(m) }
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+	rig := newRig(t, rigOptions{handler: func(w http.ResponseWriter, r *http.Request) {
 		switch modeV.Load().(string) {
 		case "401":
 			w.Header().Set("WWW-Authenticate", `Bearer realm="", error="invalid_token"`)
@@ -40,10 +42,9 @@ func TestTokenSafety(t *testing.T) {
 		default:
 			reply(w, 200, okUnit)
 		}
-	})
-	logs := &captureHandler{}
-	c := ts.client(t, &testCred{token: secret}, &Options{Logger: slog.New(logs), Retry: RetryOptions{MaxRetries: 1, BaseDelay: time.Millisecond}})
-	appOnly := ts.client(t, &testCred{token: appOnlyToken}, nil)
+	}, cred: &testCred{token: secret}, client: &Options{Logger: slog.New(logs), Retry: RetryOptions{MaxRetries: 1, BaseDelay: time.Millisecond}}})
+	c := rig.c
+	appOnly := rig.client(t, &testCred{token: appOnlyToken}, nil)
 
 	marker := strings.SplitN(secret, ".", 3)[1] // the claims part is unique to this token
 	var errs []error

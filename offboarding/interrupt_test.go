@@ -95,7 +95,7 @@ func TestContextEndingAtTheHandOffIsNotSent(t *testing.T) {
 				require.Equal(t, tc.stage, u.Stage, u.ID)
 				require.NotErrorIs(t, u.Err, backuprestore.ErrOutcomeUnknown, u.ID)
 			}
-			require.Empty(t, srv.AllTransitions(), "the emulator saw nothing")
+			onlyServiceTimers(t, srv, "nothing of the run reached the emulator")
 			requireStatusAgrees(t, c, j, res)
 			h.armed.Store(false)
 			res, err = offboarding.New(c, fast(offboarding.Options{Journal: j})).Resume(t.Context())

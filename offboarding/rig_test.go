@@ -23,11 +23,10 @@ type rig struct {
 }
 
 type rigOptions struct {
-	units        int
-	seed         uint64
-	cancelDelay  time.Duration
-	transport    func(next http.RoundTripper) http.RoundTripper
-	maxRetryWait time.Duration
+	units       int
+	seed        uint64
+	cancelDelay time.Duration
+	transport   func(next http.RoundTripper) http.RoundTripper
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {

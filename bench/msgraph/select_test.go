@@ -57,7 +57,8 @@ func TestMsgraphSelectsArtifactCount(t *testing.T) {
 			t.Errorf("policy %s: unselected properties came back (status %v, createdDateTime %v)", *p.GetId(), p.GetStatus(), p.GetCreatedDateTime())
 		}
 		// msgraph-sdk-go v1.89.0 predates protectionPolicyArtifactCount:
-		// Kiota keeps it in AdditionalData, its numbers as *int64.
+		// Kiota keeps it in AdditionalData, its numbers as *float64 (or
+		// *int64, depending on how the JSON was tokenized).
 		raw, ok := p.GetAdditionalData()["protectionPolicyArtifactCount"].(map[string]any)
 		if !ok {
 			t.Errorf("policy %s: no protectionPolicyArtifactCount object in %v", *p.GetId(), p.GetAdditionalData())
@@ -65,12 +66,12 @@ func TestMsgraphSelectsArtifactCount(t *testing.T) {
 		}
 		counts := map[string]int64{}
 		for _, k := range []string{"completed", "failed", "inProgress", "total"} {
-			n, ok := raw[k].(*int64)
-			if !ok || n == nil {
-				t.Errorf("policy %s: protectionPolicyArtifactCount.%s is %T %v, want a number", *p.GetId(), k, raw[k], raw[k])
+			n, ok := count(raw[k])
+			if !ok {
+				t.Errorf("policy %s: protectionPolicyArtifactCount.%s is %T %v, want a whole number", *p.GetId(), k, raw[k], raw[k])
 				continue
 			}
-			counts[k] = *n
+			counts[k] = n
 		}
 		if *p.GetId() != selectPolicyID {
 			continue
@@ -85,4 +86,21 @@ func TestMsgraphSelectsArtifactCount(t *testing.T) {
 	if !found {
 		t.Errorf("our policy %s is not in the listing", selectPolicyID)
 	}
+}
+
+// count reads a whole number Kiota decoded into AdditionalData.
+func count(v any) (int64, bool) {
+	switch n := v.(type) {
+	case *int64:
+		if n == nil {
+			return 0, false
+		}
+		return *n, true
+	case *float64:
+		if n == nil || *n != float64(int64(*n)) {
+			return 0, false
+		}
+		return int64(*n), true
+	}
+	return 0, false
 }

@@ -99,9 +99,3 @@ func (j *fileJournal) load() (offboarding.RunInfo, endpoint, []offboarding.Entry
 	}
 	return info, r.endpoint, out, nil
 }
-
-// finished reports whether the latest run was marked finished.
-func (j *fileJournal) finished() bool {
-	r, err := j.f.loadRun()
-	return err == nil && !r.finished.IsZero()
-}

@@ -1,9 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"os"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -19,44 +18,20 @@ import (
 	"github.com/m365kit/backuprestore/fake"
 )
 
-// TestMain clears the sign-in variables, so a developer machine set up for
-// Azure does not send these tests to Microsoft Graph. No test here gets
-// past the command line with a Graph target: none reaches a network.
-func TestMain(m *testing.M) {
-	os.Unsetenv("AZURE_TENANT_ID")
-	os.Unsetenv("AZURE_CLIENT_ID")
-	os.Exit(m.Run())
-}
+// TestMain keeps these tests off Microsoft Graph (see clitest.Main).
+func TestMain(m *testing.M) { clitest.Main(m) }
 
 const (
-	tenant   = "00000000-0000-0000-0000-000000000001"
-	clientID = "00000000-0000-0000-0000-000000000002"
+	tenant   = clitest.Tenant
+	clientID = clitest.ClientID
 )
 
-// result is what one run of the program did.
-type result struct {
-	code           int
-	stdout, stderr string
+func runProgram(t *testing.T, stdin string, args ...string) clitest.Result {
+	return runProgramCtx(t.Context(), stdin, args...)
 }
 
-func runProgram(t *testing.T, stdin string, args ...string) result {
-	t.Helper()
-	return runProgramCtx(t.Context(), t, stdin, args...)
-}
-
-func runProgramCtx(ctx context.Context, t *testing.T, stdin string, args ...string) result {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(ctx, args, strings.NewReader(stdin), &stdout, &stderr)
-	return result{code, stdout.String(), stderr.String()}
-}
-
-// idsFile writes lines to a file and returns its path.
-func idsFile(t *testing.T, lines ...string) string {
-	t.Helper()
-	name := filepath.Join(t.TempDir(), "ids.txt")
-	require.NoError(t, os.WriteFile(name, []byte(strings.Join(lines, "\n")+"\n"), 0o600))
-	return name
+func runProgramCtx(ctx context.Context, stdin string, args ...string) clitest.Result {
+	return clitest.Run(func(stdout, stderr io.Writer) int { return run(ctx, args, strings.NewReader(stdin), stdout, stderr) })
 }
 
 // With no flags it seeds 1,000 units with 5% faults and cancels every
@@ -64,31 +39,31 @@ func idsFile(t *testing.T, lines ...string) string {
 // offboarding unit is cancelled, nothing is in doubt, exit 0.
 func TestDefaultRun(t *testing.T) {
 	r := runProgram(t, "")
-	require.Equal(t, 0, r.code, r.stderr)
-	m := regexp.MustCompile(`Seeded 1000 random units, (\d+) offboarding; cancelling those and 3 that are not \(their 403 is intended\)\.`).FindStringSubmatch(r.stdout)
-	require.NotNil(t, m, r.stdout)
+	require.Equal(t, 0, r.Code, r.Stderr)
+	m := regexp.MustCompile(`Seeded 1000 random units, (\d+) offboarding; cancelling those and 3 that are not \(their 403 is intended\)\.`).FindStringSubmatch(r.Stdout)
+	require.NotNil(t, m, r.Stdout)
 	offboarding, _ := strconv.Atoi(m[1])
 	require.Greater(t, offboarding, 100)
-	require.Contains(t, r.stdout, "against the embedded emulator, 5% of requests faulted\n")
-	require.Contains(t, r.stdout, "OUTCOME")
-	require.Regexp(t, `\nrefused: not offboarding \(403 OperationNotAllowed\), intended +3 +[0-9a-f-]{36}\n`, r.stdout)
-	require.Contains(t, r.stdout, "\ncancelled "+m[1]+", refused as intended 3, refused otherwise 0, not sent 0, in doubt 0\n")
-	require.Contains(t, r.stderr, "cancelling offboarding 100%", "the progress bar goes to stderr")
-	require.NotContains(t, r.stdout, "cancelling offboarding 100%")
+	require.Contains(t, r.Stdout, "against the embedded emulator, 5% of requests faulted\n")
+	require.Contains(t, r.Stdout, "OUTCOME")
+	require.Regexp(t, `\nrefused: not offboarding \(403 OperationNotAllowed\), intended +3 +[0-9a-f-]{36}\n`, r.Stdout)
+	require.Contains(t, r.Stdout, "\ncancelled "+m[1]+", refused as intended 3, refused otherwise 0, not sent 0, in doubt 0\n")
+	require.Contains(t, r.Stderr, "cancelling offboarding 100%", "the progress bar goes to stderr")
+	require.NotContains(t, r.Stdout, "cancelling offboarding 100%")
 }
 
 // -h prints the usage on stdout and exits 0.
 func TestHelp(t *testing.T) {
 	r := runProgram(t, "", "-h")
-	require.Equal(t, 0, r.code)
-	require.Empty(t, r.stderr)
+	require.Equal(t, 0, r.Code)
+	require.Empty(t, r.Stderr)
 	for _, want := range []string{
 		"Usage: bulk-cancel-offboard [flags]", "Cancels the offboarding of many", "not sent (the service cannot have acted)", "Where it runs:", "$AZURE_TENANT_ID", "$AZURE_CLIENT_ID",
 		"-emulator", "-tenant", "-client-id", "-signin", "-ids file", "-units n", "20 to 100000 (default 1000)", "-faults share", "0 to 1 (default 0.05)",
 		"-batch-size n", "1 to 20 (default 20)", "-concurrency n", "1 to 64 (default 4)", "-attempts n", "1 to 100 (default 8)", "-quiet",
 		"go run ./examples/bulk-cancel-offboard -tenant contoso.onmicrosoft.com -client-id <app-id> -ids ids.txt", "Exit status:",
 	} {
-		require.Contains(t, r.stdout, want)
+		require.Contains(t, r.Stdout, want)
 	}
 }
 
@@ -96,7 +71,7 @@ func TestHelp(t *testing.T) {
 // flag (or variable), then the usage, on stderr; nothing on stdout, no
 // panic (-faults 2 used to panic).
 func TestUsageErrors(t *testing.T) {
-	empty := idsFile(t, "", "# nothing", "  ")
+	empty := clitest.IDsFile(t, "", "# nothing", "  ")
 	cases := []struct {
 		name string
 		env  [2]string
@@ -132,7 +107,7 @@ func TestUsageErrors(t *testing.T) {
 			t.Setenv("AZURE_TENANT_ID", tc.env[0])
 			t.Setenv("AZURE_CLIENT_ID", tc.env[1])
 			r := runProgram(t, "", tc.args...)
-			clitest.RequireUsageError(t, "bulk-cancel-offboard", r.code, r.stdout, r.stderr, tc.want...)
+			clitest.RequireUsageError(t, "bulk-cancel-offboard", r, tc.want...)
 		})
 	}
 }
@@ -140,7 +115,7 @@ func TestUsageErrors(t *testing.T) {
 // -ids without a tenant acts on those IDs in the emulator: they are seeded
 // as offboarding, the output says so, and exactly they are cancelled.
 func TestIDsOnEmulator(t *testing.T) {
-	name := idsFile(t, "unit-a", "", "# a comment", "  unit-b  ", "unit-c", "unit-a")
+	name := clitest.IDsFile(t, "unit-a", "", "# a comment", "  unit-b  ", "unit-c", "unit-a")
 	for _, tc := range []struct {
 		args      []string
 		wantDupes string
@@ -149,25 +124,25 @@ func TestIDsOnEmulator(t *testing.T) {
 		{[]string{"-ids", "-", "-quiet", "-faults", "0", "-units", "20"}, ".\n\n"},
 	} {
 		r := runProgram(t, "unit-a\nunit-b\nunit-c\n", tc.args...)
-		require.Equal(t, 0, r.code, r.stderr)
-		require.Empty(t, r.stderr)
-		require.Regexp(t, `Seeded (1000|20) random units, and the 3 valid IDs from -ids as offboarding \(offboardRequested\), so that cancelOffboard can act on them\. Cancelling the 3 units from -ids`, r.stdout)
-		require.Contains(t, r.stdout, "Cancelling the 3 units from -ids"+tc.wantDupes)
-		require.Contains(t, r.stdout, "3 units in ")
-		require.Regexp(t, `\ncancelled +3 +unit-a\n`, r.stdout)
-		require.Contains(t, r.stdout, "\ncancelled 3, refused as intended 0, refused otherwise 0, not sent 0, in doubt 0\n")
+		require.Equal(t, 0, r.Code, r.Stderr)
+		require.Empty(t, r.Stderr)
+		require.Regexp(t, `Seeded (1000|20) random units, and the 3 valid IDs from -ids as offboarding \(offboardRequested\), so that cancelOffboard can act on them\. Cancelling the 3 units from -ids`, r.Stdout)
+		require.Contains(t, r.Stdout, "Cancelling the 3 units from -ids"+tc.wantDupes)
+		require.Contains(t, r.Stdout, "3 units in ")
+		require.Regexp(t, `\ncancelled +3 +unit-a\n`, r.Stdout)
+		require.Contains(t, r.Stdout, "\ncancelled 3, refused as intended 0, refused otherwise 0, not sent 0, in doubt 0\n")
 	}
 }
 
 // A malformed ID in the file is not seeded and is reported not sent (the
 // SDK refuses it before sending): exit 1, counted apart from the rest.
 func TestMalformedIDInFile(t *testing.T) {
-	r := runProgram(t, "", "-ids", idsFile(t, "unit-a", "bad\x01id"), "-quiet", "-faults", "0")
-	require.Equal(t, 1, r.code)
-	require.Contains(t, r.stdout, "; 1 line is not a valid unit ID: not seeded, and the SDK sends nothing for it. Cancelling the 2 units from -ids.\n")
-	require.Regexp(t, `\nnot sent: malformed ID +1 +"bad\\x01id"\n`, r.stdout)
-	require.Contains(t, r.stdout, "\ncancelled 1, refused as intended 0, refused otherwise 0, not sent 1, in doubt 0\n")
-	require.Equal(t, "bulk-cancel-offboard: 1 not sent: the service did not act on them\n", r.stderr)
+	r := runProgram(t, "", "-ids", clitest.IDsFile(t, "unit-a", "bad\x01id"), "-quiet", "-faults", "0")
+	require.Equal(t, 1, r.Code)
+	require.Contains(t, r.Stdout, "; 1 line is not a valid unit ID: not seeded, and the SDK sends nothing for it. Cancelling the 2 units from -ids.\n")
+	require.Regexp(t, `\nnot sent: malformed ID +1 +"bad\\x01id"\n`, r.Stdout)
+	require.Contains(t, r.Stdout, "\ncancelled 1, refused as intended 0, refused otherwise 0, not sent 1, in doubt 0\n")
+	require.Equal(t, "bulk-cancel-offboard: 1 not sent: the service did not act on them\n", r.Stderr)
 }
 
 // When every $batch answer is lost (-faults 1: each is reset after it was
@@ -175,11 +150,11 @@ func TestMalformedIDInFile(t *testing.T) {
 // are in doubt, named on stderr, and the exit status is 1.
 func TestEveryAnswerLost(t *testing.T) {
 	r := runProgram(t, "", "-units", "20", "-faults", "1", "-attempts", "2", "-quiet")
-	require.Equal(t, 1, r.code)
-	require.Contains(t, r.stdout, "cancelling those and 3 that are not")
-	require.Regexp(t, `\nin doubt: sent, answer lost, read-back did not settle it +6 `, r.stdout)
-	require.Contains(t, r.stdout, "\ncancelled 0, refused as intended 0, refused otherwise 0, not sent 0, in doubt 6\n")
-	require.Regexp(t, `^bulk-cancel-offboard: 6 in doubt \([0-9a-f-]{36}, .*, …\): read them back before acting on them again\n$`, r.stderr)
+	require.Equal(t, 1, r.Code)
+	require.Contains(t, r.Stdout, "cancelling those and 3 that are not")
+	require.Regexp(t, `\nin doubt: sent, answer lost, read-back did not settle it +6 `, r.Stdout)
+	require.Contains(t, r.Stdout, "\ncancelled 0, refused as intended 0, refused otherwise 0, not sent 0, in doubt 6\n")
+	require.Regexp(t, `^bulk-cancel-offboard: 6 in doubt \([0-9a-f-]{36}, .*, …\): read them back before acting on them again\n$`, r.Stderr)
 }
 
 // Interrupted before anything was sent: every unit is reported not sent,
@@ -187,11 +162,11 @@ func TestEveryAnswerLost(t *testing.T) {
 func TestInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	r := runProgramCtx(ctx, t, "", "-units", "20", "-quiet")
-	require.Equal(t, 1, r.code)
-	require.Regexp(t, `\nnot sent: interrupted +6 `, r.stdout)
-	require.Contains(t, r.stdout, "\ncancelled 0, refused as intended 0, refused otherwise 0, not sent 6, in doubt 0\n")
-	require.Equal(t, "bulk-cancel-offboard: interrupted (context canceled): 6 not sent: the service did not act on them\n", r.stderr)
+	r := runProgramCtx(ctx, "", "-units", "20", "-quiet")
+	require.Equal(t, 1, r.Code)
+	require.Regexp(t, `\nnot sent: interrupted +6 `, r.Stdout)
+	require.Contains(t, r.Stdout, "\ncancelled 0, refused as intended 0, refused otherwise 0, not sent 6, in doubt 0\n")
+	require.Equal(t, "bulk-cancel-offboard: interrupted (context canceled): 6 not sent: the service did not act on them\n", r.Stderr)
 }
 
 // The ranges of -batch-size, -concurrency and -attempts are the SDK's: the
@@ -199,9 +174,9 @@ func TestInterrupted(t *testing.T) {
 // ErrInvalidOptions (the flags refuse it as a usage error, above).
 func TestBulkFlagRangesAreTheSDKs(t *testing.T) {
 	r := runProgram(t, "", "-units", "20", "-faults", "0", "-quiet", "-batch-size", "20", "-concurrency", "64", "-attempts", "100")
-	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, 0, r.Code, r.Stderr)
 	r = runProgram(t, "", "-units", "20", "-faults", "0", "-quiet", "-batch-size", "1", "-concurrency", "1", "-attempts", "1")
-	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, 0, r.Code, r.Stderr)
 
 	srv := fake.NewServer(nil)
 	c, err := cli.NewEmulatorClient(srv, nil)

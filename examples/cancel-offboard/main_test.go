@@ -1,8 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"os"
+	"io"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,31 +9,16 @@ import (
 	"github.com/m365kit/backuprestore/examples/internal/clitest"
 )
 
-// TestMain clears the sign-in variables, so a developer machine set up for
-// Azure does not send these tests to Microsoft Graph. No test here gets
-// past the command line with a Graph target: none reaches a network.
-func TestMain(m *testing.M) {
-	os.Unsetenv("AZURE_TENANT_ID")
-	os.Unsetenv("AZURE_CLIENT_ID")
-	os.Exit(m.Run())
-}
+// TestMain keeps these tests off Microsoft Graph (see clitest.Main).
+func TestMain(m *testing.M) { clitest.Main(m) }
 
 const (
-	tenant   = "00000000-0000-0000-0000-000000000001"
-	clientID = "00000000-0000-0000-0000-000000000002"
+	tenant   = clitest.Tenant
+	clientID = clitest.ClientID
 )
 
-// result is what one run of the program did.
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-func runProgram(t *testing.T, args ...string) result {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), args, &stdout, &stderr)
-	return result{code, stdout.String(), stderr.String()}
+func runProgram(t *testing.T, args ...string) clitest.Result {
+	return clitest.Run(func(stdout, stderr io.Writer) int { return run(t.Context(), args, stdout, stderr) })
 }
 
 // The README's main job: with no flags it runs on the embedded emulator,
@@ -42,8 +26,8 @@ func runProgram(t *testing.T, args ...string) result {
 // offboarding.
 func TestDefaultRun(t *testing.T) {
 	r := runProgram(t)
-	require.Equal(t, 0, r.code, r.stderr)
-	require.Empty(t, r.stderr)
+	require.Equal(t, 0, r.Code, r.Stderr)
+	require.Empty(t, r.Stderr)
 	for _, want := range []string{
 		"cancel an offboarding, against the embedded emulator\n",
 		"Seeded 25 random units.\n",
@@ -56,7 +40,7 @@ func TestDefaultRun(t *testing.T) {
 		"message           Offboarding cannot be cancelled as it is not in a valid state.",
 		"errors.Is         ErrOperationNotAllowed=true ErrForbidden=true",
 	} {
-		require.Contains(t, r.stdout, want)
+		require.Contains(t, r.Stdout, want)
 	}
 }
 
@@ -64,14 +48,14 @@ func TestDefaultRun(t *testing.T) {
 func TestHelp(t *testing.T) {
 	for _, arg := range []string{"-h", "-help"} {
 		r := runProgram(t, arg)
-		require.Equal(t, 0, r.code)
-		require.Empty(t, r.stderr)
+		require.Equal(t, 0, r.Code)
+		require.Empty(t, r.Stderr)
 		for _, want := range []string{
 			"Usage: cancel-offboard [flags]", "Cancels the offboarding", "Where it runs:", "$AZURE_TENANT_ID", "$AZURE_CLIENT_ID",
 			"-emulator", "-tenant", "-client-id", "-signin", "-id ID", "-units n", "20 to 100000 (default 25)",
 			"go run ./examples/cancel-offboard -tenant contoso.onmicrosoft.com -client-id <app-id> -id <unit-id>", "Exit status:",
 		} {
-			require.Contains(t, r.stdout, want)
+			require.Contains(t, r.Stdout, want)
 		}
 	}
 }
@@ -111,7 +95,7 @@ func TestUsageErrors(t *testing.T) {
 			t.Setenv("AZURE_TENANT_ID", tc.env[0])
 			t.Setenv("AZURE_CLIENT_ID", tc.env[1])
 			r := runProgram(t, tc.args...)
-			clitest.RequireUsageError(t, "cancel-offboard", r.code, r.stdout, r.stderr, tc.want...)
+			clitest.RequireUsageError(t, "cancel-offboard", r, tc.want...)
 		})
 	}
 }
@@ -124,12 +108,12 @@ func TestIDOnEmulator(t *testing.T) {
 		{"-id", "my unit/42", "-units", "20"},
 	} {
 		r := runProgram(t, args...)
-		require.Equal(t, 0, r.code, r.stderr)
-		require.Empty(t, r.stderr)
-		require.Contains(t, r.stdout, "and unit my unit/42 as offboarding (offboardRequested), so that cancelOffboard can act on it.\n")
-		require.Contains(t, r.stdout, "1. Cancel the offboarding of site unit my unit/42 (status offboardRequested):\n   kind              site\n   id                my unit/42\n")
-		require.Contains(t, r.stdout, "offboardRequested → cancelOffboardRequested")
-		require.Contains(t, r.stdout, "403 OperationNotAllowed")
+		require.Equal(t, 0, r.Code, r.Stderr)
+		require.Empty(t, r.Stderr)
+		require.Contains(t, r.Stdout, "and unit my unit/42 as offboarding (offboardRequested), so that cancelOffboard can act on it.\n")
+		require.Contains(t, r.Stdout, "1. Cancel the offboarding of site unit my unit/42 (status offboardRequested):\n   kind              site\n   id                my unit/42\n")
+		require.Contains(t, r.Stdout, "offboardRequested → cancelOffboardRequested")
+		require.Contains(t, r.Stdout, "403 OperationNotAllowed")
 	}
 }
 
@@ -139,12 +123,12 @@ func TestEmulatorOverrides(t *testing.T) {
 	t.Setenv("AZURE_TENANT_ID", tenant)
 	t.Setenv("AZURE_CLIENT_ID", clientID)
 	r := runProgram(t, "-emulator")
-	require.Equal(t, 0, r.code, r.stderr)
-	require.Contains(t, r.stdout, "against the embedded emulator (-emulator: ignoring AZURE_TENANT_ID, AZURE_CLIENT_ID)\n")
-	require.Contains(t, r.stdout, "offboardRequested → cancelOffboardRequested")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	require.Contains(t, r.Stdout, "against the embedded emulator (-emulator: ignoring AZURE_TENANT_ID, AZURE_CLIENT_ID)\n")
+	require.Contains(t, r.Stdout, "offboardRequested → cancelOffboardRequested")
 
 	r = runProgram(t, "-emulator", "-tenant", tenant, "-id", "u1")
-	require.Equal(t, 0, r.code, r.stderr)
-	require.Contains(t, r.stdout, "(-emulator: ignoring -tenant, AZURE_CLIENT_ID)\n")
-	require.Contains(t, r.stdout, "Cancel the offboarding of site unit u1 ")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	require.Contains(t, r.Stdout, "(-emulator: ignoring -tenant, AZURE_CLIENT_ID)\n")
+	require.Contains(t, r.Stdout, "Cancel the offboarding of site unit u1 ")
 }

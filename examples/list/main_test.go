@@ -1,8 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"os"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,31 +11,16 @@ import (
 	"github.com/m365kit/backuprestore/examples/internal/clitest"
 )
 
-// TestMain clears the sign-in variables, so a developer machine set up for
-// Azure does not send these tests to Microsoft Graph. No test here gets
-// past the command line with a Graph target: none reaches a network.
-func TestMain(m *testing.M) {
-	os.Unsetenv("AZURE_TENANT_ID")
-	os.Unsetenv("AZURE_CLIENT_ID")
-	os.Exit(m.Run())
-}
+// TestMain keeps these tests off Microsoft Graph (see clitest.Main).
+func TestMain(m *testing.M) { clitest.Main(m) }
 
 const (
-	tenant   = "00000000-0000-0000-0000-000000000001"
-	clientID = "00000000-0000-0000-0000-000000000002"
+	tenant   = clitest.Tenant
+	clientID = clitest.ClientID
 )
 
-// result is what one run of the program did.
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-func runProgram(t *testing.T, args ...string) result {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), args, &stdout, &stderr)
-	return result{code, stdout.String(), stderr.String()}
+func runProgram(t *testing.T, args ...string) clitest.Result {
+	return clitest.Run(func(stdout, stderr io.Writer) int { return run(t.Context(), args, stdout, stderr) })
 }
 
 // rowPattern is one table row: kind, GUID, name, status, policy.
@@ -46,53 +30,53 @@ var rowPattern = regexp.MustCompile(`(?m)^(site|drive|mailbox) +[0-9a-f-]{36}  .
 // every one a row, and counts them per status.
 func TestDefaultRun(t *testing.T) {
 	r := runProgram(t)
-	require.Equal(t, 0, r.code, r.stderr)
-	require.Empty(t, r.stderr)
-	require.True(t, strings.HasPrefix(r.stdout, "Listing the embedded emulator, seeded with 40 random units\n\nKIND "), r.stdout)
-	require.Len(t, rowPattern.FindAllString(r.stdout, -1), 40)
-	require.Contains(t, r.stdout, "\n40 units\n")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	require.Empty(t, r.Stderr)
+	require.True(t, strings.HasPrefix(r.Stdout, "Listing the embedded emulator, seeded with 40 random units\n\nKIND "), r.Stdout)
+	require.Len(t, rowPattern.FindAllString(r.Stdout, -1), 40)
+	require.Contains(t, r.Stdout, "\n40 units\n")
 	for _, status := range []string{"offboardRequested", "offboarded", "cancelOffboardRequested", "protected", "unprotected", "removeRequested"} {
-		require.Regexp(t, `\n  `+status+` +\d+\n`, r.stdout)
+		require.Regexp(t, `\n  `+status+` +\d+\n`, r.Stdout)
 	}
-	require.Contains(t, r.stdout, "(removed)")
+	require.Contains(t, r.Stdout, "(removed)")
 }
 
 func TestFilterAndKind(t *testing.T) {
 	r := runProgram(t, "-kind", "site", "-filter", "status eq 'offboardRequested'")
-	require.Equal(t, 0, r.code, r.stderr)
-	rows := rowPattern.FindAllString(r.stdout, -1)
+	require.Equal(t, 0, r.Code, r.Stderr)
+	rows := rowPattern.FindAllString(r.Stdout, -1)
 	require.NotEmpty(t, rows)
 	for _, row := range rows {
 		require.True(t, strings.HasPrefix(row, "site "), row)
 		require.Contains(t, row, " offboardRequested ")
 	}
-	require.Regexp(t, `\n  offboardRequested +\d+\n$`, r.stdout)
+	require.Regexp(t, `\n  offboardRequested +\d+\n$`, r.Stdout)
 
 	r = runProgram(t, "-units", "0")
-	require.Equal(t, 0, r.code, r.stderr)
-	require.Contains(t, r.stdout, "\n0 units\n")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	require.Contains(t, r.Stdout, "\n0 units\n")
 }
 
 // A filter the service refuses ends the listing with its 400: exit 1, and
 // the message says the service answered.
 func TestFilterRefused(t *testing.T) {
 	r := runProgram(t, "-filter", "bogus eq 1")
-	require.Equal(t, 1, r.code)
-	require.Contains(t, r.stderr, "list: the service answered: listing stopped after 0 units: ")
-	require.Contains(t, r.stderr, "400 BadRequest")
+	require.Equal(t, 1, r.Code)
+	require.Contains(t, r.Stderr, "list: the service answered: listing stopped after 0 units: ")
+	require.Contains(t, r.Stderr, "400 BadRequest")
 }
 
 // -h prints the usage on stdout and exits 0.
 func TestHelp(t *testing.T) {
 	r := runProgram(t, "-h")
-	require.Equal(t, 0, r.code)
-	require.Empty(t, r.stderr)
+	require.Equal(t, 0, r.Code)
+	require.Empty(t, r.Stderr)
 	for _, want := range []string{
 		"Usage: list [flags]", "Lists protection units", "Where it runs:", "$AZURE_TENANT_ID", "$AZURE_CLIENT_ID",
 		"-emulator", "-tenant", "-client-id", "-signin", "-filter expression", "-kind kind", "site, drive, mailbox", "-units n", "0 to 100000 (default 40)",
 		"go run ./examples/list -tenant contoso.onmicrosoft.com -client-id <app-id>", "Exit status:",
 	} {
-		require.Contains(t, r.stdout, want)
+		require.Contains(t, r.Stdout, want)
 	}
 }
 
@@ -123,7 +107,7 @@ func TestUsageErrors(t *testing.T) {
 			t.Setenv("AZURE_TENANT_ID", tc.env[0])
 			t.Setenv("AZURE_CLIENT_ID", tc.env[1])
 			r := runProgram(t, tc.args...)
-			clitest.RequireUsageError(t, "list", r.code, r.stdout, r.stderr, tc.want...)
+			clitest.RequireUsageError(t, "list", r, tc.want...)
 		})
 	}
 }
@@ -133,7 +117,7 @@ func TestEmulatorOverrides(t *testing.T) {
 	t.Setenv("AZURE_TENANT_ID", tenant)
 	t.Setenv("AZURE_CLIENT_ID", clientID)
 	r := runProgram(t, "-emulator", "-units", "5")
-	require.Equal(t, 0, r.code, r.stderr)
-	require.True(t, strings.HasPrefix(r.stdout, "Listing the embedded emulator (-emulator: ignoring AZURE_TENANT_ID, AZURE_CLIENT_ID), seeded with 5 random units\n"), r.stdout)
-	require.Len(t, rowPattern.FindAllString(r.stdout, -1), 5)
+	require.Equal(t, 0, r.Code, r.Stderr)
+	require.True(t, strings.HasPrefix(r.Stdout, "Listing the embedded emulator (-emulator: ignoring AZURE_TENANT_ID, AZURE_CLIENT_ID), seeded with 5 random units\n"), r.Stdout)
+	require.Len(t, rowPattern.FindAllString(r.Stdout, -1), 5)
 }

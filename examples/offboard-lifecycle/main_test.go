@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -21,26 +20,19 @@ import (
 	"github.com/m365kit/backuprestore/offboarding"
 )
 
-// TestMain clears the sign-in variables, so a developer machine set up for
-// Azure does not send these tests to Microsoft Graph. No test here gets
-// past the command line with a Graph target: none reaches a network.
-func TestMain(m *testing.M) {
-	os.Unsetenv(cli.EnvTenant)
-	os.Unsetenv(cli.EnvClientID)
-	os.Exit(m.Run())
-}
+// TestMain keeps these tests off Microsoft Graph (see clitest.Main).
+func TestMain(m *testing.M) { clitest.Main(m) }
 
 const (
-	tenant   = "00000000-0000-0000-0000-000000000001"
-	clientID = "00000000-0000-0000-0000-000000000002"
+	tenant   = clitest.Tenant
+	clientID = clitest.ClientID
 )
 
 // result is what one run of the program did, and the emulator it used
 // (nil when it built none).
 type result struct {
-	code           int
-	stdout, stderr string
-	srv            *fake.Server
+	clitest.Result
+	srv *fake.Server
 }
 
 // runProgram runs the program with stdin (not a terminal) and, before the
@@ -56,9 +48,10 @@ func runProgram(t *testing.T, stdin string, prepare func(*fake.Server), args ...
 		return srv
 	}
 	t.Cleanup(func() { newEmulator = fake.NewServer })
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), args, console{in: strings.NewReader(stdin)}, &stdout, &stderr)
-	return result{code, stdout.String(), stderr.String(), srv}
+	r := clitest.Run(func(stdout, stderr io.Writer) int {
+		return run(t.Context(), args, console{in: strings.NewReader(stdin)}, stdout, stderr)
+	})
+	return result{r, srv}
 }
 
 // writes lists the requests of srv's log that change something.
@@ -80,14 +73,6 @@ func routes(srv *fake.Server) map[fake.Route]int {
 		out[rq.Route]++
 	}
 	return out
-}
-
-// idsFile writes lines to a file and returns its path.
-func idsFile(t *testing.T, lines ...string) string {
-	t.Helper()
-	name := filepath.Join(t.TempDir(), "ids.txt")
-	require.NoError(t, os.WriteFile(name, []byte(strings.Join(lines, "\n")+"\n"), 0o600))
-	return name
 }
 
 // The program run on the embedded emulator, table-driven: the default
@@ -113,9 +98,9 @@ func TestEmulatorRuns(t *testing.T) {
 					"On the embedded emulator the run goes on without asking",
 					"Results: 300 units in ",
 				} {
-					require.Contains(t, r.stdout, want)
+					require.Contains(t, r.Stdout, want)
 				}
-				plan, results, _ := strings.Cut(r.stdout, "Results:")
+				plan, results, _ := strings.Cut(r.Stdout, "Results:")
 				// The plan: per stage and policy, every stage of the job,
 				// the skipped units with their reason and examples.
 				require.Regexp(t, `(?m)^STAGE +KIND +POLICY +OUTCOME +UNITS +REASON$`, plan)
@@ -134,10 +119,10 @@ func TestEmulatorRuns(t *testing.T) {
 				require.NotContains(t, results, "Failures")
 				// One bar per stage on stderr, the last one full.
 				for _, bar := range []string{"1. read ", "2. remove ", "3. offboard ", "4. waitRemoved ", "5. offboard "} {
-					require.Contains(t, r.stderr, bar)
+					require.Contains(t, r.Stderr, bar)
 				}
-				require.Contains(t, r.stderr, "100% |")
-				require.NotContains(t, r.stdout, "units finished")
+				require.Contains(t, r.Stderr, "100% |")
+				require.NotContains(t, r.Stdout, "units finished")
 				// The emulator agrees: every Done unit offboarded once.
 				offboards := 0
 				for _, tr := range r.srv.AllTransitions() {
@@ -154,10 +139,10 @@ func TestEmulatorRuns(t *testing.T) {
 			args: func(*testing.T) []string { return []string{"-dry-run"} },
 			code: 0,
 			check: func(t *testing.T, r result) {
-				require.Contains(t, r.stdout, "Plan (a dry run")
-				require.Regexp(t, `\n-dry-run: nothing was written; \d+ units would be changed\.\n$`, r.stdout)
-				require.NotContains(t, r.stdout, "Results:")
-				require.Empty(t, r.stderr, "no bars, no errors")
+				require.Contains(t, r.Stdout, "Plan (a dry run")
+				require.Regexp(t, `\n-dry-run: nothing was written; \d+ units would be changed\.\n$`, r.Stdout)
+				require.NotContains(t, r.Stdout, "Results:")
+				require.Empty(t, r.Stderr, "no bars, no errors")
 				require.Empty(t, writes(r.srv), "a dry run sent a write")
 				n := routes(r.srv)
 				require.Positive(t, n[fake.RouteServiceStatus], "the gate was read")
@@ -171,14 +156,14 @@ func TestEmulatorRuns(t *testing.T) {
 		{
 			name: "ids seeded as protected",
 			args: func(t *testing.T) []string {
-				return []string{"-ids", idsFile(t, "# two new units", "unit-a", "", "unit-b", "unit-a")}
+				return []string{"-ids", clitest.IDsFile(t, "# two new units", "unit-a", "", "unit-b", "unit-a")}
 			},
 			code: 0,
 			check: func(t *testing.T, r result) {
-				require.Contains(t, r.stdout, "Seeded 2 of the IDs from -ids as protected site units of the SharePoint policy")
-				require.Contains(t, r.stdout, "Offboarding the 2 units from -ids (1 duplicate line skipped).\n")
-				require.Regexp(t, `(?m)^remove +site +SharePoint Policy - [^\n]+ planned +2 +would be removed`, r.stdout)
-				require.Contains(t, r.stdout, "\ndone 2, already 0, skipped 0, failed 0, unknown 0, pending 0\n")
+				require.Contains(t, r.Stdout, "Seeded 2 of the IDs from -ids as protected site units of the SharePoint policy")
+				require.Contains(t, r.Stdout, "Offboarding the 2 units from -ids (1 duplicate line skipped).\n")
+				require.Regexp(t, `(?m)^remove +site +SharePoint Policy - [^\n]+ planned +2 +would be removed`, r.Stdout)
+				require.Contains(t, r.Stdout, "\ndone 2, already 0, skipped 0, failed 0, unknown 0, pending 0\n")
 				for _, id := range []string{"unit-a", "unit-b"} {
 					u, ok := r.srv.Unit(id)
 					require.True(t, ok)
@@ -189,13 +174,13 @@ func TestEmulatorRuns(t *testing.T) {
 		},
 		{
 			name: "a malformed ID fails, not sent",
-			args: func(t *testing.T) []string { return []string{"-ids", idsFile(t, "unit-a", "..")} },
+			args: func(t *testing.T) []string { return []string{"-ids", clitest.IDsFile(t, "unit-a", "..")} },
 			code: cli.ExitFailure,
 			check: func(t *testing.T, r result) {
-				require.Contains(t, r.stdout, "; 1 are not valid unit IDs: not seeded, and the SDK sends nothing for them")
-				require.Contains(t, r.stdout, "\ndone 1, already 0, skipped 0, failed 1, unknown 0, pending 0\n")
-				require.Regexp(t, `(?m)^  \.\. failed at read: not sent \(nothing reached the service`, r.stdout)
-				require.Contains(t, r.stderr, "offboard-lifecycle: 1 units failed and 0 are still pending\n")
+				require.Contains(t, r.Stdout, "; 1 are not valid unit IDs: not seeded, and the SDK sends nothing for them")
+				require.Contains(t, r.Stdout, "\ndone 1, already 0, skipped 0, failed 1, unknown 0, pending 0\n")
+				require.Regexp(t, `(?m)^  \.\. failed at read: not sent \(nothing reached the service`, r.Stdout)
+				require.Contains(t, r.Stderr, "offboard-lifecycle: 1 units failed and 0 are still pending\n")
 			},
 		},
 		{
@@ -203,11 +188,11 @@ func TestEmulatorRuns(t *testing.T) {
 			prepare: func(srv *fake.Server) { require.NoError(t, srv.SetServiceStatus(models.ServiceProtectionChangeLocked)) },
 			code:    cli.ExitFailure,
 			check: func(t *testing.T, r result) {
-				require.Contains(t, r.stdout, "Service status: protectionChangeLocked\n")
-				require.Regexp(t, `(?m)^read +— +— \(none\) +skipped +300 +the tenant.s backup service does not allow protection changes \(protectionChangeLocked\)$`, r.stdout)
-				require.NotContains(t, r.stdout, "Results:")
-				require.Contains(t, r.stderr, "offboard-lifecycle: ")
-				require.Contains(t, r.stderr, "does not allow units to be removed from policies")
+				require.Contains(t, r.Stdout, "Service status: protectionChangeLocked\n")
+				require.Regexp(t, `(?m)^read +— +— \(none\) +skipped +300 +the tenant.s backup service does not allow protection changes \(protectionChangeLocked\)$`, r.Stdout)
+				require.NotContains(t, r.Stdout, "Results:")
+				require.Contains(t, r.Stderr, "offboard-lifecycle: ")
+				require.Contains(t, r.Stderr, "does not allow units to be removed from policies")
 				require.Empty(t, writes(r.srv))
 			},
 		},
@@ -219,7 +204,7 @@ func TestEmulatorRuns(t *testing.T) {
 				args = tc.args(t)
 			}
 			r := runProgram(t, "", tc.prepare, args...)
-			require.Equal(t, tc.code, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+			require.Equal(t, tc.code, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 			require.NotNil(t, r.srv)
 			tc.check(t, r)
 		})
@@ -230,8 +215,8 @@ func TestEmulatorRuns(t *testing.T) {
 func TestHelp(t *testing.T) {
 	for _, arg := range []string{"-h", "-help"} {
 		r := runProgram(t, "", nil, arg)
-		require.Equal(t, 0, r.code)
-		require.Empty(t, r.stderr)
+		require.Equal(t, 0, r.Code)
+		require.Empty(t, r.Stderr)
 		require.Nil(t, r.srv, "no emulator built")
 		for _, want := range []string{
 			"Usage: offboard-lifecycle [flags]", "It shows the plan first, from a dry run that writes nothing", "Where it runs:",
@@ -239,7 +224,7 @@ func TestHelp(t *testing.T) {
 			"-yes", "-dry-run", "-quiet", "go run ./examples/offboard-lifecycle -tenant contoso.onmicrosoft.com -client-id <app-id> -ids ids.txt",
 			"Exit status:",
 		} {
-			require.Contains(t, r.stdout, want)
+			require.Contains(t, r.Stdout, want)
 		}
 	}
 }
@@ -248,8 +233,8 @@ func TestHelp(t *testing.T) {
 // flag, then the usage, on stderr; nothing on stdout, nothing sent (no
 // emulator built, no Graph client).
 func TestUsageErrors(t *testing.T) {
-	ids := idsFile(t, "unit-a")
-	empty := idsFile(t, "", "# nothing")
+	ids := clitest.IDsFile(t, "unit-a")
+	empty := clitest.IDsFile(t, "", "# nothing")
 	graph := []string{"-tenant", tenant, "-client-id", clientID}
 	cases := []struct {
 		name string
@@ -275,7 +260,7 @@ func TestUsageErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runProgram(t, "", nil, tc.args...)
-			clitest.RequireUsageError(t, "offboard-lifecycle", r.code, r.stdout, r.stderr, tc.want)
+			clitest.RequireUsageError(t, "offboard-lifecycle", r.Result, tc.want)
 			require.Nil(t, r.srv, "nothing built, nothing sent")
 		})
 	}

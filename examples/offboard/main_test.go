@@ -1,8 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"os"
+	"io"
 	"strings"
 	"testing"
 
@@ -11,31 +10,16 @@ import (
 	"github.com/m365kit/backuprestore/examples/internal/clitest"
 )
 
-// TestMain clears the sign-in variables, so a developer machine set up for
-// Azure does not send these tests to Microsoft Graph. No test here gets
-// past the command line with a Graph target: none reaches a network.
-func TestMain(m *testing.M) {
-	os.Unsetenv("AZURE_TENANT_ID")
-	os.Unsetenv("AZURE_CLIENT_ID")
-	os.Exit(m.Run())
-}
+// TestMain keeps these tests off Microsoft Graph (see clitest.Main).
+func TestMain(m *testing.M) { clitest.Main(m) }
 
 const (
-	tenant   = "00000000-0000-0000-0000-000000000001"
-	clientID = "00000000-0000-0000-0000-000000000002"
+	tenant   = clitest.Tenant
+	clientID = clitest.ClientID
 )
 
-// result is what one run of the program did.
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-func runProgram(t *testing.T, args ...string) result {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), args, &stdout, &stderr)
-	return result{code, stdout.String(), stderr.String()}
+func runProgram(t *testing.T, args ...string) clitest.Result {
+	return clitest.Run(func(stdout, stderr io.Writer) int { return run(t.Context(), args, stdout, stderr) })
 }
 
 // stepsInOrder checks the state after each step, in order.
@@ -60,26 +44,26 @@ func stepsInOrder(t *testing.T, out, id string) {
 // later unprotected again.
 func TestDefaultRun(t *testing.T) {
 	r := runProgram(t)
-	require.Equal(t, 0, r.code, r.stderr)
-	require.Empty(t, r.stderr)
-	require.Contains(t, r.stdout, "then cancel, against the embedded emulator\nSeeded 30 random units; offboarding ")
-	_, after, ok := strings.Cut(r.stdout, "Seeded 30 random units; offboarding ")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	require.Empty(t, r.Stderr)
+	require.Contains(t, r.Stdout, "then cancel, against the embedded emulator\nSeeded 30 random units; offboarding ")
+	_, after, ok := strings.Cut(r.Stdout, "Seeded 30 random units; offboarding ")
 	require.True(t, ok)
 	id, _, _ := strings.Cut(after, ",")
-	stepsInOrder(t, r.stdout, id)
+	stepsInOrder(t, r.Stdout, id)
 }
 
 // -h prints the usage on stdout and exits 0.
 func TestHelp(t *testing.T) {
 	r := runProgram(t, "-h")
-	require.Equal(t, 0, r.code)
-	require.Empty(t, r.stderr)
+	require.Equal(t, 0, r.Code)
+	require.Empty(t, r.Stderr)
 	for _, want := range []string{
 		"Usage: offboard [flags]", "Offboards a protection unit", "Where it runs:", "$AZURE_TENANT_ID", "$AZURE_CLIENT_ID",
 		"-emulator", "-tenant", "-client-id", "-signin", "-id ID",
 		"go run ./examples/offboard -tenant contoso.onmicrosoft.com -client-id <app-id> -id <unit-id>", "Exit status:",
 	} {
-		require.Contains(t, r.stdout, want)
+		require.Contains(t, r.Stdout, want)
 	}
 }
 
@@ -109,7 +93,7 @@ func TestUsageErrors(t *testing.T) {
 			t.Setenv("AZURE_TENANT_ID", tc.env[0])
 			t.Setenv("AZURE_CLIENT_ID", tc.env[1])
 			r := runProgram(t, tc.args...)
-			clitest.RequireUsageError(t, "offboard", r.code, r.stdout, r.stderr, tc.want...)
+			clitest.RequireUsageError(t, "offboard", r, tc.want...)
 		})
 	}
 }
@@ -118,10 +102,10 @@ func TestUsageErrors(t *testing.T) {
 // from its policy, and the output says so.
 func TestIDOnEmulator(t *testing.T) {
 	r := runProgram(t, "-id", "unit-7")
-	require.Equal(t, 0, r.code, r.stderr)
-	require.Empty(t, r.stderr)
-	require.Contains(t, r.stdout, "Seeded 30 random units, and unit unit-7 as removed from its policy (unprotected, no policy), so that offboard can act on it.\n")
-	stepsInOrder(t, r.stdout, "site unit-7 (Seeded for -id)")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	require.Empty(t, r.Stderr)
+	require.Contains(t, r.Stdout, "Seeded 30 random units, and unit unit-7 as removed from its policy (unprotected, no policy), so that offboard can act on it.\n")
+	stepsInOrder(t, r.Stdout, "site unit-7 (Seeded for -id)")
 }
 
 // -emulator overrides both sign-in variables and says so.
@@ -129,7 +113,7 @@ func TestEmulatorOverrides(t *testing.T) {
 	t.Setenv("AZURE_TENANT_ID", tenant)
 	t.Setenv("AZURE_CLIENT_ID", clientID)
 	r := runProgram(t, "-emulator", "-id", "u")
-	require.Equal(t, 0, r.code, r.stderr)
-	require.Contains(t, r.stdout, "against the embedded emulator (-emulator: ignoring AZURE_TENANT_ID, AZURE_CLIENT_ID)\n")
-	stepsInOrder(t, r.stdout, "site u (Seeded for -id)")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	require.Contains(t, r.Stdout, "against the embedded emulator (-emulator: ignoring AZURE_TENANT_ID, AZURE_CLIENT_ID)\n")
+	stepsInOrder(t, r.Stdout, "site u (Seeded for -id)")
 }
