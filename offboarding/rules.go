@@ -124,7 +124,7 @@ func (st *state) analyseRules(ctx context.Context) error {
 			changes[r.ID] = i
 		}
 		rc := st.out.RuleChanges[i]
-		u.res.Detail = fmt.Sprintf("deleteAndUnprotect rule %s (%s) unprotects %d units of policy %s, %d of them outside this run",
+		u.res.Detail = fmt.Sprintf("deleteAndUnprotect rule %s %s unprotects %d units of policy %s, %d of them outside this run",
 			r.ID, r.Expression(), len(rc.Unprotects), rc.PolicyID, len(rc.Others))
 	}
 	return st.record(ctx, entries...)
@@ -134,22 +134,22 @@ func (st *state) analyseRules(ctx context.Context) error {
 func describeRules(pr policyRules) string {
 	switch {
 	case pr.err != nil:
-		return "its policy's rules could not be read: " + pr.err.Error()
+		return "its policy's rules could not be read (" + pr.err.Error() + ")"
 	case len(pr.rules) == 0:
 		return "its policy has no dynamic rule left (the rule may be being deleted)"
 	}
 	var b strings.Builder
 	if len(pr.rules) == 1 {
 		r := pr.rules[0]
-		fmt.Fprintf(&b, "rule %s (%s)", r.ID, r.Expression())
+		fmt.Fprintf(&b, "rule %s %s", r.ID, r.Expression())
 	} else {
-		fmt.Fprintf(&b, "one of %d dynamic rules:", len(pr.rules))
+		fmt.Fprintf(&b, "one of %d dynamic rules", len(pr.rules))
 		for _, r := range pr.rules {
-			fmt.Fprintf(&b, " %s (%s)", r.ID, r.Expression())
+			fmt.Fprintf(&b, " %s %s;", r.ID, r.Expression())
 		}
 	}
-	fmt.Fprintf(&b, "; ways out: remove the person or site from what the rule selects (its groups), edit the rule's expression, "+
-		"or deleteAndUnprotect the rule, which unprotects all %d dynamic-rule units of the policy (Options.ViaRules)", len(pr.dynUnits))
+	fmt.Fprintf(&b, "; the ways out are to remove the person or site from what the rule selects (its groups), to edit the rule's expression, "+
+		"or to deleteAndUnprotect the rule, which unprotects all %d dynamic-rule units of the policy (Options.ViaRules)", len(pr.dynUnits))
 	return b.String()
 }
 

@@ -85,7 +85,7 @@ func TestRunNamesTheRuleAndChangesNothingWithoutViaRules(t *testing.T) {
 		require.Equal(t, offboarding.OutcomeSkipped, r.Outcome, id)
 		require.Equal(t, offboarding.ReasonDynamicRule, r.Reason)
 		require.Contains(t, r.Detail, rr.rule)
-		require.Contains(t, r.Detail, "ways out")
+		require.Contains(t, r.Detail, "the ways out")
 		require.Contains(t, r.Detail, "4 dynamic-rule units")
 		require.Len(t, r.Rules, 1)
 		require.Equal(t, rr.rule, r.Rules[0].ID)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,14 +18,28 @@ import (
 	"github.com/m365kit/backuprestore/onboarding"
 )
 
-// rig is an emulator whose clock runs with the wall clock and whose jobs
-// finish 20 ms after they are created, so that a run's waits end quickly.
+// rig is an emulator whose clock moves by a job's delay before every read
+// of a job, so that a run's waits end at their first poll, on the
+// emulator's clock.
 func rig(t *testing.T) (*fake.Server, *backuprestore.Client) {
 	t.Helper()
-	srv := fake.NewServer(&fake.Options{RealTimeClock: true, JobDelay: 20 * time.Millisecond})
-	c, err := backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{HTTPClient: &http.Client{Transport: srv.Transport()}})
+	srv := fake.NewServer(nil)
+	c, err := backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{HTTPClient: &http.Client{Transport: clockOnJobReads{srv, srv.Transport()}}})
 	require.NoError(t, err)
 	return srv, c
+}
+
+// clockOnJobReads advances the emulator's clock before every GET of a job.
+type clockOnJobReads struct {
+	srv  *fake.Server
+	next http.RoundTripper
+}
+
+func (c clockOnJobReads) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "BulkAdditionJobs/") {
+		c.srv.Advance(fake.DefaultJobDelay)
+	}
+	return c.next.RoundTrip(r)
 }
 
 var fastWait = &backuprestore.JobWaitOptions{PollInterval: 5 * time.Millisecond, MaxPollInterval: 10 * time.Millisecond}
