@@ -285,6 +285,9 @@
 //   - run answers 202 (the examples; the text says 200), deleteAndUnprotect
 //     202 with the rule wrapped in {"value": …} as its example shows, and
 //     on a static rule 400 ProtectionRuleActionNotAllowed.
+//   - A rule's updateRequested and deleteRequested come after
+//     unknownFutureValue in protectionRuleStatus: without Prefer:
+//     include-unknown-enum-members they are sent as unknownFutureValue.
 //   - A rule or job that is not in the path's policy, or of another
 //     workload, is 404 (ProtectionRuleNotFound for rules, NotFound for
 //     jobs: no code is documented).

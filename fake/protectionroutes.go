@@ -187,7 +187,7 @@ func (c *call) dispatchProtection() *response {
 		if r == nil {
 			return c.failLocked(ruleNotFound())
 		}
-		return jsonResponse(http.StatusOK, appendRule(nil, r, contextPrefix+"solutions/backupRestore/"+t.prot.coll+"/$entity"))
+		return jsonResponse(http.StatusOK, appendRule(nil, r, contextPrefix+"solutions/backupRestore/"+t.prot.coll+"/$entity", c.includeUnknown))
 	case RouteJobGet:
 		j := c.jobLocked()
 		if j == nil {
@@ -475,7 +475,7 @@ func (c *call) createRuleLocked() *response {
 		createdBy: c.p.who.clone(), modBy: c.p.who.clone(), created: now, modified: now}
 	pr.rules[r.id] = r
 	pr.ruleOrder = append(pr.ruleOrder, r.id)
-	return jsonResponse(http.StatusCreated, appendRule(nil, r, contextPrefix+"solutions/backupRestore/"+t.prot.coll+"/$entity"))
+	return jsonResponse(http.StatusCreated, appendRule(nil, r, contextPrefix+"solutions/backupRestore/"+t.prot.coll+"/$entity", c.includeUnknown))
 }
 
 // updateRuleLocked serves PATCH of a dynamic rule's expression.
@@ -512,7 +512,7 @@ func (c *call) updateRuleLocked() *response {
 	r.expr, r.groups = expr, groups
 	r.status, r.settleAt = models.RuleStatusUpdateRequested, now.Add(st.opts.RuleDelay)
 	r.modified, r.modBy = now, c.p.who.clone()
-	return jsonResponse(http.StatusOK, appendRule(nil, r, contextPrefix+"solutions/backupRestore/"+t.prot.coll+"/$entity"))
+	return jsonResponse(http.StatusOK, appendRule(nil, r, contextPrefix+"solutions/backupRestore/"+t.prot.coll+"/$entity", c.includeUnknown))
 }
 
 // deleteRuleLocked serves DELETE of a rule that completed. Its units stay;
@@ -571,7 +571,7 @@ func (c *call) ruleActionLocked(run bool) *response {
 		}
 		r.status, r.settleAt = models.RuleStatusActive, now.Add(st.opts.RuleDelay)
 		r.modified, r.modBy = now, c.p.who.clone()
-		return jsonResponse(http.StatusAccepted, appendRule(nil, r, ctx))
+		return jsonResponse(http.StatusAccepted, appendRule(nil, r, ctx, c.includeUnknown))
 	}
 	switch {
 	case !r.dynamic:
@@ -582,7 +582,7 @@ func (c *call) ruleActionLocked(run bool) *response {
 	}
 	r.status, r.settleAt = models.RuleStatusDeleteRequested, now.Add(st.opts.RuleDelay)
 	r.modified, r.modBy = now, c.p.who.clone()
-	b := append([]byte(`{"@odata.context":"`+contextPrefix+`$metadata#microsoft.graph.protectionRuleBase","value":`), appendRule(nil, r, "")...)
+	b := append([]byte(`{"@odata.context":"`+contextPrefix+`$metadata#microsoft.graph.protectionRuleBase","value":`), appendRule(nil, r, "", c.includeUnknown)...)
 	return jsonResponse(http.StatusAccepted, append(b, '}'))
 }
 
@@ -713,7 +713,7 @@ func (c *call) listProtLocked() *response {
 			b = append(b, ',')
 		}
 		if t.prot.family == famRules {
-			b = appendRule(b, pr.rules[id], "")
+			b = appendRule(b, pr.rules[id], "", c.includeUnknown)
 		} else {
 			b = appendJob(b, pr.jobs[id], "")
 		}
@@ -771,8 +771,11 @@ func appendStamps(b []byte, createdBy, modBy *IdentitySet, created, modified tim
 	return appendTime(b, modified)
 }
 
-// appendRule writes a rule (with @odata.context ctx when not empty).
-func appendRule(b []byte, r *ruleState, ctx string) []byte {
+// appendRule writes a rule (with @odata.context ctx when not empty). The
+// statuses after unknownFutureValue (updateRequested, deleteRequested) are
+// written as unknownFutureValue unless the caller opted in (Prefer:
+// include-unknown-enum-members), as Graph's evolvable enums do.
+func appendRule(b []byte, r *ruleState, ctx string, includeUnknown bool) []byte {
 	b = append(b, '{')
 	if ctx != "" {
 		b = append(b, `"@odata.context":`...)
@@ -789,8 +792,12 @@ func appendRule(b []byte, r *ruleState, ctx string) []byte {
 	b = appendString(b, r.expr)
 	b = append(b, `,"isAutoApplyEnabled":`...)
 	b = strconv.AppendBool(b, r.dynamic)
+	status := r.status
+	if !includeUnknown && (status == models.RuleStatusUpdateRequested || status == models.RuleStatusDeleteRequested) {
+		status = models.RuleStatusUnknownFutureValue
+	}
 	b = append(b, `,"status":`...)
-	b = appendString(b, string(r.status))
+	b = appendString(b, string(status))
 	b = append(b, `,"error":`...)
 	b = appendFailures(b, "RuleEvaluationCompletedWithErrors", "The rule could not protect every artifact it selects.", r.errs)
 	b = appendStamps(b, &r.createdBy, &r.modBy, r.created, r.modified)
