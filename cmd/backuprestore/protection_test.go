@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -137,4 +138,26 @@ func TestOnboardCommand(t *testing.T) {
 	require.Contains(t, lines[2], `"code":"SiteUrlNotFound"`)
 	require.Contains(t, lines[2], "sites.csv:4")
 	require.Len(t, srv.Units(), 2)
+}
+
+// units list --offboarding lists the offboarding units with the date their
+// backups are deleted and the days left, on the service's clock.
+func TestUnitsListOffboarding(t *testing.T) {
+	var c cli
+	r := c.run(t, "--emulator", "-o", "json", "units", "list", "--offboarding", "--all")
+	require.Equal(t, 0, r.code, r.stderr)
+	var rows []struct {
+		ID                string    `json:"id"`
+		OffboardRequested time.Time `json:"offboardRequestedDateTime"`
+		BackupsDeleted    time.Time `json:"backupsDeletedDateTime"`
+		DaysLeft          int       `json:"daysLeft"`
+		CancelPossible    bool      `json:"cancelPossible"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rows))
+	require.NotEmpty(t, rows)
+	for _, row := range rows {
+		require.Equal(t, row.OffboardRequested.Add(90*24*time.Hour), row.BackupsDeleted)
+		require.Equal(t, int(row.BackupsDeleted.Sub(fake.DefaultStart).Hours()/24), row.DaysLeft, row.ID)
+		require.True(t, row.CancelPossible)
+	}
 }
