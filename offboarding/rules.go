@@ -187,7 +187,12 @@ func (st *state) ruleStage(ctx context.Context) error {
 			return err
 		}
 		rule := st.r.c.ProtectionPolicies().ByID(rc.PolicyID).InclusionRules().ByID(rc.Rule.ID)
-		_, err := rule.DeleteAndUnprotect(ctx)
+		var err error
+		if rc.Rule.Status != models.RuleStatusDeleteRequested {
+			// Not sent again when the rule is already being deleted (a
+			// resume after the change was applied).
+			_, err = rule.DeleteAndUnprotect(ctx)
+		}
 		// A resume whose earlier process sent the change finds the rule
 		// being deleted, or gone.
 		resumed := !its[0].intents[StageRuleChange].Equal(now)

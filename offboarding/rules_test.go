@@ -1,7 +1,10 @@
 package offboarding_test
 
 import (
+	"context"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,3 +174,48 @@ func TestViaRulesAmbiguous(t *testing.T) {
 	}
 	require.Empty(t, res.RuleChanges)
 }
+
+// A ViaRules run stopped right after its rule change was answered (the
+// process killed) resumes without sending the change again, and offboards
+// the units it freed.
+func TestViaRulesResumeSendsTheChangeOnce(t *testing.T) {
+	t.Parallel()
+	rr := newRuleRig(t)
+	j := offboarding.NewMemoryJournal()
+	ctx, cancel := context.WithCancel(t.Context())
+	killer := clientOn(t, rr.srv, func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := next.RoundTrip(r)
+			if strings.HasSuffix(r.URL.Path, "/deleteAndUnprotect") {
+				cancel() // killed once the change is answered
+			}
+			return resp, err
+		})
+	})
+	sent := func() int {
+		n := 0
+		for _, q := range rr.srv.Requests() {
+			if q.Route == fake.RouteRuleDeleteAndUnprotect {
+				n++
+			}
+		}
+		return n
+	}
+	res, err := offboarding.New(killer, fast(offboarding.Options{ViaRules: true, Journal: j})).Offboard(ctx, rr.ids)
+	require.Error(t, err)
+	require.NotEqual(t, len(rr.ids), res.Count()[offboarding.OutcomeDone])
+	require.Equal(t, 1, sent())
+
+	res, err = offboarding.New(rr.c, fast(offboarding.Options{ViaRules: true, Journal: j})).Resume(t.Context())
+	require.NoError(t, err)
+	for _, id := range rr.ids {
+		r := resultOf(res, id)
+		require.Equal(t, offboarding.OutcomeDone, r.Outcome, "%s: %s %v", id, r.Explain(), r.Err)
+	}
+	require.Equal(t, 1, sent(), "the rule change was not sent again")
+}
+
+// roundTripFunc is an http.RoundTripper from a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
