@@ -22,6 +22,7 @@ import (
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/bench/benchserver"
 	"github.com/m365kit/backuprestore/bench/emuproc"
+	"github.com/m365kit/backuprestore/bench/journalproc"
 )
 
 // servers is set by TestMain before any test or benchmark runs.
@@ -31,7 +32,8 @@ var servers benchserver.URLs
 // tests and benchmarks at it. The emulator child processes of emuproc are
 // this binary too.
 func TestMain(m *testing.M) {
-	emuproc.ServeIfChild() // in an emulator child process, serves and exits
+	emuproc.ServeIfChild()   // in an emulator child process, serves and exits
+	journalproc.RunIfChild() // in a journal replay's child process, replays and exits
 	urls, stop, err := benchserver.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -44,6 +44,14 @@
 #                    (~30 s), each against a fresh emulator process; a
 #                    sub-benchmark regexp picks one, e.g. '^BenchmarkOffboardRun$/^run$'
 #   LIFECYCLE_COUNT=1    -count of LIFECYCLE_BENCH (every run is in the table)
+#   JOURNAL_BENCH='^BenchmarkJournal$'  -bench regexp of the journal benchmark
+#                    (issue 20.4), run after the rounds with -benchtime 1x; empty:
+#                    skip its section. ~15 minutes: each contender replays a run's
+#                    journal traffic in a child process (under strace when usable) at
+#                    3,600 and 100,000 units, the before store at 3,600, 10,000 and
+#                    20,000 (its bytes grow with the square of the units: ~180 GB at 100,000)
+#   JOURNAL_DIR=     directory for the journal files (-journal.dir; default the
+#                    system's temporary directory): a real disk, not tmpfs
 #   THROTTLE_LOOP_UNITS=500  units the single-call loop contender cancels (it
 #                    is latency-bound, ~48/s: 10,000 would take 210 s per limit)
 #   SCALE_TESTS=1    0: skip the heap of listing and of bulk results at scale
@@ -51,7 +59,7 @@
 #                    ~20 s); a failing bound is reported in its table, not fatal
 #   ONLY=            comma-separated sections to run alone and splice into the
 #                    existing OUT, leaving the rest of it as it is: throttle,
-#                    scale, lifecycle (each section sits between
+#                    scale, lifecycle, journal (each section sits between
 #                    <!-- section:NAME --> markers, which a full run writes too)
 #   RECORDS=         directory to keep the throttle, scale and lifecycle records
 #                    and raw output in (default: a temporary one, removed at the end)
@@ -64,6 +72,7 @@
 # Quick run: COUNT=1 BENCHTIME=100ms SKIP_COLD=1 SKIP_VET=1 THROTTLE_BENCH= OUT=/tmp/b.md ./report.sh
 # The issue-15 sections alone: ONLY=throttle,scale ./report.sh
 # The offboarding run (issue 14.11) alone: ONLY=lifecycle ./report.sh
+# The journal benchmark (issue 20.4) alone: ONLY=journal ./report.sh
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -89,6 +98,8 @@ THROTTLE_BENCH=${THROTTLE_BENCH-'^BenchmarkThrottledBulk$'}
 THROTTLE_COUNT=${THROTTLE_COUNT:-1}
 LIFECYCLE_BENCH=${LIFECYCLE_BENCH-'^BenchmarkOffboardRun$'}
 LIFECYCLE_COUNT=${LIFECYCLE_COUNT:-1}
+JOURNAL_BENCH=${JOURNAL_BENCH-'^BenchmarkJournal$'}
+JOURNAL_DIR=${JOURNAL_DIR:-}
 THROTTLE_LOOP_UNITS=${THROTTLE_LOOP_UNITS:-500}
 SCALE_TESTS=${SCALE_TESTS:-1}
 ONLY=${ONLY:-}
@@ -102,7 +113,7 @@ trap cleanup EXIT
 log() { printf '== %s\n' "$*" >&2; }
 
 # Which of the spliceable sections run, and where their records go.
-only_throttle=0 only_scale=0 only_lifecycle=0
+only_throttle=0 only_scale=0 only_lifecycle=0 only_journal=0
 if [[ -n "$ONLY" ]]; then
 	IFS=, read -ra only_list <<<"$ONLY"
 	for name in "${only_list[@]}"; do
@@ -110,8 +121,9 @@ if [[ -n "$ONLY" ]]; then
 		throttle) only_throttle=1 ;;
 		scale) only_scale=1 ;;
 		lifecycle) only_lifecycle=1 ;;
+		journal) only_journal=1 ;;
 		*)
-			echo "report.sh: ONLY: unknown section '$name' (want throttle, scale, lifecycle)" >&2
+			echo "report.sh: ONLY: unknown section '$name' (want throttle, scale, lifecycle, journal)" >&2
 			exit 2
 			;;
 		esac
@@ -120,12 +132,13 @@ if [[ -n "$ONLY" ]]; then
 		echo "report.sh: ONLY needs an existing $OUT to splice the sections into" >&2
 		exit 2
 	fi
-	do_throttle=$only_throttle do_scale=$only_scale do_lifecycle=$only_lifecycle
+	do_throttle=$only_throttle do_scale=$only_scale do_lifecycle=$only_lifecycle do_journal=$only_journal
 else
-	do_throttle=0 do_scale=0 do_lifecycle=0
+	do_throttle=0 do_scale=0 do_lifecycle=0 do_journal=0
 	[[ -n "$THROTTLE_BENCH" ]] && do_throttle=1
 	[[ "$SCALE_TESTS" == 1 ]] && do_scale=1
 	[[ -n "$LIFECYCLE_BENCH" ]] && do_lifecycle=1
+	[[ -n "$JOURNAL_BENCH" ]] && do_journal=1
 fi
 records=${RECORDS:-$work/records}
 if [[ "$REUSE_RECORDS" == 1 && -z "$RECORDS" ]]; then
@@ -341,6 +354,75 @@ $(cat "$dir/raw.txt")
 SECTION
 }
 
+journal_section() {
+	local dir=$records/journal load_before
+	if [[ "$REUSE_RECORDS" != 1 ]]; then
+		rm -rf "$dir" && mkdir -p "$dir"
+		load_before=$(loadavg)
+		log "journal benchmark: -bench '$JOURNAL_BENCH' -benchtime 1x (~15 minutes)"
+		local jdir=()
+		[[ -n "$JOURNAL_DIR" ]] && jdir=(-journal.dir "$JOURNAL_DIR")
+		"$work/bench.test" -test.run '^$' -test.bench "$JOURNAL_BENCH" -test.count 1 -test.benchtime 1x \
+			-test.timeout 0 -journal.out "$dir" ${jdir[@]+"${jdir[@]}"} | tee "$dir/raw.txt" >&2
+		printf '%s\n%s\n%s\n%s\n' "$(date -u +%Y-%m-%d)" "$commit" "$load_before" "$(loadavg)" >"$dir/meta.txt"
+		if grep -Eq '^(--- FAIL|FAIL)' "$dir/raw.txt"; then
+			echo "report.sh: the journal benchmark failed" >&2
+			exit 1
+		fi
+	fi
+	go run ./internal/sections journal -in "$dir" >"$work/journal.tables.md"
+	cat >"$work/section.journal.md" <<SECTION
+<!-- section:journal -->
+### Journal (issue 20.4)
+
+$(machine_line "$dir")
+
+**Method.** \`BenchmarkJournal\` (\`bench/journal_test.go\`) replays an offboarding run's journal traffic
+(\`bench/journalproc\`, \`Traffic\`) into each contender: \`Start\` with every unit ID; per unit, a read outcome
+(recorded per \`\$batch\` of 20 reads, 16 requests in flight), a removal's intent and outcome (per PATCH of 50,
+one PATCH after another), a wait outcome (per \`\$batch\` of 20 polls, 16 in flight), an offboarding's intent
+and outcome (per \`\$batch\` of 20, 16 in flight, intents before and outcomes after each request), and for
+every 50th unit one more outcome recorded alone from the run's goroutine; then \`Finish\` and \`Close\`.
+Every simulated request takes 20 ms between its intent and its outcome, so concurrent \`Record\` calls
+overlap as a real run's do. Entries are shaped like a run's (GUID unit and policy IDs, names, statuses,
+request-ids, send times; ~300 bytes of JSON each), ~6 per unit, ~0.26 \`Record\` calls per unit.
+
+Each replay runs in a **child process** of its own (the test binary re-executed), on the file system
+named in the records (\`ext4\` here), under \`strace -f --seccomp-bpf -c -e trace=fsync,fdatasync,sync_file_range\`,
+whose count is the table's fsync-family calls (filejournal and the floor also count their own: the two
+agree below). **Written to disk** is the child's \`write_bytes\` from \`/proc/self/io\` over the replay:
+bytes sent to the storage layer, a page counting 4 KiB each time it is dirtied after a sync (the file
+system's own journal is not included). **Peak RSS** is the child's \`VmHWM\` (reset before the replay)
+above its resident set before; **peak heap** the live Go heap sampled every 5 ms above the heap before;
+both include the replay's own unit list and entries, which the floor's row shows. **Load, unfinished** is
+\`Load\` on the open journal just before \`Finish\`: every entry, as a resume reads them. **Load, finished**
+opens the closed journal and loads the run, as \`status\` does (read-only where the contender can; a
+compacting journal returns fewer entries). CPU times are the whole process's, all threads.
+
+Contenders: **before**, the CLI's bbolt store as it was (\`bench/internal/journals/before\`: one \`db.Update\`,
+two fdatasyncs, per \`Record\`); **filejournal**, \`offboarding/filejournal\` (group commit into an append-only,
+checksummed log; compaction when the run ends); **bolt-tuned**, bbolt tuned for the job
+(\`bench/internal/journals/boltjournal\`: \`db.Batch\`, \`NoFreelistSync\`, map freelist, full pages, each
+run's entries in a top-level bucket of their own, compaction in place), the alternative measured and rejected; **floor**, the least a durable journal does
+(\`bench/internal/journals/floor\`: group commit, one write and one fdatasync per group, no checksum, no
+compaction). The before store runs at 3,600, 10,000 and 20,000 units only: its bytes written grow with the
+square of the units, ~180 GB at 100,000, which this shared machine's disk is spared; its 100,000-unit row
+is extrapolated and marked so.
+
+$(cat "$work/journal.tables.md")
+$(analysis analysis-journal.md)
+
+<details><summary>Raw benchmark output, journal</summary>
+
+\`\`\`
+$(cat "$dir/raw.txt")
+\`\`\`
+
+</details>
+<!-- /section:journal -->
+SECTION
+}
+
 # build_bench_test: the test binary of bench/, built once.
 build_bench_test() {
 	[[ -x "$work/bench.test" ]] || go test -c -o "$work/bench.test" .
@@ -354,7 +436,7 @@ if [[ -n "$ONLY" ]]; then
 		log "building the benchmark binary"
 		build_bench_test
 	fi
-	for name in throttle scale lifecycle; do
+	for name in throttle scale lifecycle journal; do
 		var=only_$name
 		((${!var})) || continue
 		"${name}_section"
@@ -468,6 +550,7 @@ load_bench=$(loadavg)
 ((do_throttle)) && throttle_section
 ((do_scale)) && scale_section
 ((do_lifecycle)) && lifecycle_section
+((do_journal)) && journal_section
 
 # --- Cold builds ---------------------------------------------------------
 : >"$work/build.tsv"
@@ -673,7 +756,7 @@ EOF
 	if [[ -n "$emu_results" ]]; then
 		printf '%s\n\n' "$emu_results"
 	fi
-	for name in throttle scale lifecycle; do
+	for name in throttle scale lifecycle journal; do
 		if [[ -s "$work/section.$name.md" ]]; then
 			cat "$work/section.$name.md"
 			printf '\n'

@@ -99,7 +99,12 @@ func (st *state) writeHooks(ctx context.Context, byID map[string]*unit, stage St
 				journalErr = err
 			}
 		},
-		OnProgress: func(int, int, int) { st.progress() },
+		OnProgress: func(int, int, int) {
+			if err := st.flush(ctx); err != nil && journalErr == nil {
+				journalErr = err
+			}
+			st.progress()
+		},
 	}, &journalErr
 }
 
@@ -149,10 +154,15 @@ func (st *state) remove(ctx context.Context, units []*unit) error {
 			}
 			return st.settle(ctx, u, StageRemove, o, reason, "", x.Err)
 		})
-		bridge.RemoveFromPolicy(ctx, st.r.c, g.kind, g.policy, items, &st.r.opts.bulk, hooks)
+		err := st.deferOutcomes(ctx, func() {
+			bridge.RemoveFromPolicy(ctx, st.r.c, g.kind, g.policy, items, &st.r.opts.bulk, hooks)
+		})
 		st.progress()
 		if *journalErr != nil {
 			return *journalErr
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -220,9 +230,14 @@ func (st *state) act(ctx context.Context, units []*unit, action Action, stage St
 		}
 		return st.settle(ctx, u, stage, OutcomeFailed, ReasonNone, "", x.Err)
 	})
-	bridge.Act(ctx, st.r.c, string(action), ids, &st.r.opts.bulk, hooks)
+	err := st.deferOutcomes(ctx, func() {
+		bridge.Act(ctx, st.r.c, string(action), ids, &st.r.opts.bulk, hooks)
+	})
 	st.progress()
-	return *journalErr
+	if *journalErr != nil {
+		return *journalErr
+	}
+	return err
 }
 
 // waitUntil waits until cond holds for units, then sends them to next (or
@@ -231,6 +246,19 @@ func (st *state) waitUntil(ctx context.Context, units []*unit, stage Stage, cond
 	st.enter(stage, units)
 	members, ids := byID(units)
 	var journalErr error
+	ferr := st.deferOutcomes(ctx, func() {
+		st.waitMany(ctx, ids, members, stage, cond, next, firstDelay, &journalErr)
+	})
+	if journalErr == nil {
+		journalErr = ferr
+	}
+	return journalErr
+}
+
+// waitMany is waitUntil's engine call: settled units are journaled after
+// each poll.
+func (st *state) waitMany(ctx context.Context, ids []string, members map[string]*unit, stage Stage, cond backuprestore.WaitCondition,
+	next Stage, firstDelay time.Duration, journalErr *error) {
 	bridge.WaitMany(ctx, st.r.c, ids, cond, st.r.opts.wait, &st.r.opts.bulk, firstDelay, func(id string, got *models.ProtectionUnit, err error) {
 		u := members[id]
 		if got != nil {
@@ -253,9 +281,13 @@ func (st *state) waitUntil(ctx context.Context, units []*unit, stage Stage, cond
 		default:
 			jerr = st.settle(ctx, u, stage, OutcomeFailed, ReasonNone, "", err)
 		}
-		if jerr != nil && journalErr == nil {
-			journalErr = jerr
+		if jerr != nil && *journalErr == nil {
+			*journalErr = jerr
 		}
-	}, func(int) { st.progress() })
-	return journalErr
+	}, func(int) {
+		if err := st.flush(ctx); err != nil && *journalErr == nil {
+			*journalErr = err
+		}
+		st.progress()
+	})
 }

@@ -38,6 +38,10 @@ type state struct {
 	out     *Results
 	// inStage are the units the running stage started with.
 	inStage []*unit
+	// deferring: outcomes settled now are journaled by the next flush,
+	// not one Record each (see deferOutcomes); deferred holds them.
+	deferring bool
+	deferred  []Entry
 }
 
 func newState(r *Run, info RunInfo) *state {
@@ -169,13 +173,45 @@ func (u *unit) set(stage Stage, o Outcome, reason Reason, detail string, err err
 }
 
 // settle sets u's outcome for stage, closes the stage's write in doubt
-// (unless the outcome is Unknown) and journals it.
+// (unless the outcome is Unknown) and journals it (at the next flush while
+// outcomes are deferred).
 func (st *state) settle(ctx context.Context, u *unit, stage Stage, o Outcome, reason Reason, detail string, err error) error {
 	u.set(stage, o, reason, detail, err)
 	if o != OutcomeUnknown {
 		delete(u.intents, stage)
 	}
+	if st.deferring {
+		st.deferred = append(st.deferred, st.entry(u, stage, false))
+		return nil
+	}
 	return st.record(ctx, st.entry(u, stage, false))
+}
+
+// deferOutcomes runs an engine (fn) whose results arrive one unit at a
+// time, with the outcomes settled meanwhile journaled in groups: at every
+// flush (the hooks call it after each request, the waits after each poll)
+// and when fn returns. Each Record is a synced write, and a durable
+// journal can coalesce only concurrent calls: one Record per unit from the
+// engine's goroutine made two fdatasyncs per unit of an offboarding, and
+// held the engine's loop through each. An outcome learnt but not yet
+// flushed when the process dies is safe: its intent is journaled, so a
+// resume reads the unit back and settles it by the evidence rule, as any
+// write in doubt. It returns the journal's failure of the last flush.
+func (st *state) deferOutcomes(ctx context.Context, fn func()) error {
+	st.deferring = true
+	fn()
+	st.deferring = false
+	return st.flush(ctx)
+}
+
+// flush journals the deferred outcomes, in one Record.
+func (st *state) flush(ctx context.Context) error {
+	if len(st.deferred) == 0 {
+		return nil
+	}
+	err := st.record(ctx, st.deferred...)
+	st.deferred = st.deferred[:0]
+	return err
 }
 
 // markInDoubt reports u Unknown: a write of it was sent (its intent is

@@ -9,10 +9,12 @@ import (
 )
 
 // The library's importers do not compile the CLI's dependencies: neither
-// the root package nor the emulator package (which users' tests import)
-// depends on cobra, pflag, bbolt or the pty library.
+// the root package, the emulator package (which users' tests import), the
+// runs nor their file journal depend on cobra, pflag, bbolt (the CLI's
+// journal before filejournal) or the pty library.
 func TestLibraryHasNoCLIDependencies(t *testing.T) {
-	for _, pkg := range []string{"github.com/m365kit/backuprestore", "github.com/m365kit/backuprestore/fake", "github.com/m365kit/backuprestore/models"} {
+	for _, pkg := range []string{"github.com/m365kit/backuprestore", "github.com/m365kit/backuprestore/fake", "github.com/m365kit/backuprestore/models",
+		"github.com/m365kit/backuprestore/offboarding", "github.com/m365kit/backuprestore/offboarding/filejournal"} {
 		out, err := exec.CommandContext(t.Context(), "go", "list", "-deps", pkg).CombinedOutput()
 		require.NoError(t, err, "%s", out)
 		deps := strings.Fields(string(out))
@@ -28,5 +30,5 @@ func TestLibraryHasNoCLIDependencies(t *testing.T) {
 	out, err := exec.CommandContext(t.Context(), "go", "list", "-deps", "github.com/m365kit/backuprestore/cmd/backuprestore").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	require.Contains(t, strings.Fields(string(out)), "github.com/spf13/cobra")
-	require.Contains(t, strings.Fields(string(out)), "go.etcd.io/bbolt")
+	require.Contains(t, strings.Fields(string(out)), "github.com/m365kit/backuprestore/offboarding/filejournal")
 }

@@ -1,21 +1,27 @@
 package main
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/m365kit/backuprestore/offboarding"
+	"github.com/m365kit/backuprestore/offboarding/journaltest"
 )
 
-// A run's info, endpoint and entries survive closing and reopening, in
-// order; a second run cannot start until the first is archived; archived
-// runs stay in the file.
+// A run's info, endpoint and entries survive closing and reopening
+// (read-only too), in order; a new run starts once the latest is archived,
+// and the archived run stays in the journal's history. The file is private.
 func TestJournalStore(t *testing.T) {
+	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "sub", "dir", "journal.db")
-	j, err := openJournal(path, true, "test")
+	jf, err := openJournal(path, true, "test")
 	require.NoError(t, err)
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
@@ -24,85 +30,104 @@ func TestJournalStore(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o700), di.Mode().Perm())
 
-	_, err = j.loadRun()
-	require.ErrorIs(t, err, errNoStoredRun)
-	require.ErrorIs(t, j.appendEntries([][]byte{[]byte("x")}), errNoStoredRun)
-
 	ep := endpoint{Mode: modeURL, URL: "http://127.0.0.1:1/v1.0"}
-	require.NoError(t, j.startRun(func(uint64) []byte { return []byte(`{"run":1}`) }, ep))
-	require.ErrorIs(t, j.startRun(func(uint64) []byte { return []byte(`{"run":2}`) }, ep), errRunExists)
+	fj := &fileJournal{f: jf, ep: ep}
+	_, _, _, err = fj.load()
+	require.ErrorIs(t, err, offboarding.ErrNoRun)
+	require.NoError(t, fj.Start(ctx, journaltest.Info("", "u1", "u2")))
+	require.ErrorIs(t, fj.Start(ctx, journaltest.Info("", "u3")), offboarding.ErrJournalInUse)
 	for i := range 300 {
-		require.NoError(t, j.appendEntries([][]byte{fmt.Appendf(nil, "e%d", 2*i), fmt.Appendf(nil, "e%d", 2*i+1)}))
+		require.NoError(t, fj.Record(ctx, journaltest.FullEntry(fmt.Sprint("e", 2*i), offboarding.StageRead, false),
+			journaltest.FullEntry(fmt.Sprint("e", 2*i+1), offboarding.StageOffboard, true)))
 	}
-	require.NoError(t, j.close())
+	require.NoError(t, jf.close())
 
-	j, err = openJournal(path, false, "test")
-	require.NoError(t, err)
-	r, err := j.loadRun()
-	require.NoError(t, err)
-	require.Equal(t, `{"run":1}`, string(r.info))
-	require.Equal(t, ep, r.endpoint)
-	require.Len(t, r.entries, 600)
-	for i, e := range r.entries {
-		require.Equal(t, fmt.Sprintf("e%d", i), string(e), "oldest first")
+	for _, write := range []bool{false, true} {
+		jf, err = openJournal(path, write, "test")
+		require.NoError(t, err)
+		fj = &fileJournal{f: jf}
+		info, gotEP, entries, err := fj.load()
+		require.NoError(t, err)
+		require.Equal(t, []string{"u1", "u2"}, info.IDs)
+		require.Equal(t, ep, gotEP, "the endpoint is kept with the run")
+		require.Len(t, entries, 600)
+		for i, e := range entries {
+			require.Equal(t, fmt.Sprint("e", i), e.UnitID, "oldest first")
+		}
+		if write {
+			break
+		}
+		require.NoError(t, jf.close())
 	}
-	require.NoError(t, j.close())
-
-	j, err = openJournal(path, true, "test")
+	fj.ep = endpoint{Mode: modeEmbedded}
+	require.NoError(t, fj.archive(ctx))
+	require.NoError(t, fj.Start(ctx, journaltest.Info("", "u3")))
+	_, gotEP, entries, err := fj.load()
 	require.NoError(t, err)
-	require.NoError(t, j.archiveCurrent())
-	_, err = j.loadRun()
-	require.ErrorIs(t, err, errNoStoredRun)
-	require.NoError(t, j.startRun(func(uint64) []byte { return []byte(`{"run":2}`) }, ep))
-	require.NoError(t, j.appendEntries([][]byte{[]byte("only")}))
-	r, err = j.loadRun()
+	require.Equal(t, endpoint{Mode: modeEmbedded}, gotEP)
+	require.Empty(t, entries)
+	runs, err := fj.Runs(ctx)
 	require.NoError(t, err)
-	require.Equal(t, `{"run":2}`, string(r.info))
-	require.Equal(t, []string{"only"}, toStrings(r.entries))
-	require.Equal(t, uint64(2), r.id, "the archived run is kept")
-	require.NoError(t, j.close())
+	require.Len(t, runs, 2, "the archived run is kept")
+	require.False(t, runs[0].Abandoned.IsZero(), "archived unfinished: abandoned")
+	require.NoError(t, jf.close())
 }
 
-// toStrings converts byte slices.
-func toStrings(bs [][]byte) []string {
-	out := make([]string, len(bs))
-	for i, b := range bs {
-		out[i] = string(b)
-	}
-	return out
-}
-
-// A journal held open is refused to a second opener, who is told who
-// holds it; once closed it opens.
+// A journal held for writing is refused to a second writer, who is told
+// who holds it; a reader reads beside it; once closed it opens again.
 func TestJournalLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
 	j, err := openJournal(path, true, "backuprestore offboard")
 	require.NoError(t, err)
-	for _, write := range []bool{true, false} {
-		_, err := openJournal(path, write, "backuprestore resume")
-		require.Error(t, err)
-		var ee *exitError
-		require.True(t, errors.As(err, &ee))
-		require.Equal(t, exitUsage, ee.code)
-		require.Contains(t, err.Error(), "journal "+path+" is in use by another backuprestore process (process "+fmt.Sprint(os.Getpid()))
-		require.Contains(t, err.Error(), `"backuprestore offboard"`)
-	}
+	_, err = openJournal(path, true, "backuprestore resume")
+	require.Error(t, err)
+	var ee *exitError
+	require.True(t, errors.As(err, &ee))
+	require.Equal(t, exitUsage, ee.code)
+	require.Contains(t, err.Error(), "journal "+path+" is in use by another backuprestore process (process "+fmt.Sprint(os.Getpid()))
+	require.Contains(t, err.Error(), `"backuprestore offboard"`)
+	r, err := openJournal(path, false, "backuprestore status")
+	require.NoError(t, err, "a reader reads while the writer holds the journal")
+	require.NoError(t, r.close())
 	require.NoError(t, j.close())
-	_, err = os.Stat(path + ".owner")
-	require.True(t, os.IsNotExist(err), "the owner file goes with the lock")
 	j, err = openJournal(path, true, "again")
 	require.NoError(t, err)
 	require.NoError(t, j.close())
 }
 
-// A file that is not a journal, and a missing journal for reading, fail
-// clearly.
+// A file that is not a journal, an older version's bbolt journal, a
+// missing journal for reading and an unreadable one fail clearly, the
+// operating system's cause kept.
 func TestJournalNotAJournal(t *testing.T) {
 	path := writeFile(t, "notes.txt", "these are my notes, not a journal\n")
-	_, err := openJournal(path, true, "x")
-	require.ErrorContains(t, err, "is it a backuprestore journal?")
+	for _, write := range []bool{true, false} {
+		_, err := openJournal(path, write, "x")
+		require.ErrorContains(t, err, path+" is not a backuprestore journal")
+		requireUsage(t, err)
+	}
+	bolt := make([]byte, 4096) // a bbolt file's first page: its meta's magic at byte 16
+	binary.LittleEndian.PutUint32(bolt[16:], boltMagic)
+	old := filepath.Join(t.TempDir(), "journal.db")
+	require.NoError(t, os.WriteFile(old, bolt, 0o600))
+	_, err := openJournal(old, true, "x")
+	require.ErrorContains(t, err, "journal "+old+" was written by an older version of backuprestore")
+	requireUsage(t, err)
+	got, err := os.ReadFile(old)
+	require.NoError(t, err)
+	require.Equal(t, bolt, got, "left as it was")
+
 	_, err = openJournal(filepath.Join(t.TempDir(), "none.db"), false, "x")
-	require.ErrorIs(t, err, os.ErrNotExist)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	_, err = openJournal(filepath.Join(path, "under-a-file.db"), true, "x")
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "not a backuprestore journal", "an OS error is not a format error")
+}
+
+func requireUsage(t *testing.T, err error) {
+	t.Helper()
+	var ee *exitError
+	require.True(t, errors.As(err, &ee), "%v", err)
+	require.Equal(t, exitUsage, ee.code)
 }
 
 // The default journal is in the user's state directory, one for Graph and

@@ -158,7 +158,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 	if err != nil {
 		return err
 	}
-	r, err := loadResolver(ctx, c, kindNames[f.kind])
+	r, err := loadResolver(ctx, c, kindNames[f.kind], targets)
 	if err != nil {
 		return err
 	}
@@ -311,9 +311,9 @@ func authFailure(res *offboarding.Results) error {
 }
 
 // makeRoom readies the journal for a new run: a run it holds that is
-// finished (or was against the embedded emulator, gone with its process)
-// is archived; an unfinished one is refused (exit 2), since starting anew
-// would lose what it knows.
+// finished stays in its history; one against the embedded emulator (gone
+// with its process) is abandoned; any other unfinished one is refused
+// (exit 2), since starting anew would lose what it knows.
 func (a *app) makeRoom(ctx context.Context, c *backuprestore.Client, fj *fileJournal) error {
 	info, ep, _, err := fj.load()
 	if errors.Is(err, offboarding.ErrNoRun) {
@@ -333,7 +333,7 @@ func (a *app) makeRoom(ctx context.Context, c *backuprestore.Client, fj *fileJou
 			fj.f.path, info.Action, len(info.IDs), info.Started.Local().Format(time.DateTime), ep, open)
 	}
 	a.log.Debug("archiving the journal's previous run", "action", info.Action, "units", len(info.IDs), "unfinished", open)
-	return fj.f.archiveCurrent()
+	return fj.archive(ctx)
 }
 
 // plural is word, with an s unless n is 1.

@@ -64,9 +64,6 @@ func (a *app) openRunJournal(cmd *cobra.Command, write bool) (*fileJournal, offb
 		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("no journal at %s: no run was started there (--journal names another)", path)
 	}
 	jf, err := openJournal(path, write, cmd.CommandPath())
-	if errors.Is(err, errNoStoredRun) {
-		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("journal %s holds no run", path)
-	}
 	if err != nil {
 		return nil, offboarding.RunInfo{}, endpoint{}, err
 	}

@@ -245,13 +245,39 @@ type resolver struct {
 	byDir   map[string][]*models.ProtectionUnit
 }
 
-// loadResolver lists every unit once. It fails as the listing does.
-func loadResolver(ctx context.Context, c *backuprestore.Client, kind models.UnitKind) (*resolver, error) {
+// loadResolver lists every unit once, keeping only the units one of
+// targets can name (by ID, site URL, e-mail address or directory object
+// ID, in any case): a tenant's other units are not held in memory, so the
+// tool's memory grows with the targets, not with the tenant. It fails as
+// the listing does.
+func loadResolver(ctx context.Context, c *backuprestore.Client, kind models.UnitKind, targets []target) (*resolver, error) {
 	r := &resolver{c: c, kind: kind, byID: map[string]*models.ProtectionUnit{}, byIDCI: map[string][]*models.ProtectionUnit{},
 		byURL: map[string][]*models.ProtectionUnit{}, byEmail: map[string][]*models.ProtectionUnit{}, byDir: map[string][]*models.ProtectionUnit{}}
+	wanted := make(map[string]struct{}, 2*len(targets))
+	for _, t := range targets {
+		wanted[strings.ToLower(t.text)] = struct{}{}
+		if isURL(t.text) {
+			wanted[normURL(t.text)] = struct{}{}
+		}
+	}
+	named := func(u *models.ProtectionUnit) bool {
+		for _, k := range []string{strings.ToLower(u.ID), strings.ToLower(u.Email), strings.ToLower(u.DirectoryObjectID)} {
+			if _, ok := wanted[k]; ok && k != "" {
+				return true
+			}
+		}
+		if u.SiteWebURL != "" {
+			_, ok := wanted[normURL(u.SiteWebURL)]
+			return ok
+		}
+		return false
+	}
 	for u, err := range c.ProtectionUnits().All(ctx, &backuprestore.ListOptions{Top: 999}) {
 		if err != nil {
 			return nil, fmt.Errorf("listing the protection units to resolve the targets: %w", err)
+		}
+		if !named(u) {
+			continue
 		}
 		r.byID[u.ID] = u
 		r.byIDCI[strings.ToLower(u.ID)] = append(r.byIDCI[strings.ToLower(u.ID)], u)

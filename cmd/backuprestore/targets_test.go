@@ -142,12 +142,12 @@ func TestResolve(t *testing.T) {
 			errMsg: []string{"3 problems with the targets:", "f:2:", "f:3:", "f:4:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := loadResolver(t.Context(), c, tc.kind)
-			require.NoError(t, err)
 			in := ts(tc.targets...)
 			for i := range in {
 				in[i].text = strings.TrimSpace(in[i].text)
 			}
+			r, err := loadResolver(t.Context(), c, tc.kind, in)
+			require.NoError(t, err)
 			us, err := r.resolveAll(t.Context(), in)
 			if tc.errMsg != nil {
 				require.Error(t, err)
@@ -163,4 +163,32 @@ func TestResolve(t *testing.T) {
 			require.Equal(t, tc.want, ids(us))
 		})
 	}
+}
+
+// The resolver keeps only the units the targets can name: the tool's
+// memory grows with the targets, not with the tenant (issue 20's budget of
+// 64 MiB + 4 KiB per unit of the run).
+func TestResolverHoldsOnlyNamedUnits(t *testing.T) {
+	t.Parallel()
+	srv := fake.NewServer(&fake.Options{Seed: 4})
+	all := srv.Seed(2000)
+	c, err := backuprestore.NewClient(fake.NewDelegatedCredential(), &backuprestore.Options{BaseURL: fake.DefaultBaseURL, HTTPClient: srv.Client()})
+	require.NoError(t, err)
+	var in []target
+	for i, u := range all[:30] {
+		text := u.ID
+		switch {
+		case u.SiteWebURL != "" && i%2 == 0:
+			text = strings.ToUpper(u.SiteWebURL) + "/"
+		case u.Email != "" && i%2 == 0:
+			text = strings.ToUpper(u.Email)
+		}
+		in = append(in, target{text: text, where: "arg"})
+	}
+	r, err := loadResolver(t.Context(), c, models.KindUnknown, in)
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(r.byID), 60, "held %d of 2,000 units for 30 targets", len(r.byID))
+	got, err := r.resolveAll(t.Context(), in)
+	require.NoError(t, err)
+	require.Len(t, got, 30)
 }

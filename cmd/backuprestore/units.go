@@ -272,11 +272,12 @@ func (a *app) unitsGet(cmd *cobra.Command, text, kind string) error {
 		}
 	}
 	if u == nil {
-		r, err := loadResolver(ctx, c, kindNames[kind])
+		ts := []target{{text: text, where: "argument 1"}}
+		r, err := loadResolver(ctx, c, kindNames[kind], ts)
 		if err != nil {
 			return err
 		}
-		us, err := r.resolveAll(ctx, []target{{text: text, where: "argument 1"}})
+		us, err := r.resolveAll(ctx, ts)
 		if err != nil {
 			return err
 		}

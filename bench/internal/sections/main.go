@@ -7,6 +7,7 @@
 //	go run ./internal/sections throttle -in DIR -svg DIR [-svgref PREFIX]
 //	go run ./internal/sections scale -in FILE
 //	go run ./internal/sections lifecycle -in DIR
+//	go run ./internal/sections journal -in DIR
 //	go run ./internal/sections splice -into FILE -name NAME -from FILE
 //
 // throttle reads BenchmarkThrottledBulk's records (-throttle.out) and
@@ -14,7 +15,8 @@
 // throttling limit into -svg (linked as -svgref + file name). scale reads
 // the scale tests' records (-scale.out) and prints their tables.
 // lifecycle reads BenchmarkOffboardRun's records (-lifecycle.out) and
-// prints its table, stages and targets. splice
+// prints its table, stages and targets. journal reads BenchmarkJournal's
+// records (-journal.out) and prints its tables and targets. splice
 // replaces the section NAME of FILE (the lines from "<!-- section:NAME -->"
 // to "<!-- /section:NAME -->") with the contents of -from, which must hold
 // those markers; without one in FILE, it goes before "## Analysis" (or at
@@ -57,6 +59,13 @@ func main() {
 			usage()
 		}
 		err = runLifecycle(os.Stdout, *in)
+	case "journal":
+		in := fs.String("in", "", "directory of BenchmarkJournal's records")
+		_ = fs.Parse(os.Args[2:])
+		if *in == "" {
+			usage()
+		}
+		err = runJournal(os.Stdout, *in)
 	case "splice":
 		into := fs.String("into", "", "the Markdown file to change")
 		name := fs.String("name", "", "the section's name")
@@ -79,6 +88,7 @@ func usage() {
 	fmt.Fprintln(os.Stderr, `usage: sections throttle -in DIR -svg DIR [-svgref PREFIX]
        sections scale -in FILE
        sections lifecycle -in DIR
+       sections journal -in DIR
        sections splice -into FILE -name NAME -from FILE`)
 	os.Exit(2)
 }
