@@ -170,7 +170,7 @@ func (a *app) onboard(cmd *cobra.Command, args []string, f onboardFlags) error {
 					"\"backuprestore onboard --resume\" continues it; or pass --journal with another file",
 					path, n, len(info.IDs), info.Started.Local().Format(time.DateTime))
 			}
-			if err := jf.archiveCurrent(); err != nil {
+			if err := fj.archive(ctx); err != nil {
 				return err
 			}
 		} else if err := a.makeRoom(ctx, c, fj); err != nil {
