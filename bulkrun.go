@@ -456,8 +456,13 @@ func (r *bulkRun) onActionResponse(ctx context.Context, it *bulkItem, resp batch
 	var u *models.ProtectionUnit
 	var decodeErr error
 	if s >= 200 && s <= 299 {
-		u, decodeErr = decodeUnit(resp.body)
-		f.usable = decodeErr == nil
+		if u, decodeErr = decodeUnit(resp.body); decodeErr == nil {
+			// The common case: no *Error is built (it would keep a copy of
+			// the body for as long as the call runs).
+			f.usable, f.triesLeft = true, true
+			r.apply(ctx, it, f, sent, nil, nil, u)
+			return
+		}
 	}
 	e := newErrorFromParts(s, resp.header, resp.body, decodeErr, http.MethodPost, url)
 	f.triesLeft = r.triesLeft(it, e.RetryAfter)
@@ -482,6 +487,7 @@ func (r *bulkRun) apply(ctx context.Context, it *bulkItem, f attemptFacts, sent 
 	it.lastErr = err
 	switch d.disp {
 	case dispSuccess:
+		it.lastErr, it.answer, it.waiting = nil, nil, nil
 		r.finish(it, u, nil)
 	case dispSuccessRead:
 		it.ev.acked = true // applied; only the unit is missing

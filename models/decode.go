@@ -182,9 +182,9 @@ func decodeUnit(l *jsonlex.Lexer, u *ProtectionUnit) error {
 		case "id":
 			return stringField(l, &u.ID, ad, key)
 		case "@odata.type":
-			return stringField(l, &u.ODataType, ad, key)
+			return sharedStringField(l, &u.ODataType, ad, key)
 		case "policyId":
-			return stringField(l, &u.PolicyID, ad, key)
+			return sharedStringField(l, &u.PolicyID, ad, key)
 		case "status":
 			return statusField(l, &u.Status, ad, key)
 		case "protectionSources":
@@ -279,6 +279,23 @@ func stringField(l *jsonlex.Lexer, dst *string, ad *map[string]any, key []byte) 
 		return err
 	}
 	return keep(l, ad, key)
+}
+
+// sharedStringField is stringField for values that repeat from unit to
+// unit (a policy's ID, the @odata.type, who created or last changed a
+// unit: the same few applications and admins): a value seen recently is
+// reused (see shared), so a run holding many thousands of units holds each
+// admin's name about once, not once per unit.
+func sharedStringField(l *jsonlex.Lexer, dst *string, ad *map[string]any, key []byte) error {
+	if l.Peek() != jsonlex.KindString {
+		return stringField(l, dst, ad, key)
+	}
+	b, _, err := l.StringBytes()
+	if err != nil {
+		return err
+	}
+	*dst = shared(b)
+	return nil
 }
 
 func statusField(l *jsonlex.Lexer, dst *ProtectionUnitStatus, ad *map[string]any, key []byte) error {
@@ -442,11 +459,11 @@ func identityField(l *jsonlex.Lexer, dst **Identity, ad *map[string]any, key []b
 	return l.Members(func(key []byte) error {
 		switch string(key) {
 		case "id":
-			return stringField(l, &id.ID, &id.AdditionalData, key)
+			return sharedStringField(l, &id.ID, &id.AdditionalData, key)
 		case "displayName":
-			return stringField(l, &id.DisplayName, &id.AdditionalData, key)
+			return sharedStringField(l, &id.DisplayName, &id.AdditionalData, key)
 		case "email":
-			return stringField(l, &id.Email, &id.AdditionalData, key)
+			return sharedStringField(l, &id.Email, &id.AdditionalData, key)
 		}
 		return keep(l, &id.AdditionalData, key)
 	})

@@ -92,7 +92,7 @@ func (st *state) read(ctx context.Context, units []*unit) error {
 				continue
 			}
 			u.next = 0
-			if len(u.intents) > 0 {
+			if u.intents.any() {
 				st.markInDoubt(u) // still in doubt: nothing settled it
 				continue
 			}
@@ -109,7 +109,9 @@ func (st *state) read(ctx context.Context, units []*unit) error {
 		if u.prior == nil {
 			u.res.PolicyID = rd.Unit.PolicyID
 			u.res.PolicyName = names[rd.Unit.PolicyID]
-			u.prior = rd.Unit
+			// Only what the evidence rule and the planner read of it: a
+			// whole unit per unit would double the run's memory.
+			u.prior = &models.ProtectionUnit{ID: rd.Unit.ID, Status: rd.Unit.Status, PolicyID: rd.Unit.PolicyID}
 			entries = append(entries, st.entry(u, StageRead, false))
 		}
 		o, stage, reason, detail := st.plan(u, rd)
@@ -137,13 +139,13 @@ func (st *state) read(ctx context.Context, units []*unit) error {
 // planned from what it is now), and forgets them.
 func (st *state) closeIntents(u *unit) []Entry {
 	var out []Entry
-	for s := range u.intents {
+	for s := range u.intents.stages() {
 		e := st.entry(u, s, false)
 		if !u.res.Outcome.Final() {
 			e.Outcome, e.Reason, e.Detail, e.Err = OutcomePending, ReasonNone, "", nil
 		}
 		out = append(out, e)
-		delete(u.intents, s)
+		u.intents.clear(s)
 	}
 	return out
 }
@@ -161,10 +163,10 @@ func (st *state) plan(u *unit, rd bridge.UnitRead) (Outcome, Stage, Reason, stri
 	case models.StatusOffboardRequested, models.StatusOffboarded:
 		wasNot := prior != nil && prior.Status != models.StatusOffboardRequested && prior.Status != models.StatusOffboarded
 		switch {
-		case u.applied[StageOffboard]:
+		case u.applied[StageOffboard.index()]:
 			return OutcomeDone, StageOffboard, ReasonNone, ""
 		case wasNot && st.ours(u, StageOffboard, rd) == bridge.Applied:
-			u.applied[StageOffboard] = true
+			u.applied[StageOffboard.index()] = true
 			return OutcomeDone, StageOffboard, ReasonReadBack, ""
 		}
 		return OutcomeAlready, StageOffboard, ReasonAlreadyOffboarding, string(got.Status)
@@ -204,7 +206,7 @@ func (st *state) plan(u *unit, rd bridge.UnitRead) (Outcome, Stage, Reason, stri
 // read: its mark no earlier than the intent (on the service's clock, from
 // the read's Date header), by the caller.
 func (st *state) ours(u *unit, stage Stage, rd bridge.UnitRead) bridge.Verdict {
-	at, inDoubt := u.intents[stage]
+	at, inDoubt := u.intents.get(stage)
 	if !inDoubt {
 		return bridge.NotApplied
 	}
@@ -219,14 +221,14 @@ func (st *state) planCancel(u *unit, rd bridge.UnitRead) (Outcome, Stage, Reason
 	got := rd.Unit
 	wasOffboarding := u.prior != nil && u.prior.Status == models.StatusOffboardRequested
 	v := bridge.NotApplied
-	if u.applied[StageCancel] {
+	if u.applied[StageCancel.index()] {
 		v = bridge.Applied
 	} else if wasOffboarding {
 		v = st.ours(u, StageCancel, rd)
 	}
 	ours := v == bridge.Applied
 	if ours {
-		u.applied[StageCancel] = true
+		u.applied[StageCancel.index()] = true
 	}
 	wait := st.r.opts.WaitCancelled
 	switch got.Status {

@@ -119,7 +119,7 @@ func StatusOf(info RunInfo, entries []Entry) *Results {
 	st := newState(&Run{opts: resolved{Options: Options{WaitCancelled: info.WaitCancelled}}}, info)
 	st.replay(entries)
 	for _, u := range st.order {
-		if !u.res.Outcome.Final() && len(u.intents) > 0 {
+		if !u.res.Outcome.Final() && u.intents.any() {
 			st.markInDoubt(u)
 		}
 	}

@@ -74,7 +74,7 @@ func (st *state) cancelStages(ctx context.Context) error {
 func (st *state) writeHooks(ctx context.Context, byID map[string]*unit, stage Stage, onResult func(*unit, bridge.Result) error) (bridge.Hooks, *error) {
 	var journalErr error
 	return bridge.Hooks{
-		SentBefore: func(id string) time.Time { return byID[id].intents[stage] },
+		SentBefore: func(id string) time.Time { at, _ := byID[id].intents.get(stage); return at },
 		BeforeSend: func(ids []string) error {
 			// Called from the engine's workers; each unit is in one request
 			// at a time, and the journal is safe for concurrent use.
@@ -82,7 +82,7 @@ func (st *state) writeHooks(ctx context.Context, byID map[string]*unit, stage St
 			now := time.Now()
 			for i, id := range ids {
 				u := byID[id]
-				u.intents[stage] = now
+				u.intents.set(stage, now)
 				entries[i] = st.entry(u, stage, true)
 			}
 			return st.record(ctx, entries...)
@@ -146,7 +146,7 @@ func (st *state) remove(ctx context.Context, units []*unit) error {
 		hooks, journalErr := st.writeHooks(ctx, members, StageRemove, func(u *unit, x bridge.Result) error {
 			o, next, reason := removalOutcome(x)
 			if x.Err == nil {
-				u.applied[StageRemove] = true
+				u.applied[StageRemove.index()] = true
 			}
 			if o == OutcomePending {
 				u.next = next
@@ -206,7 +206,7 @@ func (st *state) act(ctx context.Context, units []*unit, action Action, stage St
 	hooks, journalErr := st.writeHooks(ctx, members, stage, func(u *unit, x bridge.Result) error {
 		switch {
 		case x.Err == nil:
-			u.applied[stage] = true
+			u.applied[stage.index()] = true
 			if stage == StageCancel && st.r.opts.WaitCancelled {
 				u.next = StageWaitCancelled
 				return st.settle(ctx, u, stage, OutcomePending, ReasonCancellationRequested, "", nil)

@@ -158,6 +158,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 	if err != nil {
 		return err
 	}
+	limitMemory(a.getenv, len(targets))
 	r, err := loadResolver(ctx, c, kindNames[f.kind], targets)
 	if err != nil {
 		return err
@@ -166,12 +167,19 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 	if err != nil {
 		return err
 	}
+	r = nil // the tenant's listing is no longer needed
 	out := &runOutput{units: map[string]*models.ProtectionUnit{}, policies: a.policyNames(ctx, c)}
 	ids := make([]string, len(units))
 	for i, u := range units {
 		ids[i] = u.ID
-		out.units[u.ID] = u
+		// What the output shows of a unit as it was resolved: its kind
+		// and names (a whole unit per target would double the run's memory).
+		out.units[u.ID] = &models.ProtectionUnit{ID: u.ID, ODataType: u.ODataType, CollectionKind: u.CollectionKind,
+			SiteID: u.SiteID, SiteName: u.SiteName, SiteWebURL: u.SiteWebURL,
+			DirectoryObjectID: u.DirectoryObjectID, DisplayName: u.DisplayName, Email: u.Email,
+			PolicyID: u.PolicyID, Status: u.Status, ProtectionSources: u.ProtectionSources}
 	}
+	units = nil
 	a.log.Debug("targets resolved", "units", len(ids))
 
 	if f.dryRun {

@@ -279,6 +279,11 @@ func loadResolver(ctx context.Context, c *backuprestore.Client, kind models.Unit
 		if !named(u) {
 			continue
 		}
+		// A copy: a listing's units share allocations with their page's
+		// other units (models decodes them 64 to a chunk), and holding one
+		// would hold them all.
+		cp := *u
+		u = &cp
 		r.byID[u.ID] = u
 		r.byIDCI[strings.ToLower(u.ID)] = append(r.byIDCI[strings.ToLower(u.ID)], u)
 		if u.SiteWebURL != "" {
