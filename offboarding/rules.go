@@ -178,8 +178,8 @@ func (st *state) ruleStage(ctx context.Context) error {
 		var intents []Entry
 		now := time.Now()
 		for _, u := range its {
-			if _, inDoubt := u.intents[StageRuleChange]; !inDoubt {
-				u.intents[StageRuleChange] = now
+			if _, inDoubt := u.intents.get(StageRuleChange); !inDoubt {
+				u.intents.set(StageRuleChange, now)
 			}
 			intents = append(intents, st.entry(u, StageRuleChange, true))
 		}
@@ -195,7 +195,8 @@ func (st *state) ruleStage(ctx context.Context) error {
 		}
 		// A resume whose earlier process sent the change finds the rule
 		// being deleted, or gone.
-		resumed := !its[0].intents[StageRuleChange].Equal(now)
+		sentAt, _ := its[0].intents.get(StageRuleChange)
+		resumed := !sentAt.Equal(now)
 		switch {
 		case err == nil,
 			errors.Is(err, backuprestore.ErrRuleStateNotAllowed) && rc.Rule.Status == models.RuleStatusDeleteRequested,
@@ -217,7 +218,7 @@ func (st *state) ruleStage(ctx context.Context) error {
 			continue
 		}
 		for _, u := range its {
-			u.applied[StageRuleChange] = true
+			u.applied[StageRuleChange.index()] = true
 		}
 		if err := st.waitRuleGone(ctx, rule); err != nil {
 			for _, u := range its {

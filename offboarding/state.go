@@ -331,8 +331,8 @@ func planReason(s Stage) Reason {
 	return ReasonNone
 }
 
-// numStages bounds the stages' values (StageRead … StageWaitCancelled).
-const numStages = int(StageWaitCancelled) + 1
+// numStages bounds the stages' values (StageRead … StageRuleChange).
+const numStages = int(StageRuleChange) + 1
 
 // index is s as an index of a per-stage array; 0 for a value that is not a
 // stage (never used).
