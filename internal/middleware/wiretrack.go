@@ -55,7 +55,8 @@ func (e *SendError) Unwrap() error { return e.Err }
 // so it sees every attempt (each retry included). For each one it:
 //
 //   - tells whether the request reached the wire, with net/http/httptrace
-//     (GetConn fired and WroteRequest did not: nothing was written; a
+//     (GetConn fired and WroteRequest did not, or reported that writing
+//     failed: the request did not reach the service whole; a
 //     transport that fires no hook at all falls back to the error's type:
 //     DNS, dial, TLS handshake and proxy failures happen before the
 //     request is written), and wraps a failure in *SendError saying so;
@@ -94,8 +95,14 @@ func (m *WireTracker) Intercept(p khttp.Pipeline, i int, req *http.Request) (*ht
 	}
 	var tr wireTrace
 	ctx := httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		GetConn:      func(string) { tr.getConn.Store(true) },
-		WroteRequest: func(httptrace.WroteRequestInfo) { tr.wrote.Store(true) },
+		GetConn: func(string) { tr.getConn.Store(true) },
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err != nil {
+				tr.writeFailed.Store(true)
+				return
+			}
+			tr.wrote.Store(true)
+		},
 	})
 	var w *watchdog
 	if m.Stall > 0 {
@@ -144,6 +151,10 @@ func (m *WireTracker) record(log *AttemptLog, a Attempt) {
 type wireTrace struct {
 	getConn atomic.Bool
 	wrote   atomic.Bool
+	// writeFailed: writing the request failed (a broken pipe, a reset):
+	// it did not reach the service whole, so the service cannot have
+	// acted on it (it reads a request, body included, before acting).
+	writeFailed atomic.Bool
 }
 
 // state classifies a failed attempt; traceAware says the transport fires
@@ -153,6 +164,9 @@ func (t *wireTrace) state(err error, traceAware bool) (SendState, bool) {
 	switch {
 	case t.wrote.Load():
 		return MaybeSent, false
+	case t.writeFailed.Load():
+		// Not written whole: a resend is safe.
+		return NotSent, false
 	case t.getConn.Load():
 		// The transport honours httptrace and never wrote the request.
 		return NotSent, permanent
