@@ -100,6 +100,10 @@ const embeddedUnits = 60
 // emulator: short, so that an offboarding run completes in a demo.
 const embeddedRemovalDelay = 2 * time.Second
 
+// embeddedDirectory is how many sites and people the embedded emulator's
+// tenant has outside any policy.
+const embeddedDirectory = 200
+
 // newEmbeddedEmulator returns the emulator --emulator runs against: seeded
 // with embeddedUnits units and six policies, its clock running from
 // fake.DefaultStart. The start is fixed because the seeded units depend on
@@ -108,9 +112,12 @@ const embeddedRemovalDelay = 2 * time.Second
 func newEmbeddedEmulator() *fake.Server {
 	srv := fake.NewServer(&fake.Options{
 		Start: fake.DefaultStart, RealTimeClock: true,
-		RemovalDelay: embeddedRemovalDelay,
+		RemovalDelay: embeddedRemovalDelay, JobDelay: embeddedRemovalDelay, RuleDelay: embeddedRemovalDelay,
 	})
 	srv.Seed(embeddedUnits)
+	// Sites and people no policy protects yet, for onboard and rules
+	// (project-site-1 …, person1@contoso.onmicrosoft.com …).
+	srv.SeedDirectory(embeddedDirectory)
 	return srv
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,6 +27,9 @@ type runFlags struct {
 	targetFlags
 	dryRun        bool
 	waitCancelled bool
+	// viaRules: offboard units protected by a dynamic rule through the
+	// rule's deleteAndUnprotect (offboarding.Options.ViaRules).
+	viaRules bool
 	waitFlags
 }
 
@@ -119,6 +123,9 @@ func (a *app) runCommand(action string) *cobra.Command {
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "read every unit and print the plan; write nothing")
 	if action == actionCancel {
 		cmd.Flags().BoolVar(&f.waitCancelled, "wait", false, "also wait until each cancellation completed")
+	} else {
+		cmd.Flags().BoolVar(&f.viaRules, "via-rules", false,
+			"take units protected by a dynamic inclusion rule out through the rule: deleteAndUnprotect, which unprotects every unit the rule added (the plan lists them)")
 	}
 	addWaitFlags(cmd, &f.waitFlags)
 	return cmd
@@ -146,6 +153,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 		return err
 	}
 	opts.WaitCancelled = f.waitCancelled
+	opts.ViaRules = f.viaRules
 	c, err := a.connect(ctx, ep)
 	if err != nil {
 		return err
@@ -179,6 +187,9 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 		res, err := a.runWithProgress(ctx, c, opts, func(run *offboarding.Run) (*offboarding.Results, error) {
 			return startRun(ctx, run, action, ids)
 		})
+		if res != nil && !a.g.quiet {
+			a.writeRuleChanges(res)
+		}
 		return a.finish(out, res, err, "plan (dry run: nothing was written)")
 	}
 
@@ -215,6 +226,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 		if err := writeList(a.err, "table", planFormat, out.planRows(plan)); err != nil {
 			return err
 		}
+		a.writeRuleChanges(plan)
 	}
 	question := fmt.Sprintf("Proceed with offboarding %d %s? Their backups will be deleted after the grace period.", n, plural(n, "unit"))
 	if action == actionCancel {
@@ -338,4 +350,25 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// writeRuleChanges lists a plan's rule changes (--via-rules) with their
+// blast radius: every unit each deleteAndUnprotect unprotects, those the
+// admin did not name first.
+func (a *app) writeRuleChanges(plan *offboarding.Results) {
+	for _, rc := range plan.RuleChanges {
+		fmt.Fprintf(a.err, "Rule change: deleteAndUnprotect rule %s %s of policy %s unprotects %d %s, %d of them not in this run",
+			rc.Rule.ID, rc.Rule.Expression(), rc.PolicyID, len(rc.Unprotects), plural(len(rc.Unprotects), "unit"), len(rc.Others))
+		if len(rc.Others) > 0 {
+			shown := rc.Others
+			if len(shown) > 20 {
+				shown = shown[:20]
+			}
+			fmt.Fprintf(a.err, ": %s", strings.Join(shown, ", "))
+			if len(rc.Others) > len(shown) {
+				fmt.Fprintf(a.err, " … and %d more", len(rc.Others)-len(shown))
+			}
+		}
+		fmt.Fprintln(a.err)
+	}
 }

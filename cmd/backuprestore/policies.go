@@ -87,7 +87,7 @@ var policyKindValues = []string{"sharePoint", "oneDrive", "exchange"}
 func (a *app) policiesCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policies",
-		Short: "List protection policies",
+		Short: "List, show, create, rename, activate, deactivate and delete protection policies",
 		Args:  noArgs,
 	}
 	var kind string
@@ -127,6 +127,7 @@ func (a *app) policiesCommand() *cobra.Command {
 	list.Flags().Var(newEnum(&kind, policyKindValues), "kind", "only policies of this workload: sharePoint, oneDrive or exchange")
 	_ = list.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(policyKindValues, cobra.ShellCompDirectiveNoFileComp))
 	cmd.AddCommand(list)
+	a.addPolicyWrites(cmd)
 	return cmd
 }
 

@@ -194,7 +194,8 @@ func (a *app) rootCommand() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputValues, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(a.unitsCommand(), a.policiesCommand(), a.serviceStatusCommand(),
-		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand(), a.authCommand())
+		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand(), a.authCommand(),
+		a.rulesCommand(), a.onboardCommand())
 	return root
 }
 

@@ -110,6 +110,9 @@ type unitsListFlags struct {
 	filter   string
 	all      bool
 	limit    int
+	// offboarding lists the offboardRequested units with their deletion
+	// date, days left and whether a cancel is possible.
+	offboarding bool
 }
 
 // unitsListCommand is "units list".
@@ -137,6 +140,7 @@ Without --all, the first --limit units that match are shown.`,
 	fl.StringVar(&f.filter, "filter", "", "an OData $filter `expression` sent to the service as it is")
 	fl.BoolVar(&f.all, "all", false, "list every unit (follow every page)")
 	fl.IntVar(&f.limit, "limit", defaultListLimit, "without --all, show at most this many units")
+	fl.BoolVar(&f.offboarding, "offboarding", false, "only units being offboarded, with the date their backups are deleted (90 days after the request), the days left and whether a cancel is still possible")
 	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(kindValues, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("status", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return statusNames(), cobra.ShellCompDirectiveNoFileComp
@@ -180,9 +184,22 @@ func (a *app) unitsList(cmd *cobra.Command, f unitsListFlags) error {
 	case models.KindMailbox:
 		b = b.Mailboxes()
 	}
-	lw := newListWriter(a.out, a.g.output, unitFormat)
+	lf := unitFormat
+	ctx := cmd.Context()
+	if f.offboarding {
+		want = []models.ProtectionUnitStatus{models.StatusOffboardRequested}
+		var meta backuprestore.Response
+		ctx = backuprestore.WithCaptureResponse(ctx, &meta)
+		lf = offboardingFormat(func() time.Time {
+			if !meta.Date.IsZero() {
+				return meta.Date
+			}
+			return time.Now()
+		})
+	}
+	lw := newListWriter(a.out, a.g.output, lf)
 	n, more := 0, false
-	for u, err := range b.All(cmd.Context(), &backuprestore.ListOptions{Filter: f.filter, Top: 999}) {
+	for u, err := range b.All(ctx, &backuprestore.ListOptions{Filter: f.filter, Top: 999}) {
 		if err != nil {
 			_ = lw.close()
 			return fmt.Errorf("listing protection units: %w", err)

@@ -171,6 +171,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	maxDelta := fs.Int("max-delta-items", fake.DefaultMaxDeltaItems, "the most items of one policy PATCH (-1: no cap)")
 	serviceStatus := fs.String("service-status", string(models.ServiceEnabled),
 		"the initial serviceStatus.status: enabled, disabled, protectionChangeLocked or restoreLocked")
+	directory := fs.Int("directory", 0, "number of sites and of people the tenant has that no policy protects yet (project-site-N, personN@contoso.onmicrosoft.com): targets for bulk addition jobs and rules")
+	ruleDelay := days(fake.DefaultRuleDelay)
+	fs.Var(&ruleDelay, "rule-delay", "delay before an inclusion rule's evaluation (create, run, update, deleteAndUnprotect) is applied (e.g. 2m)")
+	jobDelay := days(fake.DefaultJobDelay)
+	fs.Var(&jobDelay, "job-delay", "delay before a bulk addition job adds its items (e.g. 5m)")
+	oneActive := fs.Bool("one-active-policy", false, "refuse a policy create (409 PolicyCreationNotAllowed) while a policy of the workload is not inactive")
 	idf := addIdentityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -184,8 +190,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := idf.check(fs); err != nil {
 		return &usageError{err}
 	}
-	if *units < 0 || *pageSize < 1 {
-		return &usageError{errors.New("-units must be ≥ 0 and -page-size ≥ 1")}
+	if *units < 0 || *pageSize < 1 || *directory < 0 {
+		return &usageError{errors.New("-units and -directory must be ≥ 0 and -page-size ≥ 1")}
 	}
 	origins, err := parseOrigins(*corsOrigins)
 	if err != nil {
@@ -220,7 +226,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		ProtectDelay: time.Duration(protectDelay), RemovalDelay: time.Duration(removalDelay),
 		DeltaErrorShape: shape, MaxDeltaItems: *maxDelta, ServiceStatus: status,
 		Start: startTime, RealTimeClock: !*frozen, Seed: *seed, StrictAuth: *strict,
-		Throttle: throttleOpts,
+		Throttle: throttleOpts, RuleDelay: time.Duration(ruleDelay), JobDelay: time.Duration(jobDelay),
+		OneActivePolicyPerWorkload: *oneActive,
 	}
 	if err := idf.configure(opts); err != nil {
 		return err
@@ -228,6 +235,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	srv := fake.NewServer(opts)
 	policies := len(srv.SeedPolicies())
 	srv.Seed(*units)
+	srv.SeedDirectory(*directory)
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
