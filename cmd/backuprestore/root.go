@@ -60,9 +60,6 @@ type app struct {
 	// wrapTransport, when set, wraps the embedded emulator's transport:
 	// tests use it to lose answers on the way back.
 	wrapTransport func(http.RoundTripper) http.RoundTripper
-	// ttyIn is the terminal the confirmation prompt reads from when stdin
-	// is one; tests replace it.
-	ttyIn io.Reader
 
 	// need is the permission the running command needs, named when the
 	// service refuses the token.
