@@ -1,6 +1,7 @@
 // Package backuprestore is a Go client for the Microsoft Graph Backup
 // Storage API (Microsoft 365 Backup) around protection units: list and get
-// units and policies, remove units from their policy, offboard them, and
+// units and policies, create and change policies, inclusion rules and bulk
+// addition jobs, remove units from their policy, offboard them, and
 // cancel an offboarding
 // (POST /solutions/backupRestore/protectionUnits/{id}/cancelOffboard), one
 // at a time, in bulk through JSON batching, or as a whole resumable run
@@ -85,6 +86,21 @@
 // every result with an error but [ErrAlreadyInState], since nothing was
 // needed; offboarding.Results.Failed: outcomes Failed and Unknown, since a
 // skipped, already-done or pending unit has not failed).
+//
+// # The protection side
+//
+// Policies are created per workload
+// (ProtectionPolicies().SharePoint().Create, at most [MaxUnitsPerCreate]
+// units), renamed, activated, deactivated and deleted; inclusion rules are
+// listed, read, created, updated, run, deleted and deleteAndUnprotect-ed
+// under a policy (ProtectionPolicyItemRequestBuilder.InclusionRules) or at
+// the root ([Client.InclusionRules]); bulk addition jobs are created from
+// targets ([ClassifyTarget] sorts them), read, listed and waited for
+// ([Client.BulkAdditionJobs]); [ProtectionPolicyItemRequestBuilder.Statistics]
+// counts a policy's units per status. These writes consult the same
+// outcome table as the actions; a create whose answer is lost is looked
+// for before it is ever sent again, so one call never makes two objects.
+// Package onboarding adds many targets through jobs, resumably.
 //
 // # Paging
 //

@@ -104,10 +104,14 @@ var (
 	// ErrUnitsLimitBreached matches Graph code ProtectionUnitsLimitBreached:
 	// one request named more protection units than the service takes (413;
 	// the error page documents 50 for creating a policy). Nothing in that
-	// request was applied.
+	// request was applied. A policy create naming more than 50 units, and a
+	// bulk addition job naming more than 50,000 items, return it before
+	// sending anything, with the count in the message.
 	ErrUnitsLimitBreached error = errs.New("backuprestore: too many protection units in one request")
 	// ErrInvalidDisplayName matches Graph code InvalidDisplayName: a policy's
-	// display name is empty or longer than 1,024 characters (400).
+	// display name is empty or longer than 1,024 characters (400). Policy
+	// creates and renames and job creates return it before sending anything
+	// for a name that is empty, all white space or longer than that.
 	ErrInvalidDisplayName error = errs.New("backuprestore: invalid policy display name")
 )
 
@@ -380,7 +384,7 @@ func (e *Error) Is(target error) bool {
 	case ErrUnexpectedResponse:
 		return e.unexpected
 	}
-	return false
+	return e.isProtection(target)
 }
 
 // newResponseError builds *Error from a failed response's status, headers
@@ -515,4 +519,150 @@ func asError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// The protection side: policies, inclusion rules, bulk addition jobs and
+// onboarding. Where an API page and the error page disagree on a status or
+// a code, the sentinel matches both (protection-facts.md).
+var (
+	// ErrPolicyActionNotAllowed matches a policy whose state does not allow
+	// the action: Graph code PolicyActionNotAllowed (403, the error page:
+	// activate a policy that is not inactive, deactivate one that is not
+	// active, delete one that is not inactive) and invalidStateForActivation
+	// (400, the activate and deactivate pages' examples).
+	ErrPolicyActionNotAllowed error = errs.New("backuprestore: the policy's state does not allow the action")
+	// ErrPolicyCreationNotAllowed matches Graph code PolicyCreationNotAllowed
+	// (409): the service refuses a new policy while another active one
+	// exists for the workload.
+	ErrPolicyCreationNotAllowed error = errs.New("backuprestore: another active policy already exists")
+	// ErrInvalidCreateRequest matches Graph codes InvalidCreateRequest and
+	// InvalidInclusionRuleCreateRequest (400): the service could not use the
+	// create request's body.
+	ErrInvalidCreateRequest error = errs.New("backuprestore: invalid create request")
+	// ErrPolicySaveFailed matches Graph code PolicySaveFailed (500): a
+	// transient failure of the service. Whether the policy was saved is
+	// settled by reading back (see ProtectionPoliciesRequestBuilder.Create).
+	ErrPolicySaveFailed error = errs.New("backuprestore: the service failed to save the policy")
+	// ErrAlreadyProtected matches Graph code ProtectionUnitAlreadyExists
+	// (409 on create; a per-item code elsewhere): the artifact is already
+	// protected by a policy.
+	ErrAlreadyProtected error = errs.New("backuprestore: the artifact is already protected")
+	// ErrInvalidRuleID matches Graph code InvalidInclusionRuleId (400), and
+	// is returned before anything is sent for a rule ID that is malformed by
+	// the rules of ErrInvalidProtectionUnitID.
+	ErrInvalidRuleID error = errs.New("backuprestore: invalid inclusion rule ID")
+	// ErrInvalidJobID is returned before anything is sent for a bulk job ID
+	// that is malformed by the rules of ErrInvalidProtectionUnitID (the
+	// service documents no code for it).
+	ErrInvalidJobID error = errs.New("backuprestore: invalid bulk addition job ID")
+	// ErrInvalidRuleExpression matches Graph codes InvalidRuleExpression
+	// (400) and InvalidRuleExpressionGroupLimitExceeded (413, more than 100
+	// group IDs), and is returned before anything is sent for an empty
+	// expression.
+	ErrInvalidRuleExpression error = errs.New("backuprestore: invalid rule expression")
+	// ErrInvalidRuleRequest matches Graph code
+	// InvalidProtectionRulePatchRequest (400): a rule update that tries to
+	// change isAutoApplyEnabled (static and dynamic cannot be converted).
+	ErrInvalidRuleRequest error = errs.New("backuprestore: invalid inclusion rule request")
+	// ErrStaticRulePatch matches Graph code PatchNotAllowedForStaticRule
+	// (400): only a dynamic rule's expression can be updated.
+	ErrStaticRulePatch error = errs.New("backuprestore: a static rule cannot be updated")
+	// ErrRunNotAllowedForDynamicRule matches Graph code
+	// RunNotAllowedForDynamicRule (400): a dynamic rule runs on its own.
+	ErrRunNotAllowedForDynamicRule error = errs.New("backuprestore: a dynamic rule cannot be run")
+	// ErrRuleStateNotAllowed matches a rule whose state does not allow the
+	// action: Graph codes ProtectionRuleActionNotAllowed (400, run),
+	// InvalidProtectionRuleStatusForDeletion (400, delete before the rule
+	// completed), InvalidProtectionRuleStatusForUpdation (400),
+	// InvalidProtectionRuleStatusForDynamicRuleEdit (422, update while
+	// deleteRequested), InvalidProtectionRuleStatusForDynamicRuleDeletion
+	// (422) and InvalidProtectionRuleStatusForDynamicRuleDeleteAndUnprotectAll
+	// (422).
+	ErrRuleStateNotAllowed error = errs.New("backuprestore: the rule's state does not allow the action")
+	// ErrJobFailed matches a bulk addition job that could not be followed to
+	// its end: Wait returns it with the job when its status is neither
+	// active, unknown nor final (a value this package does not know).
+	ErrJobFailed error = errs.New("backuprestore: the bulk addition job did not finish")
+	// ErrInvalidTarget is returned before anything is sent for an
+	// onboarding target that is neither a site URL or site ID (SharePoint),
+	// nor an e-mail address or directory object ID (OneDrive, Exchange);
+	// the error names the target.
+	ErrInvalidTarget error = errs.New("backuprestore: invalid onboarding target")
+	// ErrDuplicateTarget matches an onboarding target given more than once
+	// (compared case-insensitively): the later copies are not sent; their
+	// result names the first.
+	ErrDuplicateTarget error = errs.New("backuprestore: duplicate onboarding target")
+)
+
+// Graph error codes of the protection side (the error page's sections on
+// policies and inclusion rules, the API pages' examples, and the bulk job
+// get page's item code).
+const (
+	CodePolicyActionNotAllowed                            = "PolicyActionNotAllowed"
+	CodeInvalidStateForActivation                         = "invalidStateForActivation"
+	CodePolicyCreationNotAllowed                          = "PolicyCreationNotAllowed"
+	CodeInvalidCreateRequest                              = "InvalidCreateRequest"
+	CodePolicySaveFailed                                  = "PolicySaveFailed"
+	CodeProtectionRuleNotFound                            = "ProtectionRuleNotFound"
+	CodeInvalidInclusionRuleID                            = "InvalidInclusionRuleId"
+	CodeInvalidInclusionRuleCreateRequest                 = "InvalidInclusionRuleCreateRequest"
+	CodeInvalidRuleExpression                             = "InvalidRuleExpression"
+	CodeInvalidRuleExpressionGroupLimitExceeded           = "InvalidRuleExpressionGroupLimitExceeded"
+	CodeInvalidProtectionRulePatchRequest                 = "InvalidProtectionRulePatchRequest"
+	CodeInvalidProtectionRuleStatusForUpdation            = "InvalidProtectionRuleStatusForUpdation"
+	CodePatchNotAllowedForStaticRule                      = "PatchNotAllowedForStaticRule"
+	CodeInvalidProtectionRuleStatusForDynamicRuleEdit     = "InvalidProtectionRuleStatusForDynamicRuleEdit"
+	CodeInvalidProtectionRuleStatusForDeleteAndUnprotect  = "InvalidProtectionRuleStatusForDynamicRuleDeleteAndUnprotectAll"
+	CodeRunNotAllowedForDynamicRule                       = "RunNotAllowedForDynamicRule"
+	CodeProtectionRuleActionNotAllowed                    = "ProtectionRuleActionNotAllowed"
+	CodeInvalidProtectionRuleStatusForDeletion            = "InvalidProtectionRuleStatusForDeletion"
+	CodeInvalidProtectionRuleStatusForDynamicRuleDeletion = "InvalidProtectionRuleStatusForDynamicRuleDeletion"
+	// CodeSiteURLNotFound is a bulk addition job's item code for a site URL
+	// that could not be resolved (the job get page's example).
+	CodeSiteURLNotFound = "SiteUrlNotFound"
+	// CodeUserNotFound is the emulator's item code for an address or
+	// directory object ID that names nobody (the service's is undocumented).
+	CodeUserNotFound = "UserNotFound"
+	// CodeSiteNotFound is the emulator's item code for a site ID that names
+	// no site (the service's is undocumented).
+	CodeSiteNotFound = "SiteNotFound"
+)
+
+// isProtection matches the protection side's sentinels.
+func (e *Error) isProtection(target error) bool {
+	codeIn := func(codes ...string) bool {
+		for _, c := range codes {
+			if strings.EqualFold(e.Code, c) {
+				return true
+			}
+		}
+		return false
+	}
+	switch target {
+	case ErrPolicyActionNotAllowed:
+		return codeIn(CodePolicyActionNotAllowed, CodeInvalidStateForActivation)
+	case ErrPolicyCreationNotAllowed:
+		return codeIn(CodePolicyCreationNotAllowed)
+	case ErrInvalidCreateRequest:
+		return codeIn(CodeInvalidCreateRequest, CodeInvalidInclusionRuleCreateRequest)
+	case ErrPolicySaveFailed:
+		return codeIn(CodePolicySaveFailed)
+	case ErrAlreadyProtected:
+		return codeIn(CodeProtectionUnitAlreadyExists)
+	case ErrInvalidRuleID:
+		return codeIn(CodeInvalidInclusionRuleID)
+	case ErrInvalidRuleExpression:
+		return codeIn(CodeInvalidRuleExpression, CodeInvalidRuleExpressionGroupLimitExceeded)
+	case ErrInvalidRuleRequest:
+		return codeIn(CodeInvalidProtectionRulePatchRequest)
+	case ErrStaticRulePatch:
+		return codeIn(CodePatchNotAllowedForStaticRule)
+	case ErrRunNotAllowedForDynamicRule:
+		return codeIn(CodeRunNotAllowedForDynamicRule)
+	case ErrRuleStateNotAllowed:
+		return codeIn(CodeProtectionRuleActionNotAllowed, CodeInvalidProtectionRuleStatusForDeletion,
+			CodeInvalidProtectionRuleStatusForUpdation, CodeInvalidProtectionRuleStatusForDynamicRuleEdit,
+			CodeInvalidProtectionRuleStatusForDynamicRuleDeletion, CodeInvalidProtectionRuleStatusForDeleteAndUnprotect)
+	}
+	return false
 }

@@ -40,6 +40,9 @@ type call[T any] struct {
 	// redact: scrub the request's token from a 2xx body before decoding
 	// ($batch item errors end up in *Error values).
 	redact bool
+	// emptyOK: a 2xx without a body is the success (a DELETE's 204); the
+	// result is T's zero value.
+	emptyOK bool
 
 	// log records every HTTP attempt of the call (the wire tracker fills
 	// it); send creates it when nil.
@@ -153,6 +156,11 @@ func (k *call[T]) handle(response any, _ abs.ErrorMappings) (any, error) {
 			return nil, &cutRead{e}
 		}
 		return nil, e
+	}
+	if len(body) == 0 && k.emptyOK {
+		var zero T
+		k.result = zero
+		return nil, nil
 	}
 	if len(body) == 0 {
 		return nil, newUnexpectedResponse(resp, body, errors.New("empty body, want a JSON object"))

@@ -97,19 +97,44 @@
 // 415, after which Kiota resends uncompressed. $batch items may be PATCHes
 // (a body needs a Content-Type header) and GETs of every route.
 //
+// # The protection side: creating policies, rules, bulk addition jobs
+//
+// Policies are created (POST on a typed collection: inactive, their units
+// attached and unprotected), renamed (PATCH), activated and deactivated
+// (202, updating for Options.ProtectDelay while the units move to
+// protectRequested or unprotectRequested, then active or inactive) and
+// deleted (204, only when inactive: the units leave, the policy's rules
+// and jobs go with it). Inclusion rules are created under a policy (201,
+// active), evaluated Options.RuleDelay later against the tenant's sites,
+// users and groups (AddSite, AddUser, AddGroup, SeedDirectory), run again
+// (static rules), updated (dynamic rules), deleted, and deleteAndUnprotect-ed
+// (dynamic rules: deleteRequested for RuleDelay, then the rule goes and its
+// units lose their dynamicRule source only). A dynamic rule follows its
+// groups at once (AddGroup, SetGroupMembers): members who join are added
+// with source dynamicRule, members who leave lose it (and, with no source
+// left, their policy). Bulk addition jobs are created under a policy (201,
+// active) and settle Options.JobDelay later: each item names a site (URL
+// or ID) or a person (address or directory object ID); a known artifact no
+// policy protects becomes a unit of the policy (protectRequested when the
+// policy is active, else unprotected); the rest are the job's failures in
+// error.details, each with code, message and target (the input):
+// SiteUrlNotFound (the documented example), SiteNotFound, UserNotFound,
+// ProtectionUnitAlreadyExists. Seed gives every seeded policy whose units
+// carry dynamicRule the dynamic rule that protects them (a group of the
+// units' people for OneDrive and Exchange).
+//
 // # What the emulator does not implement
 //
 // Everything else Microsoft Graph v1.0 has under /solutions/backupRestore
 // answers 501 Not Implemented with code notSupported and a message saying
 // the emulator does not implement it, never the 400 "Resource not found
 // for the segment" a typo gets: restore points and sessions, browse
-// sessions, service apps, the e-mail notification settings, inclusion
-// rules and bulk addition jobs (at the root and under a policy), the
-// root's enable action and its PATCH and DELETE, a policy's activate and
-// deactivate, creating and deleting policies (POST on the collections,
-// DELETE on a policy, PATCH through protectionPolicies/{id}), and POST,
-// PATCH and DELETE on the typed unit collections and a policy's units. A
-// method v1.0 does not allow on a path is a 405 with Allow, as before.
+// sessions, service apps, the e-mail notification settings, the root's
+// enable action and its PATCH and DELETE, POST on the root's rule and job
+// collections (creates happen under a policy, as documented), PATCH and
+// DELETE on a job, PATCH through protectionPolicies/{id}, and POST, PATCH
+// and DELETE on the typed unit collections and a policy's units. A method
+// v1.0 does not allow on a path is a 405 with Allow, as before.
 // internal/conformance checks this list against Microsoft's published
 // v1.0 metadata.
 //
@@ -215,4 +240,55 @@
 //   - $batch runs its items one after the other in request order
 //     (dependencies first) and answers in a different, seed-deterministic
 //     order.
+//   - Many policies per workload (the product page: up to 100; a unit in
+//     one policy only). The activate page's "one active policy per
+//     workload" is Options.OneActivePolicyPerWorkload: a create then
+//     answers 409 PolicyCreationNotAllowed while a policy of the workload
+//     is not inactive.
+//   - A policy in the wrong state for activate, deactivate or delete
+//     answers the error page's 403 PolicyActionNotAllowed with its
+//     messages (the API pages' examples show 400 invalidStateForActivation
+//     instead; the SDK matches both). Activate is allowed from inactive and
+//     activeWithErrors, deactivate from active and activeWithErrors.
+//   - A policy create refuses, answering as the error page lists: no or
+//     a bad displayName (400 InvalidDisplayName), more than 50 units (413
+//     ProtectionUnitsLimitBreached), an artifact ID of no site or user of
+//     the tenant (400 InvalidProtectionUnitId), an artifact named twice
+//     (400 DuplicateProtectionUnitInList), one already in a policy (409
+//     ProtectionUnitAlreadyExists). A locked tenant refuses every write of
+//     the protection side as it refuses the PATCH.
+//   - Durations: RuleDelay 2 minutes, JobDelay 5 minutes, activation and
+//     deactivation ProtectDelay (15 minutes); the service documents none.
+//   - A job takes at most Options.MaxJobItems items (50,000, the admin
+//     centre's CSV; more: 413 ProtectionUnitsLimitBreached) in one batch:
+//     all its items settle at once, JobDelay after the create. A job that
+//     names no item, or a member that is not an array of strings, is a 400
+//     InvalidCreateRequest. error.code of a job (and of a rule evaluation)
+//     with failures is BulkAdditionCompletedWithErrors
+//     (RuleEvaluationCompletedWithErrors); the service's is undocumented.
+//   - Unknown items' codes: SiteUrlNotFound for a URL (documented),
+//     SiteNotFound for a site ID, UserNotFound for an address or ID
+//     (undocumented; the emulator's).
+//   - Expressions: a site rule is (siteName -contains 'kw') or
+//     (siteUrl -contains 'kw') terms joined by -or, 1 to 10 keywords of 3
+//     to 255 characters (the product page's limits); a drive or mailbox
+//     rule is (memberOf -any (group.id -in ['<id>', …])), 1 to 100 group
+//     IDs (more: 413 InvalidRuleExpressionGroupLimitExceeded). Anything
+//     else is 400 InvalidRuleExpression. A site rule cannot be dynamic
+//     (400 InvalidInclusionRuleCreateRequest), except the ones Seed makes
+//     for seeded site units that carry dynamicRule.
+//   - A static rule's units carry source manual; a dynamic rule's carry
+//     dynamicRule (added to manual when the unit was added by hand).
+//     Deleting a dynamic rule (DELETE, not deleteAndUnprotect) keeps its
+//     units, their dynamicRule source turned into manual, so that they can
+//     be removed by hand.
+//   - run answers 202 (the examples; the text says 200), deleteAndUnprotect
+//     202 with the rule wrapped in {"value": …} as its example shows, and
+//     on a static rule 400 ProtectionRuleActionNotAllowed.
+//   - A rule's updateRequested and deleteRequested come after
+//     unknownFutureValue in protectionRuleStatus: without Prefer:
+//     include-unknown-enum-members they are sent as unknownFutureValue.
+//   - A rule or job that is not in the path's policy, or of another
+//     workload, is 404 (ProtectionRuleNotFound for rules, NotFound for
+//     jobs: no code is documented).
 package fake

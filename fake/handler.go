@@ -222,6 +222,10 @@ func (c *call) dispatch() *response {
 		return c.action()
 	case RoutePolicyList, RoutePolicyGet, RoutePolicyPatch, RoutePolicyUnitList, RoutePolicyUnitGet, RouteServiceStatus:
 		return c.dispatchLifecycle()
+	case RoutePolicyCreate, RoutePolicyActivate, RoutePolicyDeactivate, RoutePolicyDelete,
+		RouteRuleList, RouteRuleGet, RouteRuleCreate, RouteRuleUpdate, RouteRuleDelete, RouteRuleRun, RouteRuleDeleteAndUnprotect,
+		RouteJobList, RouteJobGet, RouteJobCreate:
+		return c.dispatchProtection()
 	case RouteBatch:
 		if c.inBatch {
 			return c.fail(badRequest("A $batch request cannot contain another $batch."))

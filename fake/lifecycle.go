@@ -113,6 +113,15 @@ func (o *Options) lifecycleDefaults() {
 	if o.MaxDeltaItems == 0 {
 		o.MaxDeltaItems = DefaultMaxDeltaItems
 	}
+	if o.RuleDelay <= 0 {
+		o.RuleDelay = DefaultRuleDelay
+	}
+	if o.JobDelay <= 0 {
+		o.JobDelay = DefaultJobDelay
+	}
+	if o.MaxJobItems <= 0 {
+		o.MaxJobItems = DefaultMaxJobItems
+	}
 	if o.ServiceStatus == "" {
 		o.ServiceStatus = models.ServiceEnabled
 	}

@@ -229,6 +229,10 @@ func (st *store) sortedPoliciesLocked() []string {
 // protectionPolicyArtifactCount.
 type policyCounts struct {
 	total, protected, pending, failed int
+	// life is the policy's activation (nil: none through the API), now
+	// the emulator's clock.
+	life *policyLife
+	now  time.Time
 }
 
 // add counts one unit of the policy: protected units are completed;
@@ -251,6 +255,10 @@ func (c *policyCounts) add(u *Unit) {
 // status applies the documented rule (see Policy.Status).
 func (c policyCounts) status() models.ProtectionPolicyStatus {
 	switch {
+	case c.life != nil && c.now.Before(c.life.settleAt):
+		return models.PolicyStatusUpdating
+	case c.total == 0 && c.life != nil && c.life.activated:
+		return models.PolicyStatusActive
 	case c.pending > 0:
 		return models.PolicyStatusUpdating
 	case c.total > 0 && c.protected == c.total:
@@ -275,6 +283,14 @@ func (st *store) policyCountsLocked() map[string]policyCounts {
 		c.add(&e.u)
 		out[e.u.PolicyID] = c
 	}
+	if st.protection != nil {
+		now := st.clock.now()
+		for id := range st.life.policies {
+			c := out[id]
+			c.life, c.now = st.lifeOf(id), now
+			out[id] = c
+		}
+	}
 	return out
 }
 
@@ -285,7 +301,7 @@ func (st *store) policyStatusLocked(id string) models.ProtectionPolicyStatus {
 
 // countsLocked tallies one policy's units.
 func (st *store) countsLocked(id string) policyCounts {
-	var c policyCounts
+	c := policyCounts{life: st.lifeOf(id), now: st.clock.now()}
 	for _, e := range st.units {
 		if e.u.PolicyID == id {
 			c.add(&e.u)

@@ -98,13 +98,6 @@ func (t *target) castPolicy(k models.PolicyKind, canonical string, base bool) *g
 	return nil
 }
 
-// policyNavs returns, for a policy of kind k, the navigations v1.0 has
-// and the emulator does not serve: its inclusion rules and its bulk
-// addition jobs.
-func policyNavs(k models.PolicyKind) []string {
-	return []string{k.UnitKind().String() + "InclusionRules", k.UnitsSegment() + "BulkAdditionJobs"}
-}
-
 // parsePolicyTarget completes t for a path under a policy collection: segs
 // and raw are the unescaped and escaped segments from the collection on,
 // prefix the escaped path before them (after /v1.0).
@@ -141,6 +134,10 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 			}
 		}
 	}
+	if len(rest) == 0 && method == http.MethodPost && kind != models.PolicyKindUnknown && !cast {
+		t.route = RoutePolicyCreate
+		return t
+	}
 	if t.asCollection(RoutePolicyList, prefix, rest, method, !cast) {
 		return t
 	}
@@ -153,7 +150,7 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 	path := prefix + "/" + rawRest[0]
 	rest, rawRest = rest[1:], rawRest[1:]
 	if len(rest) == 0 {
-		served := []string{http.MethodGet}
+		served := []string{http.MethodGet, http.MethodDelete}
 		if kind != models.PolicyKindUnknown {
 			served = append(served, http.MethodPatch)
 		}
@@ -163,6 +160,8 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 			t.route = RouteUnknown
 		case method == http.MethodPatch:
 			t.route = RoutePolicyPatch
+		case method == http.MethodDelete:
+			t.route = RoutePolicyDelete
 		}
 		return t
 	}
@@ -178,8 +177,14 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 		}
 	}
 	t.route = RouteUnknown
-	if len(rest) == 1 && isOperation(rest[0], unservedPolicyActions) {
-		t.err = methods(method, path+"/"+rawRest[0], nil, http.MethodPost)
+	if len(rest) == 1 && isOperation(rest[0], policyActions) {
+		if t.err = methods(method, path+"/"+rawRest[0], []string{http.MethodPost}, http.MethodPost); t.err != nil {
+			return t
+		}
+		t.route = RoutePolicyActivate
+		if strings.EqualFold(operationName(rest[0]), "deactivate") {
+			t.route = RoutePolicyDeactivate
+		}
 		return t
 	}
 	k := t.pol.kind
@@ -187,10 +192,8 @@ func parsePolicyTarget(t target, method string, segs, raw []string, prefix strin
 		t.err = segmentNotFound(rest[0])
 		return t
 	}
-	for _, nav := range policyNavs(k) {
-		if strings.EqualFold(rest[0], nav) {
-			return parseUnserved(t, method, unservedNav{collection: true}, rest, rawRest, path)
-		}
+	if fam, pk, ok := protCollection(rest[0]); ok && pk == k.UnitKind() {
+		return parseProtTarget(t, method, fam, pk, rest, rawRest, path)
 	}
 	if !strings.EqualFold(rest[0], k.UnitsSegment()) {
 		t.err = segmentNotFound(rest[0])

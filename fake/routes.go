@@ -46,6 +46,35 @@ const (
 	RoutePolicyUnitGet
 	// RouteServiceStatus is GET /solutions/backupRestore (serviceStatus).
 	RouteServiceStatus
+	// RoutePolicyCreate is POST on a typed policy collection.
+	RoutePolicyCreate
+	// RoutePolicyActivate is POST …/protectionPolicies/{id}/activate.
+	RoutePolicyActivate
+	// RoutePolicyDeactivate is POST …/protectionPolicies/{id}/deactivate.
+	RoutePolicyDeactivate
+	// RoutePolicyDelete is DELETE of a policy.
+	RoutePolicyDelete
+	// RouteRuleList is a GET of inclusion rules (at the root or under a
+	// policy, or their $count).
+	RouteRuleList
+	// RouteRuleGet is a GET of one inclusion rule.
+	RouteRuleGet
+	// RouteRuleCreate is POST on a policy's inclusion rules.
+	RouteRuleCreate
+	// RouteRuleUpdate is PATCH of an inclusion rule.
+	RouteRuleUpdate
+	// RouteRuleDelete is DELETE of an inclusion rule.
+	RouteRuleDelete
+	// RouteRuleRun is POST …/{rule}/run.
+	RouteRuleRun
+	// RouteRuleDeleteAndUnprotect is POST …/{rule}/deleteAndUnprotect.
+	RouteRuleDeleteAndUnprotect
+	// RouteJobList is a GET of bulk addition jobs (or their $count).
+	RouteJobList
+	// RouteJobGet is a GET of one bulk addition job.
+	RouteJobGet
+	// RouteJobCreate is POST on a policy's bulk addition jobs.
+	RouteJobCreate
 	// RouteUnknown is a path the API does not have (recorded requests only).
 	RouteUnknown
 )
@@ -79,6 +108,34 @@ func (r Route) String() string {
 		return "policyUnitGet"
 	case RouteServiceStatus:
 		return "serviceStatus"
+	case RoutePolicyCreate:
+		return "policyCreate"
+	case RoutePolicyActivate:
+		return "policyActivate"
+	case RoutePolicyDeactivate:
+		return "policyDeactivate"
+	case RoutePolicyDelete:
+		return "policyDelete"
+	case RouteRuleList:
+		return "ruleList"
+	case RouteRuleGet:
+		return "ruleGet"
+	case RouteRuleCreate:
+		return "ruleCreate"
+	case RouteRuleUpdate:
+		return "ruleUpdate"
+	case RouteRuleDelete:
+		return "ruleDelete"
+	case RouteRuleRun:
+		return "ruleRun"
+	case RouteRuleDeleteAndUnprotect:
+		return "ruleDeleteAndUnprotect"
+	case RouteJobList:
+		return "jobList"
+	case RouteJobGet:
+		return "jobGet"
+	case RouteJobCreate:
+		return "jobCreate"
 	case RouteUnknown:
 		return "unknown"
 	}
@@ -118,6 +175,8 @@ type target struct {
 	listPath string
 	// pol is the policy part of a policy path.
 	pol policyTarget
+	// prot is the rule or job part of a path (protectionroutes.go).
+	prot protTarget
 	// err is the answer for a path or method the API does not serve.
 	err *graphError
 }
@@ -203,6 +262,9 @@ func parseRootNavigation(t target, method string, segs, raw []string, prefix str
 	}
 	if _, _, ok := unitCollection(segs[0]); ok {
 		return parseUnitTarget(t, method, segs, raw, prefix)
+	}
+	if fam, k, ok := protCollection(segs[0]); ok {
+		return parseProtTarget(t, method, fam, k, segs, raw, prefix)
 	}
 	if nav, ok := unservedRootNavs[strings.ToLower(segs[0])]; ok {
 		return parseUnserved(t, method, nav, segs, raw, prefix)

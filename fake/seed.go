@@ -81,6 +81,7 @@ func (st *store) seedLocked(n int) []Unit {
 		out = append(out, st.units[u.ID].u.clone())
 		st.seeded++
 	}
+	st.seedRulesLocked(now)
 	return out
 }
 

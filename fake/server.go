@@ -97,6 +97,24 @@ type Options struct {
 	// DefaultMaxRecordedRequests); the oldest entries are dropped first. A
 	// negative value turns recording off.
 	MaxRecordedRequests int
+	// RuleDelay is how long an inclusion rule stays active (after create
+	// or run), updateRequested or deleteRequested before the emulator
+	// applies it, on its clock (default DefaultRuleDelay, 2 minutes).
+	RuleDelay time.Duration
+	// JobDelay is how long a bulk addition job stays active before its
+	// items are added, on the emulator's clock (default DefaultJobDelay, 5
+	// minutes).
+	JobDelay time.Duration
+	// MaxJobItems is the most items one bulk addition job may name; more
+	// fail with 413 ProtectionUnitsLimitBreached (default
+	// DefaultMaxJobItems, 50,000: the documented size of the admin
+	// centre's CSV).
+	MaxJobItems int
+	// OneActivePolicyPerWorkload makes a policy create fail with 409
+	// PolicyCreationNotAllowed while a policy of the same workload is not
+	// inactive (the activate page's "only one active policy per workload";
+	// by default the emulator follows the product page: many policies).
+	OneActivePolicyPerWorkload bool
 	// Throttle, when not nil, turns on the throttling model: token buckets
 	// per app, tenant and app+tenant, one token per request or $batch
 	// item, 429 with Retry-After when one is empty (see ThrottleOptions

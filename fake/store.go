@@ -37,6 +37,9 @@ type store struct {
 	// life holds the policies, the service status and the lifecycle
 	// settings.
 	life lifecycleState
+	// protection holds the rules, the jobs, the tenant's directory and the
+	// policies' activations (protection.go); nil until first used.
+	protection *protState
 }
 
 // newStore returns the initial state for these options.
@@ -62,6 +65,7 @@ func (st *store) resetLocked() {
 	st.seedRand = rand.New(rand.NewPCG(o.Seed, 0x5eed))
 	st.seeded = 0
 	st.life.reset(o)
+	st.protection = nil
 }
 
 // reset returns the state to its initial value.
@@ -76,6 +80,7 @@ func (st *store) reset() {
 func (st *store) lockDue() {
 	st.mu.Lock()
 	st.fireTimersLocked()
+	st.fireProtectionLocked()
 }
 
 // --- the clock ---
@@ -94,6 +99,7 @@ func (st *store) advance(d time.Duration) time.Time {
 	defer st.mu.Unlock()
 	st.clock.set(st.clock.now().Add(d))
 	st.fireTimersLocked()
+	st.fireProtectionLocked()
 	return st.clock.now()
 }
 
@@ -103,6 +109,7 @@ func (st *store) setNow(t time.Time) {
 	defer st.mu.Unlock()
 	st.clock.set(t)
 	st.fireTimersLocked()
+	st.fireProtectionLocked()
 }
 
 // --- units ---

@@ -30,29 +30,24 @@ type unservedNav struct {
 // unservedRootNavs are the navigations of backupRestoreRoot the emulator
 // does not serve (every one is contained), by lower-case name.
 var unservedRootNavs = map[string]unservedNav{
-	"browsesessions":                         {collection: true},
-	"driveinclusionrules":                    {collection: true},
-	"driveprotectionunitsbulkadditionjobs":   {collection: true},
-	"emailnotificationssetting":              {},
-	"exchangerestoresessions":                {collection: true},
-	"mailboxinclusionrules":                  {collection: true},
-	"mailboxprotectionunitsbulkadditionjobs": {collection: true},
-	"onedriveforbusinessbrowsesessions":      {collection: true},
-	"onedriveforbusinessrestoresessions":     {collection: true},
-	"restorepoints":                          {collection: true, collectionActions: []string{"search"}},
-	"restoresessions":                        {collection: true},
-	"serviceapps":                            {collection: true},
-	"sharepointbrowsesessions":               {collection: true},
-	"sharepointrestoresessions":              {collection: true},
-	"siteinclusionrules":                     {collection: true},
-	"siteprotectionunitsbulkadditionjobs":    {collection: true},
+	"browsesessions":                     {collection: true},
+	"emailnotificationssetting":          {},
+	"exchangerestoresessions":            {collection: true},
+	"onedriveforbusinessbrowsesessions":  {collection: true},
+	"onedriveforbusinessrestoresessions": {collection: true},
+	"restorepoints":                      {collection: true, collectionActions: []string{"search"}},
+	"restoresessions":                    {collection: true},
+	"serviceapps":                        {collection: true},
+	"sharepointbrowsesessions":           {collection: true},
+	"sharepointrestoresessions":          {collection: true},
 }
 
 // unservedRootActions are the actions bound to backupRestoreRoot.
 var unservedRootActions = []string{"enable"}
 
-// unservedPolicyActions are the actions bound to protectionPolicyBase.
-var unservedPolicyActions = []string{"activate", "deactivate"}
+// policyActions are the actions bound to protectionPolicyBase (served:
+// protectionroutes.go).
+var policyActions = []string{"activate", "deactivate"}
 
 // operationName strips an optional "microsoft.graph." or "graph." prefix
 // from an operation segment.
@@ -87,7 +82,8 @@ func methods(method, path string, served []string, v10 ...string) *graphError {
 func notImplemented(method, path string) *graphError {
 	return &graphError{status: http.StatusNotImplemented, code: "notSupported",
 		message: "The emulator does not implement " + method + " " + path + ", which Microsoft Graph v1.0 has; it serves " +
-			"the protection units and their offboarding, the protection policies, their units and the @delta PATCH, and the service status."}
+			"the protection units and their offboarding; the protection policies (create, rename, activate, deactivate, delete), " +
+			"their units and the @delta PATCH; inclusion rules and bulk addition jobs; and the service status."}
 }
 
 // parseUnserved completes t for a path under a navigation v1.0 has and the

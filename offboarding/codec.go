@@ -122,6 +122,7 @@ type runInfoJSON struct {
 	IDs           []string  `json:"ids"`
 	Started       time.Time `json:"started"`
 	WaitCancelled bool      `json:"waitCancelled,omitempty"`
+	Policy        string    `json:"policy,omitempty"`
 	Operator      string    `json:"operator,omitempty"`
 	Host          string    `json:"host,omitempty"`
 	CommandLine   string    `json:"commandLine,omitempty"`
@@ -143,7 +144,7 @@ func UnmarshalRunInfo(b []byte) (RunInfo, error) {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return RunInfo{}, fmt.Errorf("offboarding: decode a run's description: %w", err)
 	}
-	if j.Action != ActionOffboard && j.Action != ActionCancelOffboard {
+	if j.Action != ActionOffboard && j.Action != ActionCancelOffboard && j.Action != ActionOnboard {
 		return RunInfo{}, fmt.Errorf("offboarding: decode a run's description: %q is not an action", j.Action)
 	}
 	return RunInfo(j), nil

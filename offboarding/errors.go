@@ -15,4 +15,8 @@ var (
 	// is unfinished (neither finished nor abandoned): resume it, abandon
 	// it, or use another journal.
 	ErrJournalInUse = errors.New("offboarding: the journal holds an unfinished run")
+	// ErrOtherAction is returned by Resume and Status when the journal's
+	// latest run is not an offboarding or cancel run (an onboarding run:
+	// resume it with package onboarding).
+	ErrOtherAction = errors.New("offboarding: the journal's latest run is of another kind")
 )

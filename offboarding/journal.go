@@ -59,6 +59,11 @@ type Action string
 const (
 	ActionOffboard       Action = "offboard"
 	ActionCancelOffboard Action = "cancelOffboard"
+	// ActionOnboard is an onboarding run (package onboarding): its IDs are
+	// the targets (site URLs or IDs, addresses, directory object IDs) and
+	// Policy the policy they are added to. Resume and Status of this
+	// package refuse it (ErrOtherAction).
+	ActionOnboard Action = "onboard"
 )
 
 // RunInfo describes a run in its journal: what it does, to which units,
@@ -76,6 +81,8 @@ type RunInfo struct {
 	// WaitCancelled: a cancel run also waits until each cancellation
 	// completed (Options.WaitCancelled).
 	WaitCancelled bool
+	// Policy is an onboarding run's policy ID ("" for the other actions).
+	Policy string
 	// Audit: the signed-in operator (the token's upn or oid), the host,
 	// the command line, where the targets came from (a file, arguments)
 	// and the Graph endpoint. Empty when the caller did not say.

@@ -26,6 +26,17 @@ type Options struct {
 	// WaitCancelled makes a cancel run also wait until each cancellation
 	// completed (the unit back to unprotected).
 	WaitCancelled bool
+	// ViaRules lets the run take units protected by a dynamic inclusion
+	// rule out of their policy through the rule: deleteAndUnprotect of the
+	// one dynamic rule of the unit's policy, which unprotects every unit
+	// that rule added (Results.RuleChanges lists them all, those outside
+	// the run included: show a dry run's plan before setting this), then
+	// the run waits until the rule is gone, reads the units again and
+	// carries on with those it freed. A unit whose policy has no dynamic
+	// rule, or several, is skipped (ReasonRuleAmbiguous). Without it
+	// (the default) nothing about rules changes: such units are skipped
+	// (ReasonDynamicRule), their rule and ways out in the result.
+	ViaRules bool
 	// MaxRequeues is how many times a unit whose offboard the service
 	// refused with 403 (its removal not settled yet) goes back to waiting,
 	// 0 to 20, default 3.

@@ -183,6 +183,12 @@ func (st *state) plan(u *unit, rd bridge.UnitRead) (Outcome, Stage, Reason, stri
 	case got.PolicyID == "":
 		return OutcomeSkipped, StageRead, ReasonNotUnprotected, string(got.Status)
 	case got.ProtectionSources.Has(models.SourceDynamicRule):
+		switch {
+		case u.applied[StageRuleChange.index()]:
+			return OutcomeSkipped, StageRead, ReasonStillRuleProtected, ""
+		case st.r.opts.ViaRules:
+			return OutcomePending, StageRuleChange, ReasonViaRule, ""
+		}
 		return OutcomeSkipped, StageRead, ReasonDynamicRule, ""
 	}
 	switch got.Status {

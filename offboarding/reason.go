@@ -27,6 +27,22 @@ const (
 	ReasonCancelRequested    Reason = "cancelRequested"
 	ReasonNotUnprotected     Reason = "notUnprotected"
 	ReasonDynamicRule        Reason = "dynamicRule"
+	// ReasonViaRule: with Options.ViaRules, the unit leaves its policy
+	// through its dynamic rule's deleteAndUnprotect (Detail names the
+	// rule; Results.RuleChanges has every unit the change unprotects).
+	ReasonViaRule Reason = "viaRule"
+	// ReasonRuleAmbiguous: with Options.ViaRules, the unit's policy has no
+	// dynamic rule, or several, so the rule that protects it cannot be
+	// told (the service does not say which rule added a unit); nothing is
+	// changed.
+	ReasonRuleAmbiguous Reason = "ruleAmbiguous"
+	// ReasonRuleUnprotected: the rule change is done (the rule deleted,
+	// the unit's dynamicRule source reset); the unit goes on to be removed
+	// and offboarded.
+	ReasonRuleUnprotected Reason = "ruleUnprotected"
+	// ReasonStillRuleProtected: after its rule was deleted, the unit still
+	// carries dynamicRule (another rule selects it): skipped.
+	ReasonStillRuleProtected Reason = "stillRuleProtected"
 	ReasonUnknownKind        Reason = "unknownKind"
 	ReasonUnknownState       Reason = "unknownState"
 	ReasonReadBack           Reason = "readBack"
@@ -64,6 +80,10 @@ var reasonWords = map[Reason]string{
 	ReasonCancelRequested:    "its offboarding was just cancelled (cancelOffboardRequested): not offboarded again",
 	ReasonNotUnprotected:     "in no policy but not unprotected yet: cannot be offboarded yet",
 	ReasonDynamicRule:        "protected by a dynamic inclusion rule: it leaves the policy only through the rule",
+	ReasonViaRule:            "protected by a dynamic inclusion rule: would leave through the rule's deleteAndUnprotect (Options.ViaRules)",
+	ReasonRuleAmbiguous:      "protected by a dynamic inclusion rule that cannot be told apart: the policy has no dynamic rule, or several",
+	ReasonRuleUnprotected:    "its dynamic rule was deleted and unprotected it",
+	ReasonStillRuleProtected: "still protected by a dynamic inclusion rule after its rule was deleted",
 	ReasonUnknownKind:        "its kind (site, drive or mailbox) cannot be told, so neither can its policy's",
 	ReasonUnknownState:       "in a state this run does not know",
 	ReasonReadBack:           "done by this run: its answer was lost, and a read-back shows this run's change",

@@ -42,6 +42,29 @@ type Result struct {
 	RequestID string
 	Sent      time.Time
 	Operator  string
+	// Rules are, for a unit protected by a dynamic rule, the dynamic rules
+	// of its policy: the one that protects it when there is one, the
+	// candidates otherwise (the service does not say which rule added a
+	// unit). Nil for other units.
+	Rules []*models.ProtectionRule
+}
+
+// RuleChange is a dynamic rule's deleteAndUnprotect: the one a run with
+// Options.ViaRules performs, or would (a dry run), and its blast radius.
+type RuleChange struct {
+	// PolicyID is the rule's policy; Rule the rule as read.
+	PolicyID string
+	Rule     *models.ProtectionRule
+	// Unprotects are the IDs of every unit of the policy that carries
+	// dynamicRule: the change resets that source on all of them (a unit
+	// also added by hand stays protected, by hand). InRun are those of the
+	// run, Others the rest: units the admin did not name.
+	Unprotects, InRun, Others []string
+	// Done: the run sent the change and the service accepted it (or the
+	// rule was already being deleted).
+	Done bool
+	// Err is why the change failed, nil otherwise.
+	Err error
 }
 
 // Explain returns the reason in words, with its detail.
@@ -70,6 +93,10 @@ type Results struct {
 	ServiceErr error
 	// Units holds one result per distinct unit ID.
 	Units []Result
+	// RuleChanges are the dynamic rules the run changes (Options.ViaRules)
+	// or would change (a dry run with ViaRules), each with every unit it
+	// unprotects. Empty without ViaRules.
+	RuleChanges []RuleChange
 }
 
 // Count returns how many units are in each outcome.

@@ -83,6 +83,9 @@ func (r *Run) Resume(ctx context.Context) (*Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("offboarding: resume the run: %w", err)
 	}
+	if info.Action != ActionOffboard && info.Action != ActionCancelOffboard {
+		return nil, fmt.Errorf("offboarding: resume the run: it is an %s run: %w", info.Action, ErrOtherAction)
+	}
 	if info.WaitCancelled {
 		r.opts.WaitCancelled = true
 	}
@@ -104,6 +107,9 @@ func (r *Run) Status(ctx context.Context) (*Results, error) {
 	info, entries, err := r.opts.Journal.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("offboarding: read the run's journal: %w", err)
+	}
+	if info.Action != ActionOffboard && info.Action != ActionCancelOffboard {
+		return nil, fmt.Errorf("offboarding: read the run's journal: it is an %s run: %w", info.Action, ErrOtherAction)
 	}
 	return StatusOf(info, entries), nil
 }

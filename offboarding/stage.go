@@ -25,6 +25,16 @@ const (
 	// StageWaitCancelled: waiting until the cancellation completed
 	// (unprotected), when Options.WaitCancelled asks for it.
 	StageWaitCancelled
+	// StageAddJob: an onboarding run creates the bulk addition job that
+	// names the target (package onboarding).
+	StageAddJob
+	// StageWaitJob: an onboarding run waits for the target's job to finish
+	// and reads the target's outcome from it.
+	StageWaitJob
+	// StageRuleChange: an offboarding run with Options.ViaRules deletes
+	// the dynamic rule that protects the unit (deleteAndUnprotect), then
+	// waits until the unit is out of its policy.
+	StageRuleChange
 )
 
 var stageNames = [...]string{
@@ -34,6 +44,9 @@ var stageNames = [...]string{
 	StageOffboard:      "offboard",
 	StageCancel:        "cancel",
 	StageWaitCancelled: "waitCancelled",
+	StageAddJob:        "addJob",
+	StageWaitJob:       "waitJob",
+	StageRuleChange:    "ruleChange",
 }
 
 // String names the stage ("read", "remove", "waitRemoved", …), or

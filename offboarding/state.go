@@ -291,15 +291,23 @@ func (st *state) run(ctx context.Context) error {
 	if err := st.read(ctx, st.open()); err != nil {
 		return err
 	}
+	if st.info.Action == ActionOffboard {
+		if err := st.analyseRules(ctx); err != nil {
+			return err
+		}
+	}
 	if st.r.opts.DryRun {
 		for _, u := range st.open() {
 			if u.res.Outcome == OutcomePending && u.res.Unit != nil {
-				u.set(u.next, OutcomePlanned, planReason(u.next), "", nil)
+				u.set(u.next, OutcomePlanned, planReason(u.next), u.res.Detail, nil)
 			}
 		}
 		return nil
 	}
 	if st.info.Action == ActionOffboard {
+		if err := st.ruleStage(ctx); err != nil {
+			return err
+		}
 		return st.offboardStages(ctx)
 	}
 	return st.cancelStages(ctx)
@@ -317,12 +325,14 @@ func planReason(s Stage) Reason {
 		return ReasonWouldCancel
 	case StageWaitCancelled:
 		return ReasonWouldWaitCancelled
+	case StageRuleChange:
+		return ReasonViaRule
 	}
 	return ReasonNone
 }
 
-// numStages bounds the stages' values (StageRead … StageWaitCancelled).
-const numStages = int(StageWaitCancelled) + 1
+// numStages bounds the stages' values (StageRead … StageRuleChange).
+const numStages = int(StageRuleChange) + 1
 
 // index is s as an index of a per-stage array; 0 for a value that is not a
 // stage (never used).

@@ -69,6 +69,11 @@ type Config struct {
 	// RealTimeClock is fake.Options.RealTimeClock: the emulator's clock
 	// runs with the wall clock, so removals complete on their own.
 	RealTimeClock bool
+	// Directory is the number of sites and of people fake.Server.SeedDirectory
+	// adds (project-site-1 …, person1@… ): targets for onboarding.
+	Directory int
+	// JobDelay and RuleDelay are fake.Options' (0: their defaults).
+	JobDelay, RuleDelay time.Duration
 }
 
 // PolicyUnitID is the ID of the i-th unit of Config.PolicyUnits.
@@ -164,10 +169,11 @@ func newServer(cfg Config) (*fake.Server, error) {
 		rec = 0 // the default bound
 	}
 	srv := fake.NewServer(&fake.Options{PageSize: cfg.PageSize, Seed: 1, MaxRecordedRequests: rec, Throttle: cfg.Throttle,
-		RemovalDelay: cfg.RemovalDelay, RealTimeClock: cfg.RealTimeClock})
+		RemovalDelay: cfg.RemovalDelay, RealTimeClock: cfg.RealTimeClock, JobDelay: cfg.JobDelay, RuleDelay: cfg.RuleDelay})
 	if cfg.Seed > 0 {
 		srv.Seed(cfg.Seed)
 	}
+	srv.SeedDirectory(cfg.Directory)
 	if err := addPolicyUnits(srv, cfg.PolicyUnits); err != nil {
 		return nil, err
 	}

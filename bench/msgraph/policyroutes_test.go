@@ -221,9 +221,9 @@ func statusString(st *msmodels.ProtectionUnitStatus) string {
 
 // startEmulatorProcess builds cmd/emulator from the repository root, runs
 // it on a free loopback port with no seeded units (it still seeds its six
-// policies) and returns its origin. The process is interrupted (it shuts
+// policies), and the extra flags, and returns its origin. The process is interrupted (it shuts
 // down cleanly on SIGINT) when the test ends.
-func startEmulatorProcess(t *testing.T) string {
+func startEmulatorProcess(t *testing.T, extra ...string) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -235,7 +235,7 @@ func startEmulatorProcess(t *testing.T) string {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/emulator: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-units", "0")
+	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-units", "0"}, extra...)...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

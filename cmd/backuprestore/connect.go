@@ -102,6 +102,10 @@ const embeddedUnits = 60
 // emulator: short, so that an offboarding run completes in a demo.
 const embeddedRemovalDelay = 2 * time.Second
 
+// embeddedDirectory is how many sites and people the embedded emulator's
+// tenant has outside any policy.
+const embeddedDirectory = 200
+
 // newEmbeddedEmulator returns the emulator --emulator runs against: seeded
 // with embeddedUnits units and six policies, its clock running from
 // fake.DefaultStart. The start is fixed because the seeded units depend on
@@ -110,7 +114,7 @@ const embeddedRemovalDelay = 2 * time.Second
 func newEmbeddedEmulator() *fake.Server {
 	srv := fake.NewServer(&fake.Options{
 		Start: fake.DefaultStart, RealTimeClock: true,
-		RemovalDelay: embeddedRemovalDelay,
+		RemovalDelay: embeddedRemovalDelay, JobDelay: embeddedRemovalDelay, RuleDelay: embeddedRemovalDelay,
 	})
 	seedEmbedded(srv)
 	return srv
@@ -127,9 +131,12 @@ var embeddedPeople = []struct{ name, email, objectID, driveID, mailboxID string 
 }
 
 // seedEmbedded seeds an emulator as --emulator's: embeddedUnits seeded
-// units and six policies, and embeddedPeople.
+// units and six policies, embeddedDirectory sites and people that no
+// policy protects yet (project-site-1 …, person1@contoso.onmicrosoft.com …,
+// for onboard and rules), and embeddedPeople.
 func seedEmbedded(srv *fake.Server) {
 	srv.Seed(embeddedUnits)
+	srv.SeedDirectory(embeddedDirectory)
 	policy := map[models.PolicyKind]string{}
 	for _, p := range srv.Policies() {
 		if _, ok := policy[p.Kind]; !ok && p.IsEnabled {

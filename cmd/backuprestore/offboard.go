@@ -31,6 +31,9 @@ type runFlags struct {
 	waitCancelled bool
 	// allowSkipped: skipped units do not make the exit code 1.
 	allowSkipped bool
+	// viaRules: offboard units protected by a dynamic rule through the
+	// rule's deleteAndUnprotect (offboarding.Options.ViaRules).
+	viaRules bool
 	waitFlags
 }
 
@@ -142,6 +145,9 @@ func (a *app) runCommand(action string) *cobra.Command {
 	addAllowSkipped(cmd, &f.allowSkipped)
 	if action == actionCancel {
 		cmd.Flags().BoolVar(&f.waitCancelled, "wait", false, "also wait until each cancellation completed")
+	} else {
+		cmd.Flags().BoolVar(&f.viaRules, "via-rules", false,
+			"take units protected by a dynamic inclusion rule out through the rule: deleteAndUnprotect, which unprotects every unit the rule added (the plan lists them)")
 	}
 	addWaitFlags(cmd, &f.waitFlags)
 	return cmd
@@ -174,6 +180,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 		return err
 	}
 	opts.WaitCancelled = f.waitCancelled
+	opts.ViaRules = f.viaRules
 	path := ""
 	if !f.dryRun {
 		// The journal's problems (a path that cannot be used, a run it
@@ -223,6 +230,9 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 		return startRun(ctx, run, action, ids)
 	})
 	if f.dryRun || err != nil {
+		if plan != nil && !a.g.quiet {
+			a.writeRuleChanges(plan)
+		}
 		return a.finish(out, plan, err, "plan (dry run: nothing was written)")
 	}
 	n := plan.Count()[offboarding.OutcomePlanned]
@@ -235,6 +245,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 		if err := writeList(a.err, a.stderrTable(), planFormat, out.planRows(plan)); err != nil {
 			return err
 		}
+		a.writeRuleChanges(plan)
 	}
 	question := fmt.Sprintf("Their backups will be deleted after the grace period.\nProceed with offboarding %d %s?", n, plural(n, "unit"))
 	if action == actionCancel {
@@ -432,4 +443,26 @@ func interruption(err error) error {
 		return err
 	}
 	return fmt.Errorf("interrupted (%w)", err)
+}
+
+// writeRuleChanges lists a plan's rule changes (--via-rules) with their
+// blast radius: every unit each deleteAndUnprotect unprotects, those the
+// admin did not name first.
+func (a *app) writeRuleChanges(plan *offboarding.Results) {
+	for _, rc := range plan.RuleChanges {
+		var b strings.Builder
+		fmt.Fprintf(&b, "Rule change: deleteAndUnprotect rule %s %s of policy %s unprotects %d %s, %d of them not in this run",
+			rc.Rule.ID, rc.Rule.Expression(), rc.PolicyID, len(rc.Unprotects), plural(len(rc.Unprotects), "unit"), len(rc.Others))
+		if len(rc.Others) > 0 {
+			shown := rc.Others
+			if len(shown) > 20 {
+				shown = shown[:20]
+			}
+			fmt.Fprintf(&b, ": %s", strings.Join(shown, ", "))
+			if len(rc.Others) > len(shown) {
+				fmt.Fprintf(&b, " … and %d more", len(rc.Others)-len(shown))
+			}
+		}
+		fmt.Fprintln(a.err, safeMessage(b.String()))
+	}
 }

@@ -84,7 +84,7 @@ var policyFormat = format[*models.ProtectionPolicy]{
 func (a *app) policiesCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policies",
-		Short: "List protection policies",
+		Short: "List, show, create, rename, activate, deactivate and delete protection policies",
 		Args:  noArgs,
 	}
 	var kind string
@@ -122,6 +122,7 @@ func (a *app) policiesCommand() *cobra.Command {
 	}
 	addKindFlag(list, &kind, "only policies of units of this kind: site, drive or mailbox")
 	cmd.AddCommand(list)
+	a.addPolicyWrites(cmd)
 	return cmd
 }
 

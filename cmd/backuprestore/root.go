@@ -238,7 +238,8 @@ func (a *app) rootCommand() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputValues, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(a.unitsCommand(), a.policiesCommand(), a.serviceStatusCommand(),
-		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand(), a.runsCommand(), a.authCommand(), a.versionCommand())
+		a.runCommand(actionOffboard), a.runCommand(actionCancel), a.resumeCommand(), a.statusCommand(), a.runsCommand(),
+		a.rulesCommand(), a.onboardCommand(), a.authCommand(), a.versionCommand())
 	return root
 }
 

@@ -128,6 +128,9 @@ type unitsListFlags struct {
 	filter   string
 	all      bool
 	limit    int
+	// offboarding lists the offboardRequested units with their deletion
+	// date, days left and whether a cancel is possible.
+	offboarding bool
 }
 
 // unitsListCommand is "units list".
@@ -158,6 +161,7 @@ has it. The first 100 units that match are shown; --all shows every one,
 	fl.StringVar(&f.filter, "filter", "", "an OData $filter `expression` sent to the service as it is")
 	fl.BoolVar(&f.all, "all", false, "list every unit (follow every page); --limit still applies when given")
 	fl.IntVar(&f.limit, "limit", defaultListLimit, "show at most this many units (default 100 without --all; no limit with --all)")
+	fl.BoolVar(&f.offboarding, "offboarding", false, "only units being offboarded, with the date their backups are deleted (90 days after the request), the days left and whether a cancel is still possible")
 	_ = cmd.RegisterFlagCompletionFunc("status", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return statusNames(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -213,7 +217,19 @@ func (a *app) unitsList(cmd *cobra.Command, f unitsListFlags) error {
 	case models.KindMailbox:
 		b = b.Mailboxes()
 	}
-	lw := newListWriter(a.out, a.stdoutStyle(), unitFormat)
+	lf := unitFormat
+	if f.offboarding {
+		want = []models.ProtectionUnitStatus{models.StatusOffboardRequested}
+		var meta backuprestore.Response
+		ctx = backuprestore.WithCaptureResponse(ctx, &meta)
+		lf = offboardingFormat(func() time.Time {
+			if !meta.Date.IsZero() {
+				return meta.Date
+			}
+			return time.Now()
+		})
+	}
+	lw := newListWriter(a.out, a.stdoutStyle(), lf)
 	n, more := 0, false
 	for u, err := range b.All(ctx, &backuprestore.ListOptions{Filter: f.filter, Top: 999}) {
 		if err != nil {

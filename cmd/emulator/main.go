@@ -54,8 +54,12 @@
 //	-cors-origins list  browser origins allowed to call it, comma-separated (default *: any; "" none)
 //	-protect-delay d    delay before protectRequested becomes protected (default 5s)
 //	-removal-delay d    delay before removeRequested becomes removed from its policy (default 5s)
-//	-realistic-delays   protect 15m, removal 10m, cancel 1h (package fake's delays) unless given
-//	                    explicitly; the 5 s defaults make a demo run of backuprestore take seconds
+//	-rule-delay d       delay before an inclusion rule's evaluation is applied (default 5s)
+//	-job-delay d        delay before a bulk addition job adds its items (default 5s)
+//	-directory n        sites and people of the tenant outside any policy (for onboard and rules)
+//	-realistic-delays   protect 15m, removal 10m, cancel 1h, rule 2m, job 5m (package fake's
+//	                    delays) unless given explicitly; the 5 s defaults make a demo run of
+//	                    backuprestore take seconds
 //	-delta-error-shape s  how a policy PATCH reports a failed item: dataModificationException
 //	                    (default, the update pages' shape) or publicError (the error-codes page's)
 //	-max-delta-items n  the most items of one policy PATCH (default 50; -1: no cap)
@@ -108,8 +112,8 @@ func main() {
 	}
 }
 
-// demoDelay is the default of -protect-delay, -removal-delay and
-// -cancel-delay: a few seconds, so that a demo run of backuprestore
+// demoDelay is the default of -protect-delay, -removal-delay,
+// -cancel-delay, -rule-delay and -job-delay: a few seconds, so that a demo run of backuprestore
 // (offboard: remove, wait for the removal, offboard) against the emulator
 // ends in seconds, as the tool's polling of an emulator (every second,
 // growing to 2 s at most) expects. -realistic-delays restores the package
@@ -121,6 +125,8 @@ var realisticDelays = map[string]time.Duration{
 	"protect-delay": fake.DefaultProtectDelay,
 	"removal-delay": fake.DefaultRemovalDelay,
 	"cancel-delay":  fake.DefaultCancelDelay,
+	"rule-delay":    fake.DefaultRuleDelay,
+	"job-delay":     fake.DefaultJobDelay,
 }
 
 // usageError is an error in the command line (exit status 2).
@@ -189,6 +195,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	maxDelta := fs.Int("max-delta-items", fake.DefaultMaxDeltaItems, "the most items of one policy PATCH (-1: no cap)")
 	serviceStatus := fs.String("service-status", string(models.ServiceEnabled),
 		"the initial serviceStatus.status: enabled, disabled, protectionChangeLocked or restoreLocked")
+	directory := fs.Int("directory", 0, "number of sites and of people the tenant has that no policy protects yet (project-site-N, personN@contoso.onmicrosoft.com): targets for bulk addition jobs and rules")
+	ruleDelay := days(demoDelay)
+	fs.Var(&ruleDelay, "rule-delay", "delay before an inclusion rule's evaluation (create, run, update, deleteAndUnprotect) is applied (e.g. 2m; 2m with -realistic-delays)")
+	jobDelay := days(demoDelay)
+	fs.Var(&jobDelay, "job-delay", "delay before a bulk addition job adds its items (e.g. 5m; 5m with -realistic-delays)")
+	oneActive := fs.Bool("one-active-policy", false, "refuse a policy create (409 PolicyCreationNotAllowed) while a policy of the workload is not inactive")
 	idf := addIdentityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -205,14 +217,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if *realistic {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, d := range map[string]*days{"protect-delay": &protectDelay, "removal-delay": &removalDelay, "cancel-delay": &cancelDelay} {
+		for name, d := range map[string]*days{"protect-delay": &protectDelay, "removal-delay": &removalDelay, "cancel-delay": &cancelDelay,
+			"rule-delay": &ruleDelay, "job-delay": &jobDelay} {
 			if !set[name] {
 				*d = days(realisticDelays[name])
 			}
 		}
 	}
-	if *units < 0 || *pageSize < 1 {
-		return &usageError{errors.New("-units must be ≥ 0 and -page-size ≥ 1")}
+	if *units < 0 || *pageSize < 1 || *directory < 0 {
+		return &usageError{errors.New("-units and -directory must be ≥ 0 and -page-size ≥ 1")}
 	}
 	origins, err := parseOrigins(*corsOrigins)
 	if err != nil {
@@ -247,7 +260,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		ProtectDelay: time.Duration(protectDelay), RemovalDelay: time.Duration(removalDelay),
 		DeltaErrorShape: shape, MaxDeltaItems: *maxDelta, ServiceStatus: status,
 		Start: startTime, RealTimeClock: !*frozen, Seed: *seed, StrictAuth: *strict,
-		Throttle: throttleOpts,
+		Throttle: throttleOpts, RuleDelay: time.Duration(ruleDelay), JobDelay: time.Duration(jobDelay),
+		OneActivePolicyPerWorkload: *oneActive,
 	}
 	if err := idf.configure(opts); err != nil {
 		return err
@@ -255,6 +269,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	srv := fake.NewServer(opts)
 	policies := len(srv.SeedPolicies())
 	srv.Seed(*units)
+	srv.SeedDirectory(*directory)
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

@@ -34,6 +34,9 @@
 //	POST   /_emulator/service-status  ?status=…, or JSON
 //	GET    /_emulator/settings      the PATCH's settings
 //	POST   /_emulator/settings      ?deltaErrorShape=…&removalDelay=…
+//	GET    /_emulator/groups        the tenant's groups
+//	POST   /_emulator/groups        add or replace a group (JSON)
+//	POST   /_emulator/directory     ?seed=n sites and people outside any policy
 //	POST   /_emulator/reset         back to the initial state
 //
 // For example, against `go run ./cmd/emulator`:

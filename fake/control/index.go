@@ -68,6 +68,11 @@ func routes() []route {
 		{Endpoint{Method: "GET", Path: "/_emulator/settings", Description: "The policy PATCH's settings: deltaErrorShape, removalDelay."}, (*Handler).getSettings},
 		{Endpoint{Method: "POST", Path: "/_emulator/settings", Query: "deltaErrorShape=dataModificationException|publicError&removalDelay=<Go duration>",
 			Description: "Change how a PATCH reports failed items, and how long removal takes."}, (*Handler).postSettings},
+		{Endpoint{Method: "GET", Path: "/_emulator/groups", Description: "The tenant's groups (what dynamic drive and mailbox rules select)."}, (*Handler).getGroups},
+		{Endpoint{Method: "POST", Path: "/_emulator/groups", Body: `{"id":"<guid>","displayName":"...","members":["<directory object id>",...]}`,
+			Description: "Add or replace a group; the dynamic rules naming it follow its members at once."}, (*Handler).postGroups},
+		{Endpoint{Method: "POST", Path: "/_emulator/directory", Query: "seed=<n, 1-1000000>",
+			Description: "Add n sites and n people no policy protects yet (project-site-N, personN@contoso.onmicrosoft.com)."}, (*Handler).postDirectory},
 		{Endpoint{Method: "POST", Path: "/_emulator/reset", Description: "Reset the emulator: no units, faults or logs, clock and throttling back at their start."}, (*Handler).reset},
 	}
 }

@@ -23,13 +23,19 @@ type codec struct {
 // publicInnerError, retentionSetting, protectionPolicyArtifactCount,
 // serviceStatus) are reached through these.
 var modelled = map[string]codec{
-	"microsoft.graph.siteProtectionUnit":                  {decodeInto[models.ProtectionUnit]},
-	"microsoft.graph.driveProtectionUnit":                 {decodeInto[models.ProtectionUnit]},
-	"microsoft.graph.mailboxProtectionUnit":               {decodeInto[models.ProtectionUnit]},
-	"microsoft.graph.sharePointProtectionPolicy":          {decodeInto[models.ProtectionPolicy]},
-	"microsoft.graph.oneDriveForBusinessProtectionPolicy": {decodeInto[models.ProtectionPolicy]},
-	"microsoft.graph.exchangeProtectionPolicy":            {decodeInto[models.ProtectionPolicy]},
-	"microsoft.graph.backupRestoreRoot":                   {decodeInto[models.BackupRestoreRoot]},
+	"microsoft.graph.siteProtectionUnit":                    {decodeInto[models.ProtectionUnit]},
+	"microsoft.graph.driveProtectionUnit":                   {decodeInto[models.ProtectionUnit]},
+	"microsoft.graph.mailboxProtectionUnit":                 {decodeInto[models.ProtectionUnit]},
+	"microsoft.graph.sharePointProtectionPolicy":            {decodeInto[models.ProtectionPolicy]},
+	"microsoft.graph.oneDriveForBusinessProtectionPolicy":   {decodeInto[models.ProtectionPolicy]},
+	"microsoft.graph.exchangeProtectionPolicy":              {decodeInto[models.ProtectionPolicy]},
+	"microsoft.graph.backupRestoreRoot":                     {decodeInto[models.BackupRestoreRoot]},
+	"microsoft.graph.siteProtectionRule":                    {decodeInto[models.ProtectionRule]},
+	"microsoft.graph.driveProtectionRule":                   {decodeInto[models.ProtectionRule]},
+	"microsoft.graph.mailboxProtectionRule":                 {decodeInto[models.ProtectionRule]},
+	"microsoft.graph.siteProtectionUnitsBulkAdditionJob":    {decodeInto[models.BulkAdditionJob]},
+	"microsoft.graph.driveProtectionUnitsBulkAdditionJob":   {decodeInto[models.BulkAdditionJob]},
+	"microsoft.graph.mailboxProtectionUnitsBulkAdditionJob": {decodeInto[models.BulkAdditionJob]},
 }
 
 // decodeInto decodes JSON into a new T with its UnmarshalJSON.
@@ -65,6 +71,12 @@ func knownMembers() map[string][]string {
 	}
 	for _, s := range models.KnownBackupServiceConsumers() {
 		out["microsoft.graph.backupServiceConsumer"] = append(out["microsoft.graph.backupServiceConsumer"], string(s))
+	}
+	for _, st := range models.KnownRuleStatuses() {
+		out["microsoft.graph.protectionRuleStatus"] = append(out["microsoft.graph.protectionRuleStatus"], string(st))
+	}
+	for _, st := range models.KnownJobStatuses() {
+		out["microsoft.graph.protectionUnitsBulkJobStatus"] = append(out["microsoft.graph.protectionUnitsBulkJobStatus"], string(st))
 	}
 	out["microsoft.graph.protectionSource"] = str(string(models.SourceNone), string(models.SourceManual), string(models.SourceDynamicRule),
 		string(models.SourceUnknownFutureValue))

@@ -61,6 +61,29 @@ func served() map[string]bool {
 			"/protectionPolicies/{id}"+cast+units, "/protectionPolicies/{id}"+cast+units+"/$count", "/protectionPolicies/{id}"+cast+units+"/{id}",
 			typed, typed+"/$count", typed+"/{id}", typed+"/{id}"+units, typed+"/{id}"+units+"/$count", typed+"/{id}"+units+"/{id}")
 		add("PATCH", typed+"/{id}")
+		add("POST", typed)
+		add("DELETE", typed+"/{id}")
+		uk := k.UnitKind()
+		for _, item := range []string{typed + "/{id}", "/protectionPolicies/{id}" + cast} {
+			rules, jobs := item+"/"+uk.InclusionRulesSegment(), item+"/"+uk.BulkAdditionJobsSegment()
+			add("GET", rules, rules+"/$count", rules+"/{id}", jobs, jobs+"/$count", jobs+"/{id}")
+			add("POST", rules, rules+"/{id}/run", rules+"/{id}/deleteAndUnprotect", jobs)
+			add("PATCH", rules+"/{id}")
+			add("DELETE", rules+"/{id}")
+		}
+		add("POST", "/protectionPolicies/{id}"+cast+"/activate", "/protectionPolicies/{id}"+cast+"/deactivate", typed+"/{id}/activate", typed+"/{id}/deactivate")
+	}
+	// The protection side: policy actions and deletion, and the root's
+	// rule and job collections (creates happen under a policy: a POST to
+	// a root collection is a 501).
+	add("POST", "/protectionPolicies/{id}/activate", "/protectionPolicies/{id}/deactivate")
+	add("DELETE", "/protectionPolicies/{id}")
+	for _, k := range []models.UnitKind{models.KindSite, models.KindDrive, models.KindMailbox} {
+		rules, jobs := "/"+k.InclusionRulesSegment(), "/"+k.BulkAdditionJobsSegment()
+		add("GET", rules, rules+"/$count", rules+"/{id}", jobs, jobs+"/$count", jobs+"/{id}")
+		add("PATCH", rules+"/{id}")
+		add("DELETE", rules+"/{id}")
+		add("POST", rules+"/{id}/run", rules+"/{id}/deleteAndUnprotect")
 	}
 	return out
 }

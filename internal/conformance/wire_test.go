@@ -151,6 +151,58 @@ func TestEmulatorAnswersValidate(t *testing.T) {
 			}
 		}
 	}
+	// The protection side: a created policy, its activation, rules of
+	// every workload (before and after their evaluation, with errors), a
+	// deleteAndUnprotect, jobs with per-item failures.
+	sites, users := r.srv.SeedDirectory(4)
+	const group = "0f0e0d0c-0b0a-0908-0706-050403020100"
+	require.NoError(t, r.srv.AddGroup(fake.Group{ID: group, Members: []string{users[0].ID, "1f0e0d0c-0b0a-0908-0706-050403020100"}}))
+	for _, h := range [][]string{{prefer}, nil} {
+		a := r.do("POST", br+"/sharePointProtectionPolicies", `{"displayName":"Created","siteProtectionUnits":[{"siteId":"`+sites[0].ID+`"}]}`, h...)
+		require.Equal(t, 201, a.status, "%s", a.body)
+		v.answer("create policy", a.body, h...)
+		var pol struct{ ID string }
+		require.NoError(t, json.Unmarshal(a.body, &pol))
+		a = r.do("POST", br+"/protectionPolicies/"+pol.ID+"/activate", "", h...)
+		require.Equal(t, 202, a.status, "%s", a.body)
+		v.answer("activate", a.body, h...)
+		sites = sites[1:]
+	}
+	type created struct{ path, body string }
+	var made []created
+	for _, c := range []created{
+		{br + "/sharePointProtectionPolicies/" + spPolicy + "/siteInclusionRules", `{"siteExpression":"(siteName -contains 'Project Site')"}`},
+		{br + "/oneDriveForBusinessProtectionPolicies/" + odPolicy + "/driveInclusionRules", `{"driveExpression":"(memberOf -any (group.id -in ['` + group + `']))","isAutoApplyEnabled":true}`},
+		{br + "/exchangeProtectionPolicies/" + exPolicy + "/mailboxInclusionRules", `{"mailboxExpression":"(memberOf -any (group.id -in ['` + group + `']))","isAutoApplyEnabled":false}`},
+		{br + "/sharePointProtectionPolicies/" + spPolicy + "/siteProtectionUnitsBulkAdditionJobs", `{"displayName":"j","siteWebUrls":["` + sites[0].WebURL + `","https://contoso.sharepoint.com/sites/gone"],"siteIds":[]}`},
+		{br + "/oneDriveForBusinessProtectionPolicies/" + odPolicy + "/driveProtectionUnitsBulkAdditionJobs", `{"displayName":"j","drives":["` + users[1].Email + `"],"directoryObjectIds":["` + users[0].ID + `"]}`},
+		{br + "/exchangeProtectionPolicies/" + exPolicy + "/mailboxProtectionUnitsBulkAdditionJobs", `{"displayName":"j","mailboxes":["nobody@contoso.com"]}`},
+	} {
+		a := r.do("POST", c.path, c.body)
+		require.Equal(t, 201, a.status, "%s: %s", c.path, a.body)
+		v.answer("create "+c.path, a.body)
+		var obj struct{ ID string }
+		require.NoError(t, json.Unmarshal(a.body, &obj))
+		made = append(made, created{path: c.path + "/" + obj.ID})
+	}
+	for _, settled := range []bool{false, true} {
+		if settled {
+			r.srv.Advance(fake.DefaultJobDelay)
+		}
+		for _, m := range made {
+			v.check(r, m.path)
+			v.check(r, strings.TrimSuffix(m.path, "/"+m.path[strings.LastIndex(m.path, "/")+1:]))
+		}
+		for _, k := range []models.UnitKind{models.KindSite, models.KindDrive, models.KindMailbox} {
+			v.check(r, br+"/"+k.InclusionRulesSegment())
+			v.check(r, br+"/"+k.BulkAdditionJobsSegment(), prefer)
+		}
+	}
+	a := r.do("POST", made[1].path+"/deleteAndUnprotect", "")
+	require.Equal(t, 202, a.status, "%s", a.body)
+	var wrapped struct{ Value json.RawMessage }
+	require.NoError(t, json.Unmarshal(a.body, &wrapped))
+	v.answer("deleteAndUnprotect", append([]byte(`{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#solutions/backupRestore/driveInclusionRules/$entity",`), wrapped.Value[1:]...))
 	t.Logf("answers validated: %d JSON objects of %d declared types", v.objects, len(v.types))
 	require.Greater(t, v.objects, 1000)
 }

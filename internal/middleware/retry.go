@@ -76,6 +76,7 @@ func (m *Retry) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Res
 		return nil, err
 	}
 	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead
+	_, createOnce := ctx.Value(createOnceKey).(*CreateOnce)
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
 		r := req
@@ -91,6 +92,9 @@ func (m *Retry) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Res
 		}
 		resp, err := p.Next(r, i)
 		delay, retry := m.decide(ctx, attempt, idempotent, resp, err)
+		if createOnce && err == nil && resp.StatusCode == http.StatusServiceUnavailable {
+			retry = false // a 503 may follow a create: the caller reads back first
+		}
 		m.record(ctx, r, attempt, resp, err, delay, retry, time.Since(start))
 		if !retry {
 			if se, ok := err.(*SendError); ok {
