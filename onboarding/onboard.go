@@ -352,6 +352,10 @@ func (st *state) begin(ctx context.Context) error {
 		return fmt.Errorf("onboarding: journal: %w", err)
 	}
 	st.started = true
+	// The journal may have assigned the run's ID (Results.RunID).
+	if got, _, err := st.r.opts.Journal.Load(ctx); err == nil {
+		st.info.ID = got.ID
+	}
 	return nil
 }
 

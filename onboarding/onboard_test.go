@@ -270,3 +270,20 @@ func TestStatusOf(t *testing.T) {
 	require.Equal(t, res.Counts(), st.Counts())
 	require.ElementsMatch(t, res.Jobs, st.Jobs)
 }
+
+// A run's Results name the run's ID, as its journal assigned it.
+func TestOnboardRunID(t *testing.T) {
+	t.Parallel()
+	srv, c := rig(t)
+	ctx := t.Context()
+	_, users := srv.SeedDirectory(1)
+	pol, err := c.ProtectionPolicies().OneDrive().Create(ctx, models.NewOneDrivePolicy("Drives"))
+	require.NoError(t, err)
+	j := offboarding.NewMemoryJournal()
+	res, err := onboarding.New(c, &onboarding.Options{Journal: j, Wait: fastWait}).Onboard(ctx, pol.ID, []string{users[0].Email})
+	require.NoError(t, err)
+	info, _, err := j.Load(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, info.ID)
+	require.Equal(t, info.ID, res.RunID)
+}

@@ -393,7 +393,7 @@ func (a *app) refuseUnfinished(ctx context.Context, fj *fileJournal) error {
 		return err
 	}
 	ep := runEndpoint(info)
-	if open := unfinished(offboarding.StatusOf(info, entries)); open > 0 && ep.Mode != modeEmbedded {
+	if open := runOpen(info, entries); open > 0 && ep.Mode != modeEmbedded {
 		return a.unfinishedRunError(fj.f.path, info, ep, open)
 	}
 	return nil
@@ -420,6 +420,14 @@ func (a *app) makeRoom(ctx context.Context, fj *fileJournal) error {
 	}
 	a.log.Debug("abandoning the journal's previous run if it is unfinished (the embedded emulator's)")
 	return fj.archive(ctx)
+}
+
+// pluralOf is plural for any noun: "addresses", "site URLs".
+func pluralOf(n int, word string) string {
+	if n != 1 && strings.HasSuffix(word, "s") {
+		return word + "es"
+	}
+	return plural(n, word)
 }
 
 // plural is word, with an s unless n is 1.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -210,10 +211,14 @@ the permission ` + permControlRead + `.`,
 // writeOne writes a single record: a "field value" table for people, one
 // JSON object (json, jsonl), or a CSV header and row.
 func writeOne[T any](a *app, f format[T], item T) error {
-	switch a.g.output {
+	return writeRecord(a.out, a.stdoutStyle(), f, item)
+}
+
+// writeRecord is writeOne to w in the style st.
+func writeRecord[T any](w io.Writer, st outStyle, f format[T], item T) error {
+	switch st.output {
 	case "table":
-		st := a.stdoutStyle()
-		lw := newListWriter(a.out, st, format[[2]string]{table: []column[[2]string]{
+		lw := newListWriter(w, st, format[[2]string]{table: []column[[2]string]{
 			{"field", func(r [2]string) string { return r[0] }},
 			{"value", func(r [2]string) string { return r[1] }},
 		}, layout: tableLayout{flex: []string{"value"}}})
@@ -228,8 +233,8 @@ func writeOne[T any](a *app, f format[T], item T) error {
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(a.out, "%s\n", b)
+		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	return writeList(a.out, a.stdoutStyle(), f, []T{item})
+	return writeList(w, st, f, []T{item})
 }

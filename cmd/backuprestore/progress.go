@@ -17,6 +17,9 @@ var stageLabels = map[offboarding.Stage]string{
 	offboarding.StageOffboard:      "offboarding",
 	offboarding.StageCancel:        "cancelling offboarding",
 	offboarding.StageWaitCancelled: "waiting for cancellation",
+	offboarding.StageRuleChange:    "changing rules",
+	offboarding.StageAddJob:        "adding (bulk jobs)",
+	offboarding.StageWaitJob:       "adding (bulk jobs)",
 }
 
 // stageBars draws one progress bar per stage of a run on a terminal: the

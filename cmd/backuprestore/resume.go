@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/spf13/cobra"
 
 	"github.com/m365kit/backuprestore/models"
@@ -48,17 +45,6 @@ func (a *app) resumeEndpoint(cmd *cobra.Command, rec endpoint) (endpoint, error)
 	return got, nil
 }
 
-// describeRun is one line about a run: "offboard run of 12 units started
-// 2026-12-01 10:00:00 against the emulator at …".
-func describeRun(info offboarding.RunInfo, ep endpoint) string {
-	action := "offboard"
-	if info.Action == actionCancel {
-		action = "cancel-offboard"
-	}
-	return fmt.Sprintf("%s run of %d %s started %s against %s", action, len(info.IDs), plural(len(info.IDs), "unit"),
-		info.Started.Local().Format(time.DateTime), ep)
-}
-
 // resumeCommand is "resume".
 func (a *app) resumeCommand() *cobra.Command {
 	var w waitFlags
@@ -66,12 +52,14 @@ func (a *app) resumeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "resume",
 		Short: "Continue the journal's interrupted run, sending nothing twice",
-		Long: `Continue the run the journal holds (after a crash, Ctrl-C or a wait that timed
+		Long: `Continue the journal's latest run (after a crash, Ctrl-C or a wait that timed
 out), against the service it was started on: units already finished keep
 their outcome; every other unit is read again and taken on from its state,
 with the journal's record of what was sent as evidence, so no action is sent
-twice. Writes in doubt (sent, answer lost) are settled by reading back.
-It does not ask for confirmation: the run was confirmed when it started.
+twice. Writes in doubt (sent, answer lost) are settled by reading back. An
+onboarding run's jobs in doubt are looked up by their names, never created
+twice. It does not ask for confirmation: the run was confirmed when it
+started.
 
 ` + exitCodesHelp,
 		Example: "  backuprestore resume\n  backuprestore resume --journal run-2026-12-01.db",
@@ -98,6 +86,9 @@ It does not ask for confirmation: the run was confirmed when it started.
 				return err
 			}
 			a.notef("Resuming the %s (journal %s).\n", describeRun(info, rec), fj.f.path)
+			if info.Action == offboarding.ActionOnboard {
+				return a.resumeOnboard(ctx, c, fj, run, w)
+			}
 			opts.Journal = fj
 			opts.Operator = a.operatorName()
 			res, err := a.runWithProgress(ctx, c, opts, func(run *offboarding.Run) (*offboarding.Results, error) {

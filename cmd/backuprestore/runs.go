@@ -50,14 +50,6 @@ func toRunJSON(r runRow) runJSON {
 	return out
 }
 
-// actionName is a run's action as the command line names it.
-func actionName(a offboarding.Action) string {
-	if a == actionCancel {
-		return "cancel-offboard"
-	}
-	return string(a)
-}
-
 // countsText is a run's counts in words: "3 done, 1 skipped".
 func countsText(counts map[offboarding.Outcome]int) string {
 	var parts []string
@@ -154,7 +146,7 @@ func (a *app) runsListCommand() *cobra.Command {
 					if err != nil {
 						return err
 					}
-					row.counts = offboarding.StatusOf(info, entries).Count()
+					row.counts = runCounts(info, entries)
 				}
 				if err := lw.add(row); err != nil {
 					return err
@@ -219,13 +211,17 @@ func (a *app) abandon(ctx context.Context, fj *fileJournal, s offboarding.RunSum
 		return err
 	}
 	ep := runEndpoint(info)
-	st := offboarding.StatusOf(info, entries)
-	counts := st.Count()
-	fmt.Fprintln(a.err, safeMessage(fmt.Sprintf("Run %s: the %s (journal %s): %s.", info.ID, describeRun(info, ep), fj.f.path, totals(st))))
-	if n := counts[offboarding.OutcomeUnknown]; n > 0 {
-		fmt.Fprintf(a.err, "%d %s in doubt stay in doubt: read them (units get) before acting on them again.\n", n, plural(n, "unit"))
+	counts := runCounts(info, entries)
+	open := runOpen(info, entries)
+	what := "unit"
+	if info.Action == offboarding.ActionOnboard {
+		what = "target"
 	}
-	ok, err := a.confirm(ctx, fmt.Sprintf("Abandon run %s? It can no longer be resumed; %d %s not finished.", info.ID, unfinished(st), plural(unfinished(st), "unit")), "")
+	fmt.Fprintln(a.err, safeMessage(fmt.Sprintf("Run %s: the %s (journal %s): %s.", info.ID, describeRun(info, ep), fj.f.path, countsText(counts))))
+	if n := counts[offboarding.OutcomeUnknown]; n > 0 {
+		fmt.Fprintf(a.err, "%d %s in doubt stay in doubt: read them (units get) before acting on them again.\n", n, plural(n, what))
+	}
+	ok, err := a.confirm(ctx, fmt.Sprintf("Abandon run %s? It can no longer be resumed; %d %s not finished.", info.ID, open, plural(open, what)), "")
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/m365kit/backuprestore/models"
 	"github.com/m365kit/backuprestore/offboarding"
+	"github.com/m365kit/backuprestore/onboarding"
 )
 
 // statusHelp is status's long help.
@@ -52,6 +53,15 @@ func (a *app) statusCommand() *cobra.Command {
 				return err
 			}
 			info := run.info()
+			a.runEP = &run.ep
+			a.noContinue = !run.latest || !run.sum.Abandoned.IsZero()
+			if info.Action == offboarding.ActionOnboard {
+				if a.g.output == "html" || report != "" {
+					return usageErrorf("run %s is an onboarding run: the HTML report is of offboard and cancel-offboard runs (-o csv or json for its lines)", info.ID)
+				}
+				a.notef("Run %s: the %s (journal %s); %s.\n", info.ID, describeRun(info, run.ep), fj.f.path, describeState(run.sum))
+				return a.onboardFinish(onboarding.StatusOf(info, run.entries), nil, targetLines(info), "status")
+			}
 			res := offboarding.StatusOf(info, run.entries)
 			out := &runOutput{lastStatus: map[string]models.ProtectionUnitStatus{}}
 			for _, e := range run.entries {
@@ -59,8 +69,6 @@ func (a *app) statusCommand() *cobra.Command {
 					out.lastStatus[e.UnitID] = e.Status
 				}
 			}
-			a.runEP = &run.ep
-			a.noContinue = !run.latest || !run.sum.Abandoned.IsZero()
 			if a.g.output == "html" || report != "" {
 				rep := newReport(run, res, out, fj.f.path)
 				if a.g.output == "html" {
