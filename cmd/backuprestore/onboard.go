@@ -93,6 +93,7 @@ func (a *app) onboard(cmd *cobra.Command, args []string, f onboardFlags) error {
 	if f.jobSize < 1 || f.jobSize > backuprestore.MaxTargetsPerJob {
 		return usageErrorf("--job-size %d: want 1 to %d", f.jobSize, backuprestore.MaxTargetsPerJob)
 	}
+	f.argBase = 1 // the policy
 	targets, err := a.readTargets(args[1:], f.targetFlags)
 	if err != nil {
 		return err

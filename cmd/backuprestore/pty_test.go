@@ -244,3 +244,20 @@ func TestTerminalEightyColumns(t *testing.T) {
 	require.Regexp(t, `(?m)^ID\s+KIND\s+STATUS\s+NAME$`, strings.Join(lines, "\n"))
 	require.NotContains(t, p.out.String(), "\x1b[3", "NO_COLOR: no colour")
 }
+
+// onboard in a terminal: the plan, the question, a progress bar of the
+// lines settled, then a result per line.
+func TestTerminalOnboard(t *testing.T) {
+	p := startPTY(t, "--emulator", "onboard", "OneDrive Policy - All users", "--poll-interval", "200ms",
+		"person1@contoso.onmicrosoft.com", "person2@contoso.onmicrosoft.com")
+	lines := p.waitFor(`Proceed with adding 2 targets to the policy "OneDrive Policy - All users"\? \[y/N\]\s*$`)
+	require.Contains(t, strings.Join(lines, "\n"), "  2 e-mail addresses")
+	_, err := p.tty.Write([]byte("y\r"))
+	require.NoError(t, err)
+	code, lines := p.exit()
+	text := strings.Join(lines, "\n")
+	require.Equal(t, exitOK, code, "screen:\n%s", text)
+	require.Regexp(t, `(?m)^adding \(bulk jobs\)\s+100% .*\(2/2\)`, text, "the bar, left full")
+	require.Regexp(t, `(?m)^argument 2\s+person1@contoso\.onmicrosoft\.com\s+done\s+protected by this run`, text)
+	require.Regexp(t, `(?m)^summary: 2 targets: 2 done; 1 job$`, text)
+}

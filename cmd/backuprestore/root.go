@@ -141,12 +141,14 @@ func (a *app) execute(ctx context.Context, args []string) int {
 }
 
 // rootHelp is the root command's long help.
-var rootHelp = `backuprestore manages Microsoft 365 Backup protection units through Microsoft
-Graph: list units and policies, show the tenant's backup service status, and
-offboard many units at once (remove each from its policy, wait until the
-removal completes, offboard, verify) or cancel their offboarding, with a
-durable journal that lets an interrupted run resume without sending any
-action twice.
+var rootHelp = `backuprestore manages Microsoft 365 Backup through Microsoft Graph: list
+protection units and policies, show the tenant's backup service status;
+protect sites, OneDrive accounts and mailboxes (policies, inclusion rules,
+onboard: bulk addition jobs, a result per input line); offboard many units at
+once (remove each from its policy, wait until the removal completes,
+offboard, verify) or cancel their offboarding. Every run is kept in a
+crash-safe journal (runs list, status, an HTML report for a change ticket)
+that lets an interrupted run resume without sending any action twice.
 
 Try it with no tenant: --emulator runs every command against an embedded,
 seeded emulator of the Backup Storage API (nothing leaves your machine):
@@ -170,6 +172,7 @@ machine without one); later commands sign in silently:
   backuprestore units list --status unprotected
   backuprestore offboard --dry-run --from sites.txt     # the plan; writes nothing
   backuprestore offboard --from sites.txt               # asks before writing
+  backuprestore onboard "Sales mailboxes" --from people.csv --column Mail
 
 Targets (offboard, cancel-offboard) are unit IDs, site URLs, people's e-mail
 addresses or directory object IDs (a person's OneDrive and mailbox both;
@@ -206,7 +209,7 @@ var (
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "backuprestore",
-		Short:         "Offboard, cancel and inspect Microsoft 365 Backup protection units",
+		Short:         "Manage Microsoft 365 Backup: policies, rules, onboarding and offboarding of protection units",
 		Long:          rootHelp,
 		Version:       backuprestore.Version,
 		SilenceErrors: true,

@@ -37,6 +37,10 @@ type targetFlags struct {
 	// users are the people of --user: each takes every unit of the person
 	// (OneDrive and mailbox).
 	users []string
+	// argBase is how many arguments come before the targets (onboard's
+	// policy), so that messages number the targets as the command line
+	// does.
+	argBase int
 }
 
 // maxInputErrors is how many input errors are listed before "… and N more".
@@ -88,7 +92,7 @@ func (a *app) readTargets(args []string, tf targetFlags) ([]target, error) {
 			out = append(out, ts...)
 			continue
 		}
-		out = append(out, target{text: strings.TrimSpace(arg), where: fmt.Sprintf("argument %d", i+1)})
+		out = append(out, target{text: strings.TrimSpace(arg), where: fmt.Sprintf("argument %d", i+1+tf.argBase)})
 	}
 	for i, u := range tf.users {
 		out = append(out, target{text: strings.TrimSpace(u), where: fmt.Sprintf("--user %d", i+1), person: true})

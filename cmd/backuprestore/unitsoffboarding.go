@@ -52,7 +52,8 @@ func offboardingFormat(clock func() time.Time) format[unitRow] {
 		{"daysLeft", func(r unitRow) string { return strconv.Itoa(daysLeft(r.u, clock())) }},
 		{"cancelPossible", func(r unitRow) string { return strconv.FormatBool(cancelPossible(r.u, clock())) }},
 	}
-	return format[unitRow]{table: cols, csv: cols, json: func(r unitRow) any {
+	layout := tableLayout{flex: []string{"name"}, drop: []string{"offboardRequested", "kind"}}
+	return format[unitRow]{table: cols, layout: layout, csv: cols, json: func(r unitRow) any {
 		u := r.u
 		return struct {
 			ID                string     `json:"id"`
