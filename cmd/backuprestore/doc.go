@@ -1,10 +1,11 @@
-// Command backuprestore is an admin command line for Microsoft 365 Backup
-// protection units, on the backuprestore SDK: list units and policies, show
-// the tenant's backup service status, offboard many units (remove each
-// from its policy, wait until the removal completes, offboard, verify) or
-// cancel their offboarding, with a crash-safe journal so that an
-// interrupted run resumes without sending any action twice, and a history
-// of every run for audit.
+// Command backuprestore is an admin command line for Microsoft 365 Backup,
+// on the backuprestore SDK: list units and policies, show the tenant's
+// backup service status; protect sites and people (policies, inclusion
+// rules, onboarding by bulk addition jobs); offboard many units (remove
+// each from its policy, wait until the removal completes, offboard,
+// verify) or cancel their offboarding; with a crash-safe journal so that
+// an interrupted run resumes without sending any action twice, and a
+// history of every run for audit.
 //
 // Install it with
 //
@@ -24,7 +25,9 @@
 //	backuprestore offboard --from departed.csv --column Mail            # shows the plan, asks, runs
 //	backuprestore status --report change-1234.html                      # the run as a self-contained HTML page
 //
-// Commands: units list|get, policies list, service-status, offboard,
+// Commands: units list|get (--offboarding: days left before deletion),
+// policies list|show|create|rename|activate|deactivate|delete, rules
+// list|create|run|delete, onboard, service-status, offboard,
 // cancel-offboard, resume, status [RUN], runs list|abandon, auth
 // login|status|logout, version. Tables fit the terminal (--wide,
 // --no-headers) and colour outcomes unless NO_COLOR is set; -o json, jsonl
