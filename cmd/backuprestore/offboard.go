@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -251,11 +250,7 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f runF
 	if action == actionCancel {
 		question = fmt.Sprintf("Proceed with cancelling the offboarding of %d %s?", n, plural(n, "unit"))
 	}
-	stdinNote := ""
-	if slices.Contains(args, "-") {
-		stdinNote = " (the targets came from it)"
-	}
-	ok, err := a.confirm(ctx, question, stdinNote)
+	ok, err := a.confirm(ctx, question, stdinNote(args))
 	if err != nil {
 		return err
 	}
