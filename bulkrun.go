@@ -2,6 +2,7 @@ package backuprestore
 
 import (
 	"context"
+	"fmt"
 	"github.com/m365kit/backuprestore/internal/bridge"
 	"net/http"
 	"slices"
@@ -568,6 +569,8 @@ func (r *bulkRun) settle(it *bulkItem, rf readFacts, u *models.ProtectionUnit, r
 		switch {
 		case rf.read == readOK && rf.verdict == cannotTell:
 			msg = ": the unit is " + string(u.Status) + ", consistent with this call's action, but carries no mark that proves it"
+		case rf.read == readOK && it.answer != nil:
+			msg = fmt.Sprintf(": the service answered %d; it may have acted, and the unit read back shows no sign of it yet", it.answer.StatusCode)
 		case rf.read == readOK:
 			msg = ": no attempt's answer came back"
 		}

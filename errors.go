@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,11 +157,19 @@ type opError struct {
 func wrapErr(msg string, errs ...error) error {
 	e := &opError{msg: msg, errs: make([]error, 0, len(errs))}
 	for _, err := range errs {
-		if err != nil {
+		if err != nil && !slices.ContainsFunc(e.errs, func(prev error) bool { return sameError(prev, err) }) {
 			e.errs = append(e.errs, err)
 		}
 	}
 	return e
+}
+
+// sameError reports whether a and b are the same error value (the same
+// answer passed twice, as the last error and as the service's answer), so
+// that a message names it once.
+func sameError(a, b error) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
 }
 
 // Error implements error.

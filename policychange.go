@@ -734,6 +734,9 @@ func (pc *policyChange) settleRead(it *changeItem, rf readFacts, u *models.Prote
 		switch {
 		case rf.read == readOK && rf.verdict == cannotTell:
 			pc.finish(it, u, wrapErr(pc.itemOp(it)+": the unit is "+describeUnit(u)+"; this call may have done it", ErrOutcomeUnknown, it.lastErr), true)
+		case rf.read == readOK && answerStatus(it.answer) != 0:
+			pc.finish(it, u, wrapErr(fmt.Sprintf("%s: the service answered %d; it may have acted, and the unit read back shows no sign of it yet",
+				pc.itemOp(it), answerStatus(it.answer)), ErrOutcomeUnknown, it.lastErr, it.answer), false)
 		case rf.read == readOK:
 			pc.finish(it, u, wrapErr(pc.itemOp(it)+": no attempt's answer came back", ErrOutcomeUnknown, it.lastErr, it.answer), false)
 		default:
@@ -847,4 +850,18 @@ func (pc *policyChange) settleAddsByListing(ctx context.Context, items []*change
 	if len(again) > 0 {
 		pc.queue = append(pc.queue, again)
 	}
+}
+
+// answerStatus is the HTTP status of a service's answer (an *Error or a
+// *PolicyItemError), or 0 when err is neither.
+func answerStatus(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.StatusCode
+	}
+	var pe *PolicyItemError
+	if errors.As(err, &pe) {
+		return pe.ResponseCode
+	}
+	return 0
 }

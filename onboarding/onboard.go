@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -39,9 +40,10 @@ type Options struct {
 	// OnProgress, when set, is called after each job is created and after
 	// each job finishes, with how many lines have a final outcome.
 	OnProgress func(done, total int)
-	// Operator and Source are recorded in the journal for audit (who ran
-	// it; where the targets came from, e.g. a file name).
-	Operator, Source string
+	// Operator, Source and CommandLine are recorded in the journal for
+	// audit (who ran it; where the targets came from, e.g. a file name; the
+	// command line that started it), with the machine's name.
+	Operator, Source, CommandLine string
 }
 
 // Run onboards targets to a policy; New makes one. It is safe to use from
@@ -178,8 +180,9 @@ func (r *Run) Onboard(ctx context.Context, policyID string, targets []string) (*
 	for i, it := range st.items {
 		ids[i] = it.target
 	}
+	host, _ := os.Hostname()
 	st.info = offboarding.RunInfo{Action: offboarding.ActionOnboard, Policy: pol.ID, IDs: ids, Started: time.Now(),
-		Operator: r.opts.Operator, Source: r.opts.Source}
+		Operator: r.opts.Operator, Source: r.opts.Source, CommandLine: r.opts.CommandLine, Host: host}
 	return st.execute(ctx)
 }
 
@@ -221,7 +224,28 @@ func (r *Run) Resume(ctx context.Context) (*Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("onboarding: resume: policy %q: %w", info.Policy, err)
 	}
-	st := &state{r: r, policyID: pol.ID, kind: pol.Kind().UnitKind(), info: info, started: true, byKey: map[string]*item{}}
+	st := replay(r, info, entries)
+	st.policyID, st.kind = pol.ID, pol.Kind().UnitKind()
+	return st.execute(ctx)
+}
+
+// StatusOf reports an onboarding run as its journal holds it (Load or
+// History.LoadRun), without any request: every target's outcome as last
+// recorded; a target whose job was being created when the run stopped is
+// Unknown (ReasonJobInDoubt), as Resume would find it before looking the
+// job up. It is for a status command: what a run did, and what a resume
+// would take on.
+func StatusOf(info offboarding.RunInfo, entries []offboarding.Entry) *Results {
+	st := replay(&Run{}, info, entries)
+	st.policyID = info.Policy
+	return st.results()
+}
+
+// replay rebuilds a run's state from its journal: its targets in order,
+// each one's last outcome, the jobs created for them, and the jobs whose
+// creation is in doubt.
+func replay(r *Run, info offboarding.RunInfo, entries []offboarding.Entry) *state {
+	st := &state{r: r, policyID: info.Policy, info: info, started: true, byKey: map[string]*item{}}
 	for _, t := range info.IDs {
 		it := &item{target: t}
 		st.items = append(st.items, it)
@@ -255,7 +279,7 @@ func (r *Run) Resume(ctx context.Context) (*Results, error) {
 			st.jobs = append(st.jobs, it.jobID)
 		}
 	}
-	return st.execute(ctx)
+	return st
 }
 
 // execute settles jobs in doubt, creates the missing jobs, waits for every
@@ -328,6 +352,10 @@ func (st *state) begin(ctx context.Context) error {
 		return fmt.Errorf("onboarding: journal: %w", err)
 	}
 	st.started = true
+	// The journal may have assigned the run's ID (Results.RunID).
+	if got, _, err := st.r.opts.Journal.Load(ctx); err == nil {
+		st.info.ID = got.ID
+	}
 	return nil
 }
 

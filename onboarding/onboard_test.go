@@ -222,3 +222,68 @@ func TestOnboardKilledAndResumed(t *testing.T) {
 	_, err = offboarding.New(c, &offboarding.Options{Journal: j}).Resume(t.Context())
 	require.True(t, errors.Is(err, offboarding.ErrOtherAction), fmt.Sprint(err))
 }
+
+// StatusOf reports a run from its journal alone, as the run reported it:
+// every target's outcome, reason, job and error, before and after a
+// resume; the audit fields are in the journal.
+func TestStatusOf(t *testing.T) {
+	t.Parallel()
+	srv, c := rig(t)
+	ctx := t.Context()
+	_, users := srv.SeedDirectory(8)
+	pol, err := c.ProtectionPolicies().Exchange().Create(ctx, models.NewExchangePolicy("Mailboxes"))
+	require.NoError(t, err)
+	targets := []string{"nobody@contoso.com"}
+	for _, u := range users {
+		targets = append(targets, u.Email)
+	}
+	srv.AddFault(fake.Fault{Route: fake.RouteJobCreate, Kind: fake.FaultResetAfter, Count: 1, Probability: 1})
+	list := srv.AddFault(fake.Fault{Route: fake.RouteJobList, Kind: fake.FaultStatus, Status: 500})
+	j := offboarding.NewMemoryJournal()
+	opts := &onboarding.Options{Journal: j, JobSize: 4, Wait: fastWait, Operator: "adele@contoso.com", Source: "--from mailboxes.txt",
+		CommandLine: "backuprestore onboard Mailboxes --from mailboxes.txt"}
+	res, err := onboarding.New(c, opts).Onboard(ctx, pol.ID, targets)
+	require.NoError(t, err)
+	info, entries, err := j.Load(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "adele@contoso.com", info.Operator)
+	require.Equal(t, "backuprestore onboard Mailboxes --from mailboxes.txt", info.CommandLine)
+	require.NotEmpty(t, info.Host)
+	st := onboarding.StatusOf(info, entries)
+	require.Equal(t, res.Counts(), st.Counts(), "in doubt, done and not found, as the run said")
+	require.Equal(t, pol.ID, st.PolicyID)
+	for i, it := range st.Items {
+		require.Equal(t, res.Items[i].Target, it.Target)
+		require.Equal(t, res.Items[i].Outcome, it.Outcome, it.Target)
+		require.Equal(t, res.Items[i].Reason, it.Reason, it.Target)
+	}
+	require.False(t, st.Finished())
+
+	srv.RemoveFault(list)
+	res, err = onboarding.New(c, opts).Resume(ctx)
+	require.NoError(t, err)
+	require.True(t, res.Finished())
+	info, entries, err = j.Load(ctx)
+	require.NoError(t, err)
+	st = onboarding.StatusOf(info, entries)
+	require.True(t, st.Finished())
+	require.Equal(t, res.Counts(), st.Counts())
+	require.ElementsMatch(t, res.Jobs, st.Jobs)
+}
+
+// A run's Results name the run's ID, as its journal assigned it.
+func TestOnboardRunID(t *testing.T) {
+	t.Parallel()
+	srv, c := rig(t)
+	ctx := t.Context()
+	_, users := srv.SeedDirectory(1)
+	pol, err := c.ProtectionPolicies().OneDrive().Create(ctx, models.NewOneDrivePolicy("Drives"))
+	require.NoError(t, err)
+	j := offboarding.NewMemoryJournal()
+	res, err := onboarding.New(c, &onboarding.Options{Journal: j, Wait: fastWait}).Onboard(ctx, pol.ID, []string{users[0].Email})
+	require.NoError(t, err)
+	info, _, err := j.Load(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, info.ID)
+	require.Equal(t, info.ID, res.RunID)
+}

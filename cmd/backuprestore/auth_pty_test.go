@@ -76,7 +76,7 @@ func TestAuthLoginDeviceCodeThenCommands(t *testing.T) {
 		"Account:     admin@contoso.onmicrosoft.com", "Tenant:      " + identity.DefaultTenantID,
 		"Client:      " + identity.DefaultPublicClientID, "Authority:   " + emu.origin() + "/",
 		"Scopes:      BackupRestore-Configuration.Read.All, BackupRestore-Configuration.ReadWrite.All, BackupRestore-Control.Read.All",
-		"Expires:", "Allows:      units list|get; policies list; service-status; offboard --dry-run; offboard, cancel-offboard, resume",
+		"Expires:", "Allows:      units list|get; policies list|show, rules list; service-status; offboard --dry-run; offboard, cancel-offboard, resume; policies create|rename|activate|deactivate|delete, rules create|run|delete, onboard",
 		"Token cache: encrypted by azidentity/cache",
 	} {
 		require.Contains(t, out, want)

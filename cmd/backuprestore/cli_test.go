@@ -18,8 +18,9 @@ func TestHelpVersionCompletion(t *testing.T) {
 	r := c.run(t, "--help")
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, want := range []string{
-		"--emulator", "Try it with no tenant", "Exit codes:", "0  every unit succeeded", "1  some units failed",
-		"2  usage or input error", "3  the outcome of some units is unknown", "4  authentication failed",
+		"--emulator", "Try it with no tenant", "Exit codes:", "0    every unit succeeded", "1    some units failed",
+		"2    usage or input error", "3    the outcome of some units is unknown", "4    authentication failed",
+		"5    not confirmed", "130  interrupted by Ctrl-C (SIGINT; 143 for SIGTERM)", "--wide", "--no-headers",
 		"units", "policies", "service-status", "--output", "--journal", "--yes", "--quiet", "--verbose",
 		"--tenant", "--client-id", "--auth profile|azurecli|devicecode|browser", "auth login", "--profile", "--emulator-ca", permReadWrite,
 	} {
@@ -35,7 +36,7 @@ func TestHelpVersionCompletion(t *testing.T) {
 	}
 	r = c.run(t, "__complete", "--output", "")
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Equal(t, "table\njson\njsonl\ncsv\n:4\n", r.stdout, "--output completes to its values")
+	require.Equal(t, "table\njson\njsonl\ncsv\nhtml\n:4\n", r.stdout, "--output completes to its values")
 	r = c.run(t, "__complete", "units", "list", "--status", "off")
 	require.Contains(t, r.stdout, "offboardRequested\n")
 }

@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/m365kit/backuprestore"
 	"github.com/m365kit/backuprestore/fake"
+	"github.com/m365kit/backuprestore/models"
 )
 
 // Environment variables read for the defaults of --tenant and --client-id.
@@ -114,11 +116,45 @@ func newEmbeddedEmulator() *fake.Server {
 		Start: fake.DefaultStart, RealTimeClock: true,
 		RemovalDelay: embeddedRemovalDelay, JobDelay: embeddedRemovalDelay, RuleDelay: embeddedRemovalDelay,
 	})
-	srv.Seed(embeddedUnits)
-	// Sites and people no policy protects yet, for onboard and rules
-	// (project-site-1 …, person1@contoso.onmicrosoft.com …).
-	srv.SeedDirectory(embeddedDirectory)
+	seedEmbedded(srv)
 	return srv
+}
+
+// embeddedPeople are the embedded emulator's people with both a OneDrive
+// and a mailbox, each protected by the enabled policy of its workload (the
+// seeded units have one each): what --user takes, as the examples show.
+var embeddedPeople = []struct{ name, email, objectID, driveID, mailboxID string }{
+	{"Adele Vance", "AdeleV@contoso.onmicrosoft.com", "7c5e2f6a-0b1d-4e8f-9a3c-5d6e7f8a9b01",
+		"a1d3c5e7-0f2b-4d6e-8a9c-1b3d5f7a9c01", "b2e4d6f8-1a3c-4e7f-9b0d-2c4e6a8b0d02"},
+	{"Alex Wilber", "AlexW@contoso.onmicrosoft.com", "8d6f3a7b-1c2e-4f90-ab4d-6e7f8a9b0c12",
+		"c3f5e7a9-2b4d-4f8a-8c1e-3d5f7b9d1e03", "d4a6f8b0-3c5e-4a9b-9d2f-4e6a8c0e2f04"},
+}
+
+// seedEmbedded seeds an emulator as --emulator's: embeddedUnits seeded
+// units and six policies, embeddedDirectory sites and people that no
+// policy protects yet (project-site-1 …, person1@contoso.onmicrosoft.com …,
+// for onboard and rules), and embeddedPeople.
+func seedEmbedded(srv *fake.Server) {
+	srv.Seed(embeddedUnits)
+	srv.SeedDirectory(embeddedDirectory)
+	policy := map[models.PolicyKind]string{}
+	for _, p := range srv.Policies() {
+		if _, ok := policy[p.Kind]; !ok && p.IsEnabled {
+			policy[p.Kind] = p.ID
+		}
+	}
+	for _, p := range embeddedPeople {
+		for _, u := range []fake.Unit{
+			{ID: p.driveID, Kind: models.KindDrive, Status: models.StatusProtected, PolicyID: policy[models.PolicyKindOneDrive],
+				DirectoryObjectID: p.objectID, DisplayName: p.name, Email: p.email},
+			{ID: p.mailboxID, Kind: models.KindMailbox, Status: models.StatusProtected, PolicyID: policy[models.PolicyKindExchange],
+				DirectoryObjectID: p.objectID, DisplayName: p.name, Email: p.email},
+		} {
+			if err := srv.AddUnit(u); err != nil {
+				panic("backuprestore: the embedded emulator's people: " + err.Error())
+			}
+		}
+	}
 }
 
 // emulatorToken is the opaque bearer token sent to a standalone emulator,
@@ -144,6 +180,11 @@ func (a *app) connect(ctx context.Context, ep endpoint) (*backuprestore.Client, 
 		cred = a.embeddedCred
 		if cred == nil {
 			cred = fake.NewDelegatedCredential()
+		}
+		// The operator, for a run's audit; a failing credential fails
+		// later, on the first request, as it would against Graph.
+		if tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{backuprestore.ScopeDefault}}); err == nil {
+			a.noteOperator(tok.Token)
 		}
 	case modeURL:
 		if err := checkEmulatorURL(ep.URL); err != nil {

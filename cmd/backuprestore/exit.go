@@ -22,16 +22,29 @@ const (
 	exitUnknown = 3
 	// exitAuth: authentication or authorization failed.
 	exitAuth = 4
+	// exitDeclined: the answer at the confirmation prompt was not yes;
+	// nothing was written.
+	exitDeclined = 5
+	// exitInterrupted: Ctrl-C (SIGINT) stopped the command, 128 + the
+	// signal's number as shells report it; SIGTERM gives 143.
+	exitInterrupted = 130
 )
 
 // exitCodesHelp is the exit-code section of the root command's help.
 const exitCodesHelp = `Exit codes:
-  0  every unit succeeded, or was already in the target state
-  1  some units failed, were skipped or are not finished (or a read failed)
-  2  usage or input error (bad flag, unknown target, duplicate line, empty
-     file, missing --yes when not on a terminal, …); nothing was written
-  3  the outcome of some units is unknown: run "backuprestore resume"
-  4  authentication failed, or the token lacks a permission`
+  0    every unit succeeded, or was already in the target state (a dry run:
+       the plan was read, whatever it says; --allow-skipped: skipped units
+       do not count)
+  1    some units failed, were skipped or are not finished (or a read failed)
+  2    usage or input error (bad flag, unknown target, duplicate line, empty
+       file, unusable journal, missing --yes when not on a terminal, …);
+       nothing was written
+  3    the outcome of some units is unknown: resume settles them
+  4    authentication failed, or the token lacks a permission
+  5    not confirmed: the answer at the prompt was not yes; nothing was
+       written
+  130  interrupted by Ctrl-C (SIGINT; 143 for SIGTERM): the results so far
+       are shown and resume continues the run`
 
 // exitError is an error with the exit code it stands for.
 type exitError struct {
@@ -89,6 +102,25 @@ func classify(err error, need string) (int, string) {
 		return exitUsage, msg
 	}
 	return exitFailed, msg
+}
+
+// cleanMessage is an error's text as the command line prints it after its
+// one "backuprestore: " prefix: without the packages' own prefixes
+// (stripPrefixes), with every character unsafe on a terminal replaced
+// (safeMessage).
+func cleanMessage(msg string) string { return safeMessage(stripPrefixes(msg)) }
+
+// stripPrefixes removes the prefixes the packages put before their own
+// errors ("backuprestore: ", "offboarding: "), each of which would repeat
+// the program's name along a chain of causes.
+func stripPrefixes(msg string) string {
+	for _, p := range []string{"backuprestore: ", "offboarding: "} {
+		msg = strings.TrimPrefix(msg, p)
+		msg = strings.ReplaceAll(msg, ": "+p, ": ")
+		msg = strings.ReplaceAll(msg, "\n"+p, "\n")
+		msg = strings.ReplaceAll(msg, "("+p, "(")
+	}
+	return msg
 }
 
 // credentialHint follows an authentication failure.

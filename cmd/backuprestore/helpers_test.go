@@ -30,8 +30,10 @@ type cli struct {
 	cred azcore.TokenCredential
 	// stdin is the standard input.
 	stdin string
-	// inTTY, errTTY pretend stdin/stderr are terminals.
-	inTTY, errTTY bool
+	// inTTY, outTTY, errTTY pretend stdin/stdout/stderr are terminals;
+	// width is the width tables fit (a terminal's; 0: no limit).
+	inTTY, outTTY, errTTY bool
+	width                 int
 	// env are the environment variables the invocation sees.
 	env map[string]string
 	// stateDir is $XDG_STATE_HOME (a temporary directory by default).
@@ -50,10 +52,11 @@ type result struct {
 }
 
 // testEmulator is the deterministic emulator of the golden tests: the
-// default seed, the clock frozen at fake.DefaultStart, 60 units.
+// embedded emulator's units (the default seed, the people), the clock
+// frozen at fake.DefaultStart.
 func testEmulator() *fake.Server {
 	srv := fake.NewServer(nil)
-	srv.Seed(embeddedUnits)
+	seedEmbedded(srv)
 	return srv
 }
 
@@ -73,9 +76,10 @@ func (c *cli) run(t *testing.T, args ...string) result {
 	}
 	a := &app{streams: streams{
 		in: strings.NewReader(c.stdin), out: &out, err: &errb,
-		inTTY: c.inTTY, errTTY: c.errTTY,
+		inTTY: c.inTTY, outTTY: c.outTTY, errTTY: c.errTTY,
 		getenv: func(k string) string { return env[k] },
 	}, embeddedCred: c.cred, wrapTransport: c.wrap}
+	a.outWidth, a.errWidth = c.width, c.width
 	if c.srv != nil {
 		a.embedded = func() *fake.Server { return c.srv }
 	} else {
@@ -141,3 +145,7 @@ func serveEmulator(t *testing.T, srv *fake.Server) string {
 	t.Cleanup(func() { _ = hs.Close() })
 	return "http://" + ln.Addr().String() + "/v1.0"
 }
+
+// listOutputs are the formats every listing writes (html is status's
+// report alone).
+var listOutputs = []string{"table", "json", "jsonl", "csv"}

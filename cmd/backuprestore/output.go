@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
-	"unicode"
 )
 
 // column is one column of a table or CSV: its header and its cell.
@@ -18,39 +16,70 @@ type column[T any] struct {
 }
 
 // format says how to write items of type T in each output format: the
-// table's columns (for people), the CSV's columns (every field, for
-// spreadsheets) and the JSON object (json and jsonl).
+// table's columns (for people) and how the table narrows to fit a
+// terminal, the CSV's columns (every field, for spreadsheets) and the JSON
+// object (json and jsonl).
 type format[T any] struct {
-	table []column[T]
-	csv   []column[T]
-	json  func(T) any
+	table  []column[T]
+	layout tableLayout
+	csv    []column[T]
+	json   func(T) any
 }
 
-// listWriter writes a list of items in the --output format. Table output is
-// aligned when the list is closed; the other formats stream.
-type listWriter[T any] struct {
-	f      format[T]
+// outStyle is how output is written to one stream: the --output format,
+// how tables are drawn there, and whether it is a terminal (where CSV
+// cells are made printable too).
+type outStyle struct {
 	output string
-	w      io.Writer
-	tw     *tabwriter.Writer
-	cw     *csv.Writer
-	n      int
-	err    error
+	table  tableStyle
+	tty    bool
 }
 
-// newListWriter starts a list on w in the given output format.
-func newListWriter[T any](w io.Writer, output string, f format[T]) *listWriter[T] {
-	lw := &listWriter[T]{f: f, output: output, w: w}
-	switch output {
-	case "csv":
-		lw.cw = csv.NewWriter(w)
-		lw.err = lw.cw.Write(headers(f.csv, false))
-	case "json", "jsonl":
-	default:
-		lw.tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		lw.err = writeTabRow(lw.tw, headers(f.table, true))
+// stdoutStyle is the style of the command's results on stdout.
+func (a *app) stdoutStyle() outStyle {
+	return outStyle{output: a.g.output, tty: a.outTTY, table: tableStyle{
+		width: a.outWidth, wide: a.g.wide, noHeaders: a.g.noHeaders, color: a.outTTY && colorAllowed(a.getenv)}}
+}
+
+// stderrTable is the style of a table for people on stderr (a plan, a
+// summary beside JSON on stdout): always a table, with headers.
+func (a *app) stderrTable() outStyle {
+	return outStyle{output: "table", tty: a.errTTY, table: tableStyle{
+		width: a.errWidth, wide: a.g.wide, color: a.errTTY && colorAllowed(a.getenv)}}
+}
+
+// listWriter writes a list of items in an output style. Nothing is
+// written before the first item or close, so that a command that fails
+// before its result leaves stdout empty (it drops the writer instead of
+// closing it); a table is drawn at close, to fit every row.
+type listWriter[T any] struct {
+	f       format[T]
+	st      outStyle
+	w       io.Writer
+	cw      *csv.Writer
+	rows    [][]string
+	n       int
+	started bool
+	err     error
+}
+
+// newListWriter starts a list on w in the style st.
+func newListWriter[T any](w io.Writer, st outStyle, f format[T]) *listWriter[T] {
+	return &listWriter[T]{f: f, st: st, w: w}
+}
+
+// start writes what comes before the first item (a CSV header row).
+func (lw *listWriter[T]) start() {
+	if lw.started {
+		return
 	}
-	return lw
+	lw.started = true
+	if lw.st.output == "csv" {
+		lw.cw = csv.NewWriter(lw.w)
+		if !lw.st.table.noHeaders {
+			lw.err = lw.cw.Write(headers(lw.f.csv, false))
+		}
+	}
 }
 
 // headers returns the columns' names, upper-cased for a table.
@@ -67,12 +96,13 @@ func headers[T any](cols []column[T], upper bool) []string {
 
 // add writes one item.
 func (lw *listWriter[T]) add(item T) error {
+	lw.start()
 	if lw.err != nil {
 		return lw.err
 	}
-	switch lw.output {
+	switch lw.st.output {
 	case "csv":
-		lw.err = lw.cw.Write(cells(lw.f.csv, item, false))
+		lw.err = lw.cw.Write(csvCells(lw.f.csv, item, lw.st.tty))
 	case "json":
 		b, err := json.MarshalIndent(lw.f.json(item), "  ", "  ")
 		if err != nil {
@@ -83,27 +113,28 @@ func (lw *listWriter[T]) add(item T) error {
 		if lw.n == 0 {
 			sep = "[\n  "
 		}
-		_, lw.err = fmt.Fprintf(lw.w, "%s%s", sep, b)
+		_, lw.err = fmt.Fprintf(lw.w, "%s%s", sep, escapeJSON(b))
 	case "jsonl":
 		b, err := json.Marshal(lw.f.json(item))
 		if err != nil {
 			lw.err = err
 			break
 		}
-		_, lw.err = fmt.Fprintf(lw.w, "%s\n", b)
+		_, lw.err = fmt.Fprintf(lw.w, "%s\n", escapeJSON(b))
 	default:
-		lw.err = writeTabRow(lw.tw, cells(lw.f.table, item, true))
+		lw.rows = append(lw.rows, tableCells(lw.f.table, item))
 	}
 	lw.n++
 	return lw.err
 }
 
-// close ends the list (aligns the table, closes the JSON array).
+// close ends the list (draws the table, closes the JSON array).
 func (lw *listWriter[T]) close() error {
+	lw.start()
 	if lw.err != nil {
 		return lw.err
 	}
-	switch lw.output {
+	switch lw.st.output {
 	case "csv":
 		lw.cw.Flush()
 		return lw.cw.Error()
@@ -117,15 +148,26 @@ func (lw *listWriter[T]) close() error {
 	case "jsonl":
 		return nil
 	}
-	return lw.tw.Flush()
+	return renderTable(lw.w, headers(lw.f.table, true), lw.rows, lw.f.layout, lw.st.table)
 }
 
-// jsonIndent is v as indented JSON (two spaces), as json output writes it.
-func jsonIndent(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
+// jsonIndent is v as indented JSON (two spaces), as json output writes it,
+// with the characters unsafe on a terminal escaped.
+func jsonIndent(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	return escapeJSON(b), err
+}
 
-// writeList writes items in the output format.
-func writeList[T any](w io.Writer, output string, f format[T], items []T) error {
-	lw := newListWriter(w, output, f)
+// jsonCompact is v as one line of JSON, as jsonl output writes it, with the
+// characters unsafe on a terminal escaped.
+func jsonCompact(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	return escapeJSON(b), err
+}
+
+// writeList writes items in the style st.
+func writeList[T any](w io.Writer, st outStyle, f format[T], items []T) error {
+	lw := newListWriter(w, st, f)
 	for _, it := range items {
 		if err := lw.add(it); err != nil {
 			return err
@@ -134,41 +176,33 @@ func writeList[T any](w io.Writer, output string, f format[T], items []T) error 
 	return lw.close()
 }
 
-// cells returns the item's cells; for a table they are made safe to print.
-func cells[T any](cols []column[T], item T, table bool) []string {
+// tableCells returns the item's cells for a table, made printable; an
+// empty cell shows as "-".
+func tableCells[T any](cols []column[T], item T) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
-		v := c.value(item)
-		if table {
-			v = printable(v)
-			if v == "" {
-				v = "-"
-			}
+		v := printable(c.value(item))
+		if v == "" {
+			v = "-"
 		}
 		out[i] = v
 	}
 	return out
 }
 
-// writeTabRow writes one tab-separated row.
-func writeTabRow(w io.Writer, row []string) error {
-	_, err := io.WriteString(w, strings.Join(row, "\t")+"\n")
-	return err
-}
-
-// printable replaces control characters (escape sequences a tenant's
-// names could carry, tabs, newlines) with U+FFFD, so that a table cell
-// neither breaks the table nor drives the terminal.
-func printable(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '\uFFFD'
+// csvCells returns the item's cells for CSV: neutralised where a
+// spreadsheet would read a formula (csvCell), and printable too when the
+// CSV goes to a terminal.
+func csvCells[T any](cols []column[T], item T, tty bool) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		v := c.value(item)
+		if tty {
+			v = printable(v)
 		}
-		return r
-	}, s)
+		out[i] = csvCell(v)
+	}
+	return out
 }
 
 // timeText is a time in RFC 3339 (UTC), or "" for the zero time.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ type retentionJSON struct {
 
 // toPolicyJSON converts a policy.
 func toPolicyJSON(p *models.ProtectionPolicy) policyJSON {
-	out := policyJSON{ID: p.ID, Kind: p.Kind().String(), Status: string(p.Status), IsEnabled: p.IsEnabled,
+	out := policyJSON{ID: p.ID, Kind: policyKindText(p.Kind()), Status: string(p.Status), IsEnabled: p.IsEnabled,
 		DisplayName: p.DisplayName, Retention: []retentionJSON{},
 		CreatedDateTime: timeJSON(p.CreatedDateTime), LastModifiedDateTime: timeJSON(p.LastModifiedDateTime)}
 	for _, r := range p.RetentionSettings {
@@ -61,7 +62,7 @@ func retentionText(p *models.ProtectionPolicy) string {
 var policyFormat = format[*models.ProtectionPolicy]{
 	table: []column[*models.ProtectionPolicy]{
 		{"id", func(p *models.ProtectionPolicy) string { return p.ID }},
-		{"kind", func(p *models.ProtectionPolicy) string { return p.Kind().String() }},
+		{"kind", func(p *models.ProtectionPolicy) string { return policyKindText(p.Kind()) }},
 		{"status", func(p *models.ProtectionPolicy) string { return string(p.Status) }},
 		{"enabled", enabledText},
 		{"name", func(p *models.ProtectionPolicy) string { return p.DisplayName }},
@@ -69,7 +70,7 @@ var policyFormat = format[*models.ProtectionPolicy]{
 	},
 	csv: []column[*models.ProtectionPolicy]{
 		{"id", func(p *models.ProtectionPolicy) string { return p.ID }},
-		{"kind", func(p *models.ProtectionPolicy) string { return p.Kind().String() }},
+		{"kind", func(p *models.ProtectionPolicy) string { return policyKindText(p.Kind()) }},
 		{"status", func(p *models.ProtectionPolicy) string { return string(p.Status) }},
 		{"isEnabled", enabledText},
 		{"displayName", func(p *models.ProtectionPolicy) string { return p.DisplayName }},
@@ -79,9 +80,6 @@ var policyFormat = format[*models.ProtectionPolicy]{
 	},
 	json: func(p *models.ProtectionPolicy) any { return toPolicyJSON(p) },
 }
-
-// policyKindValues are "policies list --kind"'s values.
-var policyKindValues = []string{"sharePoint", "oneDrive", "exchange"}
 
 // policiesCommand is "policies list".
 func (a *app) policiesCommand() *cobra.Command {
@@ -104,17 +102,16 @@ func (a *app) policiesCommand() *cobra.Command {
 			}
 			b := c.ProtectionPolicies()
 			switch kind {
-			case "sharePoint":
+			case "site":
 				b = b.SharePoint()
-			case "oneDrive":
+			case "drive":
 				b = b.OneDrive()
-			case "exchange":
+			case "mailbox":
 				b = b.Exchange()
 			}
-			lw := newListWriter(a.out, a.g.output, policyFormat)
+			lw := newListWriter(a.out, a.stdoutStyle(), policyFormat)
 			for p, err := range b.All(cmd.Context(), nil) {
 				if err != nil {
-					_ = lw.close()
 					return fmt.Errorf("listing protection policies: %w", err)
 				}
 				if err := lw.add(p); err != nil {
@@ -124,8 +121,7 @@ func (a *app) policiesCommand() *cobra.Command {
 			return lw.close()
 		},
 	}
-	list.Flags().Var(newEnum(&kind, policyKindValues), "kind", "only policies of this workload: sharePoint, oneDrive or exchange")
-	_ = list.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(policyKindValues, cobra.ShellCompDirectiveNoFileComp))
+	addKindFlag(list, &kind, "only policies of units of this kind: site, drive or mailbox")
 	cmd.AddCommand(list)
 	a.addPolicyWrites(cmd)
 	return cmd
@@ -215,12 +211,17 @@ the permission ` + permControlRead + `.`,
 // writeOne writes a single record: a "field value" table for people, one
 // JSON object (json, jsonl), or a CSV header and row.
 func writeOne[T any](a *app, f format[T], item T) error {
-	switch a.g.output {
+	return writeRecord(a.out, a.stdoutStyle(), f, item)
+}
+
+// writeRecord is writeOne to w in the style st.
+func writeRecord[T any](w io.Writer, st outStyle, f format[T], item T) error {
+	switch st.output {
 	case "table":
-		lw := newListWriter(a.out, "table", format[[2]string]{table: []column[[2]string]{
+		lw := newListWriter(w, st, format[[2]string]{table: []column[[2]string]{
 			{"field", func(r [2]string) string { return r[0] }},
 			{"value", func(r [2]string) string { return r[1] }},
-		}})
+		}, layout: tableLayout{flex: []string{"value"}}})
 		for _, c := range f.table {
 			if err := lw.add([2]string{c.name, c.value(item)}); err != nil {
 				return err
@@ -232,8 +233,8 @@ func writeOne[T any](a *app, f format[T], item T) error {
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(a.out, "%s\n", b)
+		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	return writeList(a.out, a.g.output, f, []T{item})
+	return writeList(w, st, f, []T{item})
 }

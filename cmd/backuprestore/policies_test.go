@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,7 +13,7 @@ import (
 
 // The seeded emulator's policies and service status in every format.
 func TestPoliciesAndServiceStatusGolden(t *testing.T) {
-	for _, out := range outputValues {
+	for _, out := range listOutputs {
 		t.Run(out, func(t *testing.T) {
 			var c cli
 			r := c.run(t, "--emulator", "-o", out, "policies", "list")
@@ -25,12 +26,15 @@ func TestPoliciesAndServiceStatusGolden(t *testing.T) {
 	}
 }
 
-// policies list --kind lists one workload's policies.
+// policies list --kind lists one workload's policies, named in the one
+// vocabulary of kinds (site, drive, mailbox) or by the workload's name, in
+// any case.
 func TestPoliciesListKind(t *testing.T) {
 	srv := testEmulator()
 	c := cli{srv: srv}
-	for _, k := range models.PolicyKinds() {
-		r := c.run(t, "--emulator", "-o", "json", "policies", "list", "--kind", k.String())
+	for i, k := range models.PolicyKinds() {
+		flag := []string{policyKindText(k), strings.ToUpper(k.String())}[i%2]
+		r := c.run(t, "--emulator", "-o", "json", "policies", "list", "--kind", flag)
 		require.Equal(t, 0, r.code, r.stderr)
 		var ps []policyJSON
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &ps))
@@ -42,7 +46,7 @@ func TestPoliciesListKind(t *testing.T) {
 		}
 		var got []string
 		for _, p := range ps {
-			require.Equal(t, k.String(), p.Kind)
+			require.Equal(t, policyKindText(k), p.Kind)
 			got = append(got, p.ID)
 		}
 		require.ElementsMatch(t, want, got)

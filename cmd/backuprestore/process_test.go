@@ -265,3 +265,25 @@ func waitExit(t *testing.T, cmd *exec.Cmd, d time.Duration) int {
 		return -1
 	}
 }
+
+// cmd/emulator's default delays and the tool's polling of an emulator
+// agree: a demo run (remove, wait for the removal, offboard) against an
+// emulator started with no flags ends in seconds, under --quiet too.
+func TestDemoRunTakesSeconds(t *testing.T) {
+	base := startEmulator(t, "-units", "30")
+	var targets []string
+	for _, u := range emuUnits(t, base) {
+		if len(targets) < 3 && u.Status == "protected" && u.PolicyID != "" && !strings.Contains(u.ProtectionSources, "dynamicRule") {
+			targets = append(targets, u.ID)
+		}
+	}
+	require.Len(t, targets, 3)
+	c := cli{}
+	start := time.Now()
+	r := c.run(t, append([]string{"--emulator-url", base, "--quiet", "--yes", "-o", "json", "offboard"}, targets...)...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Less(t, time.Since(start), 30*time.Second, "a demo run takes seconds (5 s removals, polled every 1 to 2 s), not minutes")
+	for _, x := range decodeResults(t, r.stdout) {
+		require.Equal(t, "done", x.Outcome)
+	}
+}

@@ -17,12 +17,17 @@ var stageLabels = map[offboarding.Stage]string{
 	offboarding.StageOffboard:      "offboarding",
 	offboarding.StageCancel:        "cancelling offboarding",
 	offboarding.StageWaitCancelled: "waiting for cancellation",
+	offboarding.StageRuleChange:    "changing rules",
+	offboarding.StageAddJob:        "adding (bulk jobs)",
+	offboarding.StageWaitJob:       "adding (bulk jobs)",
 }
 
 // stageBars draws one progress bar per stage of a run on a terminal: the
-// run's units finished (RunProgress.Done) out of its total; the outcomes
-// are in the summary that follows. A bar ends (and stays on screen) when
-// the next stage starts.
+// units the stage started with that have left it, out of their number; the
+// outcomes are in the summary that follows. A bar ends (and stays on
+// screen) when the next stage starts: every unit has left the stage then,
+// so it ends full; the last one ends full when the run ends as a whole,
+// and where it stood when the run was stopped.
 type stageBars struct {
 	w     io.Writer
 	bar   *progressbar.ProgressBar
@@ -30,11 +35,11 @@ type stageBars struct {
 }
 
 // progress returns the OnProgress callback of a run and the function that
-// ends its last bar; both are no-ops unless stderr is a terminal and
-// --quiet is off.
-func (a *app) progress() (func(offboarding.Progress), func()) {
+// ends its last bar (complete: the run went through to its end); both are
+// no-ops unless stderr is a terminal and --quiet is off.
+func (a *app) progress() (func(offboarding.Progress), func(complete bool)) {
 	if !a.errTTY || a.g.quiet {
-		return nil, func() {}
+		return nil, func(bool) {}
 	}
 	b := &stageBars{w: a.err}
 	return b.update, b.end
@@ -43,7 +48,7 @@ func (a *app) progress() (func(offboarding.Progress), func()) {
 // update implements RunOptions.OnProgress.
 func (b *stageBars) update(p offboarding.Progress) {
 	if b.bar == nil || p.Stage != b.stage {
-		b.end()
+		b.end(true)
 		b.stage = p.Stage
 		label := stageLabels[p.Stage]
 		if label == "" {
@@ -63,10 +68,14 @@ func (b *stageBars) update(p offboarding.Progress) {
 	_ = b.bar.Set(min(p.StageDone, max(p.StageTotal, 1)))
 }
 
-// end ends the current bar, leaving it on screen.
-func (b *stageBars) end() {
+// end ends the current bar, leaving it on screen: full when the stage is
+// complete, where it stood otherwise.
+func (b *stageBars) end(complete bool) {
 	if b.bar == nil {
 		return
+	}
+	if complete && !b.bar.IsFinished() {
+		_ = b.bar.Finish()
 	}
 	if !b.bar.IsFinished() {
 		_ = b.bar.Exit()

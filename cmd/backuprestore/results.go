@@ -20,6 +20,9 @@ type resultRow struct {
 	// lastStatus is the unit's status as the journal last recorded it,
 	// shown when the result has no unit (status reads no unit).
 	lastStatus models.ProtectionUnitStatus
+	// policyName is the name of the unit's policy when the result does
+	// not carry it.
+	policyName string
 }
 
 // resultJSON is a unit's result in json and jsonl output.
@@ -29,27 +32,43 @@ type resultJSON struct {
 	Name                      string     `json:"name,omitempty"`
 	Address                   string     `json:"address,omitempty"`
 	PolicyID                  string     `json:"policyId,omitempty"`
+	PolicyName                string     `json:"policyName,omitempty"`
 	Stage                     string     `json:"stage"`
 	Outcome                   string     `json:"outcome"`
 	Reason                    string     `json:"reason,omitempty"`
 	Error                     string     `json:"error,omitempty"`
 	Status                    string     `json:"status,omitempty"`
 	OffboardRequestedDateTime *time.Time `json:"offboardRequestedDateTime,omitempty"`
+	// RequestID, Sent and Operator are the audit trail of the unit's
+	// last write: the request-id of the service's answer (for Microsoft
+	// support), when it was sent, and who sent it.
+	RequestID string     `json:"requestId,omitempty"`
+	Sent      *time.Time `json:"sent,omitempty"`
+	Operator  string     `json:"operator,omitempty"`
 }
 
-// toResultJSON converts a row.
+// toResultJSON converts a row. A unit whose outcome is final and not a
+// failure carries no error: an error of an earlier attempt (an answer
+// lost, then settled by a read-back) is history, not its state.
 func toResultJSON(row resultRow) resultJSON {
 	r := row.r
-	out := resultJSON{ID: r.ID, Kind: r.Kind.String(), PolicyID: r.PolicyID, Stage: stageText(r.Stage), Outcome: r.Outcome.String(),
-		Reason: r.Explain()}
-	if r.Err != nil {
-		out.Error = r.Err.Error()
+	out := resultJSON{ID: r.ID, Kind: r.Kind.String(), Name: r.Name, PolicyID: r.PolicyID, PolicyName: r.PolicyName,
+		Stage: stageText(r.Stage), Outcome: r.Outcome.String(), Reason: r.Explain(),
+		RequestID: r.RequestID, Sent: timeJSON(r.Sent), Operator: r.Operator}
+	if r.Err != nil && !settled(r.Outcome) {
+		out.Error = describeErr(r.Err)
 	}
 	if u := row.unit; u != nil {
-		out.Name, out.Address = u.Name(), unitAddress(u)
+		if n := u.Name(); n != "" && n != u.ID {
+			out.Name = n
+		}
+		out.Address = unitAddress(u)
 		if out.Kind == models.KindUnknown.String() {
 			out.Kind = u.Kind().String()
 		}
+	}
+	if out.PolicyName == "" {
+		out.PolicyName = row.policyName
 	}
 	if u := r.Unit; u != nil {
 		out.Status = string(u.Status)
@@ -57,7 +76,17 @@ func toResultJSON(row resultRow) resultJSON {
 	} else {
 		out.Status = string(row.lastStatus)
 	}
+	if out.Status == "" {
+		out.Status = string(row.lastStatus)
+	}
 	return out
+}
+
+// settled reports whether an outcome is final and not a failure: such a
+// unit shows no error.
+func settled(o offboarding.Outcome) bool {
+	return o == offboarding.OutcomeDone || o == offboarding.OutcomeAlready || o == offboarding.OutcomeSkipped ||
+		o == offboarding.OutcomePlanned
 }
 
 // stageText names a stage; "" for a unit that reached none yet (a run
@@ -80,6 +109,14 @@ func detail(j resultJSON) string {
 	return j.Reason
 }
 
+// sentText is a result's send time for CSV.
+func sentText(j resultJSON) string {
+	if j.Sent == nil {
+		return ""
+	}
+	return j.Sent.Format(time.RFC3339Nano)
+}
+
 // resultFormat writes results.
 var resultFormat = format[resultRow]{
 	table: []column[resultRow]{
@@ -91,12 +128,14 @@ var resultFormat = format[resultRow]{
 		{"status", func(r resultRow) string { return toResultJSON(r).Status }},
 		{"detail", func(r resultRow) string { return detail(toResultJSON(r)) }},
 	},
+	layout: tableLayout{flex: []string{"name", "detail"}, drop: []string{"status", "stage", "kind"}, min: map[string]int{"detail": 20}},
 	csv: []column[resultRow]{
 		{"id", func(r resultRow) string { return r.r.ID }},
 		{"kind", func(r resultRow) string { return toResultJSON(r).Kind }},
 		{"name", func(r resultRow) string { return toResultJSON(r).Name }},
 		{"address", func(r resultRow) string { return toResultJSON(r).Address }},
 		{"policyId", func(r resultRow) string { return r.r.PolicyID }},
+		{"policyName", func(r resultRow) string { return toResultJSON(r).PolicyName }},
 		{"stage", func(r resultRow) string { return stageText(r.r.Stage) }},
 		{"outcome", func(r resultRow) string { return r.r.Outcome.String() }},
 		{"reason", func(r resultRow) string { return r.r.Explain() }},
@@ -108,6 +147,9 @@ var resultFormat = format[resultRow]{
 			}
 			return ""
 		}},
+		{"requestId", func(r resultRow) string { return r.r.RequestID }},
+		{"sent", func(r resultRow) string { return sentText(toResultJSON(r)) }},
+		{"operator", func(r resultRow) string { return r.r.Operator }},
 	},
 	json: func(r resultRow) any { return toResultJSON(r) },
 }
@@ -129,11 +171,15 @@ var planFormat = format[planRow]{
 		{"units", func(r planRow) string { return strconv.Itoa(len(r.g.Units)) }},
 		{"reason", func(r planRow) string { return r.g.Explain() }},
 	},
+	layout: tableLayout{flex: []string{"policy", "reason"}, drop: []string{"kind"}, min: map[string]int{"reason": 20, "policy": 16}},
 }
 
 // policyCell names a group's policy: its name when known, else its ID.
 func policyCell(r planRow) string {
-	if r.policyName != "" {
+	switch {
+	case r.g.PolicyName != "":
+		return r.g.PolicyName
+	case r.policyName != "":
 		return r.policyName
 	}
 	return r.g.PolicyID
@@ -152,7 +198,7 @@ type runOutput struct {
 func (o *runOutput) rows(res *offboarding.Results) []resultRow {
 	out := make([]resultRow, len(res.Units))
 	for i, r := range res.Units {
-		out[i] = resultRow{r: r, unit: o.units[r.ID], lastStatus: o.lastStatus[r.ID]}
+		out[i] = resultRow{r: r, unit: o.units[r.ID], lastStatus: o.lastStatus[r.ID], policyName: o.policies[r.PolicyID]}
 		if out[i].unit == nil {
 			out[i].unit = r.Unit
 		}
@@ -210,32 +256,38 @@ func totals(res *offboarding.Results) string {
 // stdout, or on stderr beside the other formats (unless --quiet), so that
 // stdout stays one document for scripts.
 func (a *app) writeResults(o *runOutput, res *offboarding.Results, title string) error {
-	if err := writeList(a.out, a.g.output, resultFormat, o.rows(res)); err != nil {
+	if err := writeList(a.out, a.stdoutStyle(), resultFormat, o.rows(res)); err != nil {
 		return err
 	}
-	w := a.out
+	w, st := a.out, a.stdoutStyle()
 	if a.g.output != "table" {
 		if a.g.quiet {
 			return nil
 		}
-		w = a.err
+		w, st = a.err, a.stderrTable()
 	}
 	fmt.Fprintf(w, "\n%s: %s\n", title, totals(res))
-	return writeList(w, "table", planFormat, o.planRows(res))
+	return writeList(w, st, planFormat, o.planRows(res))
 }
 
 // resultCode is the exit code the units' outcomes call for: 3 when any
-// outcome is unknown; else 1 when any unit failed, was skipped or is not
-// finished; else 0 (done, already in the target state, or planned).
-func resultCode(res *offboarding.Results) int {
+// outcome is unknown; else 1 when any unit failed, is not finished, or was
+// skipped (unless --allow-skipped); else 0 (done, already in the target
+// state). A dry run's plan is what it is: 0, unless a unit could not be
+// read (failed, or pending), 1.
+func (a *app) resultCode(res *offboarding.Results) int {
 	if res == nil {
 		return exitOK
 	}
 	counts := res.Count()
+	bad := counts[offboarding.OutcomeFailed] + counts[offboarding.OutcomePending]
+	if !a.dryRun && !a.allowSkipped {
+		bad += counts[offboarding.OutcomeSkipped]
+	}
 	switch {
 	case counts[offboarding.OutcomeUnknown] > 0:
 		return exitUnknown
-	case counts[offboarding.OutcomeFailed]+counts[offboarding.OutcomeSkipped]+counts[offboarding.OutcomePending] > 0:
+	case bad > 0:
 		return exitFailed
 	}
 	return exitOK
@@ -247,3 +299,8 @@ func unfinished(res *offboarding.Results) int {
 	counts := res.Count()
 	return counts[offboarding.OutcomePending] + counts[offboarding.OutcomeUnknown]
 }
+
+// describeErr is a unit's error as the output shows it: without the
+// packages' own prefixes along the chain (stripPrefixes). JSON keeps every
+// other character as it is.
+func describeErr(err error) string { return stripPrefixes(err.Error()) }

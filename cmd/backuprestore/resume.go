@@ -1,15 +1,8 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"os"
-	"time"
-
 	"github.com/spf13/cobra"
 
-	"github.com/m365kit/backuprestore"
-	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
 	"github.com/m365kit/backuprestore/offboarding"
 )
@@ -52,72 +45,38 @@ func (a *app) resumeEndpoint(cmd *cobra.Command, rec endpoint) (endpoint, error)
 	return got, nil
 }
 
-// openRunJournal opens the journal of the endpoint the command line names
-// and loads its run. It fails with a usage error (exit 2) when there is no
-// journal or no run in it.
-func (a *app) openRunJournal(cmd *cobra.Command, write bool) (*fileJournal, offboarding.RunInfo, endpoint, error) {
-	path, err := a.journalPath(a.endpoint().Mode)
-	if err != nil {
-		return nil, offboarding.RunInfo{}, endpoint{}, err
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("no journal at %s: no run was started there (--journal names another)", path)
-	}
-	jf, err := openJournal(path, write, cmd.CommandPath())
-	if err != nil {
-		return nil, offboarding.RunInfo{}, endpoint{}, err
-	}
-	a.cleanup = append(a.cleanup, func() { _ = jf.close() })
-	fj := &fileJournal{f: jf}
-	info, ep, _, err := fj.load()
-	if errors.Is(err, offboarding.ErrNoRun) {
-		return nil, offboarding.RunInfo{}, endpoint{}, usageErrorf("journal %s holds no run", path)
-	}
-	if err != nil {
-		return nil, offboarding.RunInfo{}, endpoint{}, err
-	}
-	fj.ep = ep
-	return fj, info, ep, nil
-}
-
-// describeRun is one line about a run: "offboard run of 12 units started
-// 2026-12-01 10:00:00 against the emulator at …".
-func describeRun(info offboarding.RunInfo, ep endpoint) string {
-	action := "offboard"
-	if info.Action == actionCancel {
-		action = "cancel-offboard"
-	}
-	return fmt.Sprintf("%s run of %d %s started %s against %s", action, len(info.IDs), plural(len(info.IDs), "unit"),
-		info.Started.Local().Format(time.DateTime), ep)
-}
-
 // resumeCommand is "resume".
 func (a *app) resumeCommand() *cobra.Command {
 	var w waitFlags
+	var allowSkipped bool
 	cmd := &cobra.Command{
 		Use:   "resume",
 		Short: "Continue the journal's interrupted run, sending nothing twice",
-		Long: `Continue the run the journal holds (after a crash, Ctrl-C or a wait that timed
+		Long: `Continue the journal's latest run (after a crash, Ctrl-C or a wait that timed
 out), against the service it was started on: units already finished keep
 their outcome; every other unit is read again and taken on from its state,
 with the journal's record of what was sent as evidence, so no action is sent
-twice. Writes in doubt (sent, answer lost) are settled by reading back.
-It does not ask for confirmation: the run was confirmed when it started.
+twice. Writes in doubt (sent, answer lost) are settled by reading back. An
+onboarding run's jobs in doubt are looked up by their names, never created
+twice. It does not ask for confirmation: the run was confirmed when it
+started.
 
 ` + exitCodesHelp,
 		Example: "  backuprestore resume\n  backuprestore resume --journal run-2026-12-01.db",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			a.need = permReadWrite
+			a.need, a.allowSkipped = permReadWrite, allowSkipped
 			ctx := cmd.Context()
-			fj, info, rec, err := a.openRunJournal(cmd, true)
+			fj, run, err := a.openRunJournal(cmd)
 			if err != nil {
 				return err
 			}
+			info, rec := run.info(), run.ep
 			ep, err := a.resumeEndpoint(cmd, rec)
 			if err != nil {
 				return err
 			}
+			a.runEP = &ep
 			opts, err := a.runOptions(ep, w)
 			if err != nil {
 				return err
@@ -127,7 +86,11 @@ It does not ask for confirmation: the run was confirmed when it started.
 				return err
 			}
 			a.notef("Resuming the %s (journal %s).\n", describeRun(info, rec), fj.f.path)
+			if info.Action == offboarding.ActionOnboard {
+				return a.resumeOnboard(ctx, c, fj, run, w)
+			}
 			opts.Journal = fj
+			opts.Operator = a.operatorName()
 			res, err := a.runWithProgress(ctx, c, opts, func(run *offboarding.Run) (*offboarding.Results, error) {
 				return run.Resume(ctx)
 			})
@@ -136,50 +99,6 @@ It does not ask for confirmation: the run was confirmed when it started.
 		},
 	}
 	addWaitFlags(cmd, &w)
+	addAllowSkipped(cmd, &allowSkipped)
 	return cmd
-}
-
-// statusCommand is "status".
-func (a *app) statusCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "status",
-		Short: "Show the journal's run: done, pending, in doubt per unit (no network)",
-		Long: `Show the run the journal holds, from the journal alone (nothing is sent): each
-unit's stage and outcome. "unknown" marks a unit in doubt: a write was sent
-and its outcome not recorded (the process died); resume reads it back first.
-The exit code is the run's, as if it ended now.
-
-` + exitCodesHelp,
-		Example: "  backuprestore status\n  backuprestore --emulator-url http://127.0.0.1:8080/v1.0 status --output csv",
-		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fj, info, rec, err := a.openRunJournal(cmd, false)
-			if err != nil {
-				return err
-			}
-			// A client that cannot reach anything: Status reads the
-			// journal only, and this proves it.
-			c, err := backuprestore.NewClient(fake.NewOpaqueCredential("status-reads-no-network"),
-				&backuprestore.Options{BaseURL: fake.DefaultBaseURL, Logger: a.log})
-			if err != nil {
-				return err
-			}
-			res, err := offboarding.New(c, &offboarding.Options{Journal: fj}).Status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			a.notef("The %s (journal %s).\n", describeRun(info, rec), fj.f.path)
-			out := &runOutput{lastStatus: map[string]models.ProtectionUnitStatus{}}
-			_, entries, err := fj.Load(cmd.Context())
-			if err != nil {
-				return err
-			}
-			for _, e := range entries {
-				if e.Status != "" {
-					out.lastStatus[e.UnitID] = e.Status
-				}
-			}
-			return a.finish(out, res, nil, "status")
-		},
-	}
 }

@@ -117,12 +117,12 @@ func goldenTargets(srv *fake.Server) []string {
 // A dry run prints the plan in every format and writes nothing: no
 // request that changes anything, no transition, no journal.
 func TestOffboardDryRunGolden(t *testing.T) {
-	for _, out := range outputValues {
+	for _, out := range listOutputs {
 		t.Run(out, func(t *testing.T) {
 			srv := testEmulator()
 			c := cli{srv: srv}
 			r := c.run(t, append([]string{"--emulator", "-o", out, "offboard", "--dry-run"}, goldenTargets(srv)...)...)
-			require.Equal(t, exitFailed, r.code, "a unit would be skipped (dynamic rule): %s", r.stderr)
+			require.Equal(t, exitOK, r.code, "the plan was read; that a unit would be skipped (dynamic rule) is part of it: %s", r.stderr)
 			golden(t, "offboard_dryrun."+out, r.stdout)
 			if out != "table" {
 				require.Contains(t, r.stderr, "plan (dry run: nothing was written): 6 units: 4 planned, 1 already, 1 skipped")
@@ -184,7 +184,7 @@ func TestOffboardRun(t *testing.T) {
 		require.Equal(t, models.StatusOffboardRequested, got.Status)
 	}
 	require.Equal(t, "already", res[len(targets)].Outcome)
-	require.Contains(t, r.stderr, "Plan (the embedded emulator, journal ")
+	require.Contains(t, r.stderr, "Plan: 9 units: 8 planned, 1 already\nAgainst the embedded emulator; journal ")
 	require.Contains(t, r.stderr, "summary: 9 units: 8 done, 1 already")
 
 	byUnit := causes(srv.AllTransitions())
@@ -236,7 +236,7 @@ func TestOffboardConfirmation(t *testing.T) {
 	r := c.run(t, append([]string{"--emulator", "offboard", u.ID}, fast...)...)
 	require.Equal(t, exitUsage, r.code, r.stderr)
 	require.Contains(t, r.stderr, "refusing to write without confirmation: stdin is not a terminal. Check the plan with --dry-run, then pass --yes")
-	require.Contains(t, r.stderr, "Plan (", "the plan is shown first")
+	require.Contains(t, r.stderr, "Plan: 1 unit: 1 planned\n", "the plan is shown first")
 	require.Empty(t, writes(srv))
 
 	c = cli{srv: srv, stdin: u.ID + "\n"}
@@ -248,8 +248,8 @@ func TestOffboardConfirmation(t *testing.T) {
 	for _, answer := range []string{"n\n", "\n", "nope\n", ""} {
 		c = cli{srv: srv, inTTY: true, stdin: answer}
 		r = c.run(t, append([]string{"--emulator", "offboard", u.ID}, fast...)...)
-		require.Equal(t, exitFailed, r.code, r.stderr)
-		require.Contains(t, r.stderr, "Proceed with offboarding 1 unit? Their backups will be deleted after the grace period. [y/N] ")
+		require.Equal(t, exitDeclined, r.code, r.stderr)
+		require.Contains(t, r.stderr, "Their backups will be deleted after the grace period.\nProceed with offboarding 1 unit? [y/N] ")
 		require.Contains(t, r.stderr, "Not confirmed: nothing was written.")
 		require.Empty(t, r.stdout)
 		require.Empty(t, writes(srv), "answer %q", answer)
@@ -387,6 +387,11 @@ func TestOffboardExitCodes(t *testing.T) {
 		require.Equal(t, "done", decodeResults(t, r.stdout)[0].Outcome,
 			"this run offboarded it (its answer was lost): Resume documents Done, not Already. The SDK's replay "+
 				"drops the intent of a stage whose recorded outcome is Unknown, losing that evidence")
+		require.Empty(t, decodeResults(t, r.stdout)[0].Error, "settled: the lost answer's error is history, not its state")
+		r = c.run(t, "--emulator", "-o", "json", "status")
+		require.Equal(t, exitOK, r.code, r.stderr)
+		require.Equal(t, "done", decodeResults(t, r.stdout)[0].Outcome)
+		require.Empty(t, decodeResults(t, r.stdout)[0].Error, "status: no stale error either")
 	})
 }
 
@@ -434,7 +439,7 @@ func TestResumeAndStatus(t *testing.T) {
 	}
 	r := c.run(t, args...)
 	require.Equal(t, exitFailed, r.code, r.stderr)
-	require.Contains(t, r.stderr, `5 units not finished: "backuprestore resume" continues the run`)
+	require.Contains(t, r.stderr, "5 units not finished. Continue with:\n  backuprestore --emulator resume\n")
 	for _, x := range decodeResults(t, r.stdout) {
 		require.Equal(t, "pending", x.Outcome)
 		require.Equal(t, "waitRemoved", x.Stage)
@@ -442,7 +447,7 @@ func TestResumeAndStatus(t *testing.T) {
 
 	r = c.run(t, "--emulator", "-o", "json", "status")
 	require.Equal(t, exitFailed, r.code, r.stderr)
-	require.Contains(t, r.stderr, "The offboard run of 5 units started ")
+	require.Contains(t, r.stderr, "Run 000001: the offboard run of 5 units started ")
 	for _, x := range decodeResults(t, r.stdout) {
 		require.Equal(t, "pending", x.Outcome)
 		require.Equal(t, "removeRequested", x.Status)
@@ -491,7 +496,8 @@ func TestUnfinishedRunRefusesNewRun(t *testing.T) {
 	r = c.run(t, "--emulator-url", base, "--yes", "offboard", other)
 	require.Equal(t, exitUsage, r.code, r.stderr)
 	require.Contains(t, r.stderr, "holds an unfinished offboard run of 3 units")
-	require.Contains(t, r.stderr, `"backuprestore resume" continues it`)
+	require.Contains(t, r.stderr, "continue it with\n  backuprestore --emulator-url "+base+" resume\n")
+	require.Empty(t, r.stdout, "refused before anything was read")
 
 	r = c.run(t, "--emulator", "resume")
 	require.Equal(t, exitUsage, r.code, r.stderr)
@@ -570,7 +576,7 @@ func TestCancelOffboard(t *testing.T) {
 	prot := pick(srv, 1, removable)[0]
 	args := []string{"--emulator", "-o", "json", "cancel-offboard", "--dry-run", offb[0].ID, offb[1].ID, offb[2].ID, prot.ID}
 	r := c.run(t, args...)
-	require.Equal(t, exitFailed, r.code, "the protected unit would be skipped: %s", r.stderr)
+	require.Equal(t, exitOK, r.code, "a dry run's plan, the protected unit's skip included: %s", r.stderr)
 	res := decodeResults(t, r.stdout)
 	require.Equal(t, []string{"planned", "planned", "planned", "skipped"}, []string{res[0].Outcome, res[1].Outcome, res[2].Outcome, res[3].Outcome})
 	require.Empty(t, writes(srv))
@@ -599,8 +605,8 @@ func TestInterrupted(t *testing.T) {
 	time.AfterFunc(500*time.Millisecond, cancel)
 	c := cli{srv: srv, ctx: ctx}
 	r := c.run(t, "--emulator", "--yes", "-o", "json", "offboard", "--poll-interval", "50ms", units[0].ID, units[1].ID, units[2].ID)
-	require.Equal(t, exitFailed, r.code, r.stderr)
-	require.Contains(t, r.stderr, `interrupted (context canceled): 3 units not finished; "backuprestore resume" continues the run`)
+	require.Equal(t, exitInterrupted, r.code, r.stderr)
+	require.Contains(t, r.stderr, "interrupted (context canceled): 3 units not finished. Continue with:\n  backuprestore --emulator resume\n")
 	for _, x := range decodeResults(t, r.stdout) {
 		require.Equal(t, "pending", x.Outcome)
 	}

@@ -107,10 +107,11 @@ func allowedCommands(scp []string) (allowed, denied []string) {
 		perms []string
 	}{
 		{"units list|get", []string{permRead}},
-		{"policies list", []string{permRead}},
+		{"policies list|show, rules list", []string{permRead}},
 		{"service-status", []string{permControlRead}},
 		{"offboard --dry-run", []string{permRead, permControlRead}},
 		{"offboard, cancel-offboard, resume", []string{permReadWrite, permControlRead}},
+		{"policies create|rename|activate|deactivate|delete, rules create|run|delete, onboard", []string{permReadWrite}},
 	}
 	for _, row := range table {
 		var lack []string

@@ -239,6 +239,7 @@ func (a *app) savedCredential(ctx context.Context, ep endpoint, graphURL string)
 	if missing := missingScopes(tok.Token, scopes); len(missing) > 0 {
 		return nil, nil, nil, scopeError(missing, p, p.TenantID, p.ClientID, p.AuthorityHost)
 	}
+	a.noteOperator(tok.Token)
 	a.log.Debug("signed in silently", "profile", p.Name, "account", p.Record.Username, "scopes", strings.Join(scopes, " "), "expires", tok.ExpiresOn)
 	hc, err := httpClient(p.CAFile)
 	return s.cred, hc, scopes, err
@@ -261,5 +262,6 @@ func (a *app) checkCredential(ctx context.Context, cred azcore.TokenCredential, 
 		}
 		return scopeError(missing, nil, ep.Tenant, client, host)
 	}
+	a.noteOperator(tok.Token)
 	return nil
 }

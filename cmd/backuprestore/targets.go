@@ -22,8 +22,11 @@ type target struct {
 	// text is the target as written, trimmed.
 	text string
 	// where says where it was written, for messages: "argument 2",
-	// "sites.txt:14", "stdin:3".
+	// "sites.txt:14", "stdin:3", "--user 1".
 	where string
+	// person: the target must name a person (--user): an e-mail address
+	// or a directory object ID, every unit of whom it takes.
+	person bool
 }
 
 // targetFlags are the flags that name targets besides the arguments.
@@ -31,6 +34,13 @@ type targetFlags struct {
 	from   string
 	column string
 	kind   string
+	// users are the people of --user: each takes every unit of the person
+	// (OneDrive and mailbox).
+	users []string
+	// argBase is how many arguments come before the targets (onboard's
+	// policy), so that messages number the targets as the command line
+	// does.
+	argBase int
 }
 
 // maxInputErrors is how many input errors are listed before "… and N more".
@@ -82,7 +92,10 @@ func (a *app) readTargets(args []string, tf targetFlags) ([]target, error) {
 			out = append(out, ts...)
 			continue
 		}
-		out = append(out, target{text: strings.TrimSpace(arg), where: fmt.Sprintf("argument %d", i+1)})
+		out = append(out, target{text: strings.TrimSpace(arg), where: fmt.Sprintf("argument %d", i+1+tf.argBase)})
+	}
+	for i, u := range tf.users {
+		out = append(out, target{text: strings.TrimSpace(u), where: fmt.Sprintf("--user %d", i+1), person: true})
 	}
 	if tf.column != "" && tf.from == "" && !stdin {
 		return nil, usageErrorf("--column needs --from FILE or - (stdin)")
@@ -100,7 +113,7 @@ func (a *app) readTargets(args []string, tf targetFlags) ([]target, error) {
 		out = append(out, ts...)
 	}
 	if len(out) == 0 {
-		return nil, usageErrorf("no targets: give unit IDs, site URLs or e-mail addresses as arguments, --from FILE, or - to read stdin")
+		return nil, usageErrorf("no targets: give unit IDs, site URLs or e-mail addresses as arguments, --user ADDRESS, --from FILE, or - to read stdin")
 	}
 	var ie inputErrors
 	seen := make(map[string]string, len(out))
@@ -228,16 +241,14 @@ func isEmail(s string) bool {
 // slashes.
 func normURL(s string) string { return strings.TrimRight(strings.ToLower(strings.TrimSpace(s)), "/") }
 
-// kindNames maps --kind values to unit kinds.
-var kindNames = map[string]models.UnitKind{"site": models.KindSite, "drive": models.KindDrive, "mailbox": models.KindMailbox}
-
-// kindValues are --kind's values.
-var kindValues = []string{"site", "drive", "mailbox"}
-
 // resolver matches targets against the tenant's units, listed once.
 type resolver struct {
-	c       *backuprestore.Client
-	kind    models.UnitKind
+	c    *backuprestore.Client
+	kind models.UnitKind
+	// people: an e-mail address or directory object ID that names both a
+	// person's OneDrive and mailbox takes both (offboard, cancel-offboard);
+	// otherwise it is ambiguous (units get).
+	people  bool
 	byID    map[string]*models.ProtectionUnit
 	byIDCI  map[string][]*models.ProtectionUnit
 	byURL   map[string][]*models.ProtectionUnit
@@ -299,39 +310,53 @@ func loadResolver(ctx context.Context, c *backuprestore.Client, kind models.Unit
 	return r, nil
 }
 
-// resolveAll resolves every target. It fails with a usage error (exit 2)
-// listing every target that names no unit, is malformed, is ambiguous, is
-// of a kind --kind excludes, or names a unit another target names too.
+// resolveAll resolves every target, in order; a person's target gives
+// each of the person's units (drive, then mailbox). It fails with a usage
+// error (exit 2) listing every target that names no unit, is malformed, is
+// ambiguous, is of a kind --kind excludes, names a unit another target
+// names too, or (--user) names no person.
 func (r *resolver) resolveAll(ctx context.Context, targets []target) ([]*models.ProtectionUnit, error) {
 	var ie inputErrors
 	out := make([]*models.ProtectionUnit, 0, len(targets))
 	first := make(map[string]target, len(targets))
 	for _, t := range targets {
-		u, msg := r.resolve(ctx, t.text)
+		us, msg := r.resolve(ctx, t)
 		if msg != "" {
 			ie.addf("%s: %s", t.where, msg)
 			continue
 		}
-		if prev, dup := first[u.ID]; dup {
-			ie.addf("%s: %q is the same unit (%s) as %q at %s", t.where, t.text, u.ID, prev.text, prev.where)
-			continue
+		for _, u := range us {
+			if prev, dup := first[u.ID]; dup {
+				ie.addf("%s: %q is the same unit (%s) as %q at %s", t.where, t.text, u.ID, prev.text, prev.where)
+				continue
+			}
+			first[u.ID] = t
+			out = append(out, u)
 		}
-		first[u.ID] = t
-		out = append(out, u)
 	}
 	return out, ie.err()
 }
 
-// resolve returns the unit s names, or the problem in words.
-func (r *resolver) resolve(ctx context.Context, s string) (*models.ProtectionUnit, string) {
+// resolve returns the units t names, or the problem in words.
+func (r *resolver) resolve(ctx context.Context, t target) ([]*models.ProtectionUnit, string) {
+	s := t.text
 	switch {
 	case isURL(s):
+		if t.person {
+			return nil, fmt.Sprintf("--user takes a person's e-mail address or directory object ID, not a site URL (%q)", clip(s))
+		}
 		return r.pick(s, "site URL", r.byURL[normURL(s)])
 	case isEmail(s):
 		return r.pick(s, "e-mail address", r.byEmail[strings.ToLower(s)])
 	}
 	if _, err := r.c.ProtectionUnits().ByID(s).ToGetRequestInformation(ctx, nil); errors.Is(err, backuprestore.ErrInvalidProtectionUnitID) {
 		return nil, fmt.Sprintf("%q is not a valid unit ID, site URL or e-mail address (%v)", clip(s), err)
+	}
+	if t.person {
+		if us := r.byDir[strings.ToLower(s)]; len(us) > 0 {
+			return r.pick(s, "directory object ID", us)
+		}
+		return nil, fmt.Sprintf("no drive or mailbox unit has the directory object ID %q (--user takes a person's e-mail address or directory object ID)", clip(s))
 	}
 	if u, ok := r.byID[s]; ok {
 		return r.pick(s, "ID", []*models.ProtectionUnit{u})
@@ -342,8 +367,9 @@ func (r *resolver) resolve(ctx context.Context, s string) (*models.ProtectionUni
 	return r.pick(s, "ID or directory object ID", r.byDir[strings.ToLower(s)])
 }
 
-// pick chooses among the units a target matched, applying --kind.
-func (r *resolver) pick(s, what string, us []*models.ProtectionUnit) (*models.ProtectionUnit, string) {
+// pick chooses among the units a target matched, applying --kind: one
+// unit, or (people) a person's drive and mailbox.
+func (r *resolver) pick(s, what string, us []*models.ProtectionUnit) ([]*models.ProtectionUnit, string) {
 	if len(us) == 0 {
 		switch what {
 		case "site URL":
@@ -361,17 +387,25 @@ func (r *resolver) pick(s, what string, us []*models.ProtectionUnit) (*models.Pr
 	}
 	switch len(match) {
 	case 1:
-		return match[0], ""
+		return match, ""
 	case 0:
 		return nil, fmt.Sprintf("%q is a %s unit (%s), which --kind %s excludes", clip(s), us[0].Kind(), us[0].ID, r.kind)
 	}
-	parts := make([]string, len(match))
 	kinds := make([]string, 0, len(match))
-	for i, u := range match {
-		parts[i] = fmt.Sprintf("a %s unit (%s)", u.Kind(), u.ID)
+	for _, u := range match {
 		if k := u.Kind().String(); !slices.Contains(kinds, k) {
 			kinds = append(kinds, k)
 		}
+	}
+	person := what == "e-mail address" || what == "directory object ID" || what == "ID or directory object ID"
+	if r.people && person && len(kinds) == len(match) && !slices.Contains(kinds, models.KindSite.String()) {
+		// A person's OneDrive and mailbox: both, drive first.
+		slices.SortStableFunc(match, func(a, b *models.ProtectionUnit) int { return int(a.Kind()) - int(b.Kind()) })
+		return match, ""
+	}
+	parts := make([]string, len(match))
+	for i, u := range match {
+		parts[i] = fmt.Sprintf("a %s unit (%s)", u.Kind(), u.ID)
 	}
 	hint := "pass its unit ID instead"
 	if len(kinds) == len(match) && r.kind == models.KindUnknown {

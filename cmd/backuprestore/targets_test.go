@@ -25,15 +25,15 @@ func TestReadTargets(t *testing.T) {
 		want   []target
 		errMsg string
 	}{
-		{name: "arguments", args: []string{"A", " B "}, want: []target{{"A", "argument 1"}, {"B", "argument 2"}}},
+		{name: "arguments", args: []string{"A", " B "}, want: []target{{text: "A", where: "argument 1"}, {text: "B", where: "argument 2"}}},
 		{name: "lines", tf: targetFlags{from: lines}, want: []target{
-			{"A", lines + ":2"}, {"B", lines + ":4"}, {"https://contoso.sharepoint.com/sites/HR/", lines + ":6"}}},
+			{text: "A", where: lines + ":2"}, {text: "B", where: lines + ":4"}, {text: "https://contoso.sharepoint.com/sites/HR/", where: lines + ":6"}}},
 		{name: "csv column", tf: targetFlags{from: csvFile, column: "mail"}, want: []target{
-			{"adele@contoso.com", csvFile + ":2"}, {"alex@contoso.com", csvFile + ":3"}}},
-		{name: "stdin", args: []string{"-"}, stdin: "X\nY\n", want: []target{{"X", "stdin:1"}, {"Y", "stdin:2"}}},
-		{name: "stdin csv", args: []string{"-"}, tf: targetFlags{column: "id"}, stdin: "id\nX\n", want: []target{{"X", "stdin:2"}}},
+			{text: "adele@contoso.com", where: csvFile + ":2"}, {text: "alex@contoso.com", where: csvFile + ":3"}}},
+		{name: "stdin", args: []string{"-"}, stdin: "X\nY\n", want: []target{{text: "X", where: "stdin:1"}, {text: "Y", where: "stdin:2"}}},
+		{name: "stdin csv", args: []string{"-"}, tf: targetFlags{column: "id"}, stdin: "id\nX\n", want: []target{{text: "X", where: "stdin:2"}}},
 		{name: "arguments and file", args: []string{"Z"}, tf: targetFlags{from: lines}, want: []target{
-			{"Z", "argument 1"}, {"A", lines + ":2"}, {"B", lines + ":4"}, {"https://contoso.sharepoint.com/sites/HR/", lines + ":6"}}},
+			{text: "Z", where: "argument 1"}, {text: "A", where: lines + ":2"}, {text: "B", where: lines + ":4"}, {text: "https://contoso.sharepoint.com/sites/HR/", where: lines + ":6"}}},
 
 		{name: "nothing", errMsg: "no targets: give unit IDs"},
 		{name: "empty file", tf: targetFlags{from: writeFile(t, "empty.txt", "")}, errMsg: "empty.txt is empty: no targets"},

@@ -19,6 +19,7 @@ type unitJSON struct {
 	Kind                      string     `json:"kind"`
 	Status                    string     `json:"status"`
 	PolicyID                  string     `json:"policyId"`
+	PolicyName                string     `json:"policyName,omitempty"`
 	ProtectionSources         string     `json:"protectionSources"`
 	Name                      string     `json:"name"`
 	SiteID                    string     `json:"siteId,omitempty"`
@@ -31,10 +32,17 @@ type unitJSON struct {
 	Error                     string     `json:"error,omitempty"`
 }
 
+// unitRow is a unit with its policy's name ("" when unknown).
+type unitRow struct {
+	u          *models.ProtectionUnit
+	policyName string
+}
+
 // toUnitJSON converts a unit.
-func toUnitJSON(u *models.ProtectionUnit) unitJSON {
+func toUnitJSON(r unitRow) unitJSON {
+	u := r.u
 	return unitJSON{
-		ID: u.ID, Kind: u.Kind().String(), Status: string(u.Status), PolicyID: u.PolicyID,
+		ID: u.ID, Kind: u.Kind().String(), Status: string(u.Status), PolicyID: u.PolicyID, PolicyName: r.policyName,
 		ProtectionSources: u.ProtectionSources.String(), Name: u.Name(), SiteID: u.SiteID, SiteWebURL: u.SiteWebURL,
 		DirectoryObjectID: u.DirectoryObjectID, Email: u.Email,
 		CreatedDateTime: timeJSON(u.CreatedDateTime), LastModifiedDateTime: timeJSON(u.LastModifiedDateTime),
@@ -58,34 +66,44 @@ func unitAddress(u *models.ProtectionUnit) string {
 	return u.Email
 }
 
+// policyText names a unit's policy in a table: its name, else its ID.
+func policyText(r unitRow) string {
+	if r.policyName != "" {
+		return r.policyName
+	}
+	return r.u.PolicyID
+}
+
 // unitFormat writes units.
-var unitFormat = format[*models.ProtectionUnit]{
-	table: []column[*models.ProtectionUnit]{
-		{"id", func(u *models.ProtectionUnit) string { return u.ID }},
-		{"kind", func(u *models.ProtectionUnit) string { return u.Kind().String() }},
-		{"status", func(u *models.ProtectionUnit) string { return string(u.Status) }},
-		{"policy", func(u *models.ProtectionUnit) string { return u.PolicyID }},
-		{"sources", func(u *models.ProtectionUnit) string { return u.ProtectionSources.String() }},
-		{"name", func(u *models.ProtectionUnit) string { return u.Name() }},
-		{"address", unitAddress},
+var unitFormat = format[unitRow]{
+	table: []column[unitRow]{
+		{"id", func(r unitRow) string { return r.u.ID }},
+		{"kind", func(r unitRow) string { return r.u.Kind().String() }},
+		{"status", func(r unitRow) string { return string(r.u.Status) }},
+		{"policy", policyText},
+		{"sources", func(r unitRow) string { return r.u.ProtectionSources.String() }},
+		{"name", func(r unitRow) string { return r.u.Name() }},
+		{"address", func(r unitRow) string { return unitAddress(r.u) }},
 	},
-	csv: []column[*models.ProtectionUnit]{
-		{"id", func(u *models.ProtectionUnit) string { return u.ID }},
-		{"kind", func(u *models.ProtectionUnit) string { return u.Kind().String() }},
-		{"status", func(u *models.ProtectionUnit) string { return string(u.Status) }},
-		{"policyId", func(u *models.ProtectionUnit) string { return u.PolicyID }},
-		{"protectionSources", func(u *models.ProtectionUnit) string { return u.ProtectionSources.String() }},
-		{"name", func(u *models.ProtectionUnit) string { return u.Name() }},
-		{"siteId", func(u *models.ProtectionUnit) string { return u.SiteID }},
-		{"siteWebUrl", func(u *models.ProtectionUnit) string { return u.SiteWebURL }},
-		{"directoryObjectId", func(u *models.ProtectionUnit) string { return u.DirectoryObjectID }},
-		{"email", func(u *models.ProtectionUnit) string { return u.Email }},
-		{"createdDateTime", func(u *models.ProtectionUnit) string { return timeText(u.CreatedDateTime) }},
-		{"lastModifiedDateTime", func(u *models.ProtectionUnit) string { return timeText(u.LastModifiedDateTime) }},
-		{"offboardRequestedDateTime", func(u *models.ProtectionUnit) string { return timeText(u.OffboardRequestedDateTime) }},
-		{"error", unitError},
+	layout: tableLayout{flex: []string{"name", "address", "policy"}, drop: []string{"address", "sources", "policy"}},
+	csv: []column[unitRow]{
+		{"id", func(r unitRow) string { return r.u.ID }},
+		{"kind", func(r unitRow) string { return r.u.Kind().String() }},
+		{"status", func(r unitRow) string { return string(r.u.Status) }},
+		{"policyId", func(r unitRow) string { return r.u.PolicyID }},
+		{"policyName", func(r unitRow) string { return r.policyName }},
+		{"protectionSources", func(r unitRow) string { return r.u.ProtectionSources.String() }},
+		{"name", func(r unitRow) string { return r.u.Name() }},
+		{"siteId", func(r unitRow) string { return r.u.SiteID }},
+		{"siteWebUrl", func(r unitRow) string { return r.u.SiteWebURL }},
+		{"directoryObjectId", func(r unitRow) string { return r.u.DirectoryObjectID }},
+		{"email", func(r unitRow) string { return r.u.Email }},
+		{"createdDateTime", func(r unitRow) string { return timeText(r.u.CreatedDateTime) }},
+		{"lastModifiedDateTime", func(r unitRow) string { return timeText(r.u.LastModifiedDateTime) }},
+		{"offboardRequestedDateTime", func(r unitRow) string { return timeText(r.u.OffboardRequestedDateTime) }},
+		{"error", func(r unitRow) string { return unitError(r.u) }},
 	},
-	json: func(u *models.ProtectionUnit) any { return toUnitJSON(u) },
+	json: func(r unitRow) any { return toUnitJSON(r) },
 }
 
 // unitsCommand is "units list|get".
@@ -127,21 +145,23 @@ name and address (site URL or e-mail address).
 --status, --kind and --policy filter the listing; --status and --policy are
 applied here, on the units the service returns, since the service documents
 no filterable properties (--filter passes an OData $filter through as it is).
-Without --all, the first --limit units that match are shown.`,
+--policy takes a policy's ID or its name (any case); it warns when no policy
+has it. The first 100 units that match are shown; --all shows every one,
+--limit N the first N (with or without --all).`,
 		Example: `  backuprestore --emulator units list
+  backuprestore units list --policy "OneDrive Policy - All users" --status protected
   backuprestore units list --status unprotected --kind site --all --output csv > sites.csv`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.unitsList(cmd, f) },
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.statuses, "status", nil, "only units in these `statuses` (comma-separated, e.g. protected,unprotected)")
-	fl.Var(newEnum(&f.kind, kindValues), "kind", "only units of this kind: site, drive or mailbox")
-	fl.StringVar(&f.policy, "policy", "", "only units of the policy with this `ID` (\"\" is not a filter; use --status unprotected for removed units)")
+	addKindFlag(cmd, &f.kind, "only units of this kind: site, drive or mailbox")
+	fl.StringVar(&f.policy, "policy", "", "only units of the policy with this `ID or name` (any case; \"\" is not a filter: use --status unprotected for removed units)")
 	fl.StringVar(&f.filter, "filter", "", "an OData $filter `expression` sent to the service as it is")
-	fl.BoolVar(&f.all, "all", false, "list every unit (follow every page)")
-	fl.IntVar(&f.limit, "limit", defaultListLimit, "without --all, show at most this many units")
+	fl.BoolVar(&f.all, "all", false, "list every unit (follow every page); --limit still applies when given")
+	fl.IntVar(&f.limit, "limit", defaultListLimit, "show at most this many units (default 100 without --all; no limit with --all)")
 	fl.BoolVar(&f.offboarding, "offboarding", false, "only units being offboarded, with the date their backups are deleted (90 days after the request), the days left and whether a cancel is still possible")
-	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(kindValues, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("status", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return statusNames(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -157,23 +177,36 @@ func statusNames() []string {
 	return out
 }
 
-// unitsList runs "units list".
+// unitsList runs "units list". Nothing reaches stdout until the first
+// page has been read: a listing that fails prints only its error.
 func (a *app) unitsList(cmd *cobra.Command, f unitsListFlags) error {
 	a.need = permRead
+	ctx := cmd.Context()
 	if f.limit < 1 {
 		return usageErrorf("--limit must be at least 1")
 	}
+	limit := f.limit
+	if f.all && !cmd.Flags().Changed("limit") {
+		limit = 0 // no limit
+	}
 	var want []models.ProtectionUnitStatus
 	for _, s := range f.statuses {
-		st := models.ProtectionUnitStatus(strings.TrimSpace(s))
-		if !slices.Contains(models.KnownStatuses(), st) {
+		st, ok := parseStatus(s)
+		if !ok {
 			return usageErrorf("--status: unknown status %q (known: %s)", s, strings.Join(statusNames(), ", "))
 		}
 		want = append(want, st)
 	}
-	c, err := a.connect(cmd.Context(), a.endpoint())
+	c, err := a.connect(ctx, a.endpoint())
 	if err != nil {
 		return err
+	}
+	names := a.policyNames(ctx, c)
+	policyID := ""
+	if f.policy != "" {
+		if policyID, err = a.findPolicy(names, f.policy); err != nil {
+			return err
+		}
 	}
 	b := c.ProtectionUnits()
 	switch kindNames[f.kind] {
@@ -185,7 +218,6 @@ func (a *app) unitsList(cmd *cobra.Command, f unitsListFlags) error {
 		b = b.Mailboxes()
 	}
 	lf := unitFormat
-	ctx := cmd.Context()
 	if f.offboarding {
 		want = []models.ProtectionUnitStatus{models.StatusOffboardRequested}
 		var meta backuprestore.Response
@@ -197,24 +229,23 @@ func (a *app) unitsList(cmd *cobra.Command, f unitsListFlags) error {
 			return time.Now()
 		})
 	}
-	lw := newListWriter(a.out, a.g.output, lf)
+	lw := newListWriter(a.out, a.stdoutStyle(), lf)
 	n, more := 0, false
 	for u, err := range b.All(ctx, &backuprestore.ListOptions{Filter: f.filter, Top: 999}) {
 		if err != nil {
-			_ = lw.close()
 			return fmt.Errorf("listing protection units: %w", err)
 		}
 		if len(want) > 0 && !slices.Contains(want, u.Status) {
 			continue
 		}
-		if f.policy != "" && !strings.EqualFold(u.PolicyID, f.policy) {
+		if f.policy != "" && !strings.EqualFold(u.PolicyID, policyID) {
 			continue
 		}
-		if !f.all && n == f.limit {
+		if limit > 0 && n == limit {
 			more = true
 			break
 		}
-		if err := lw.add(u); err != nil {
+		if err := lw.add(unitRow{u: u, policyName: names[u.PolicyID]}); err != nil {
 			return err
 		}
 		n++
@@ -223,9 +254,46 @@ func (a *app) unitsList(cmd *cobra.Command, f unitsListFlags) error {
 		return err
 	}
 	if more {
-		a.notef("(the first %d units; more match: --all lists every one)\n", f.limit)
+		a.notef("(the first %d units; more match: --all lists every one)\n", limit)
 	}
 	return nil
+}
+
+// parseStatus reads a unit status in any case.
+func parseStatus(s string) (models.ProtectionUnitStatus, bool) {
+	for _, st := range models.KnownStatuses() {
+		if strings.EqualFold(string(st), strings.TrimSpace(s)) {
+			return st, true
+		}
+	}
+	return "", false
+}
+
+// findPolicy returns the ID of the policy --policy names, by ID or by name
+// (any case), from the policies' names. When none has it, it warns (the
+// listing then filters by the text as an ID); when several policies have
+// the name, it fails with a usage error listing their IDs.
+func (a *app) findPolicy(names map[string]string, text string) (string, error) {
+	var byName []string
+	for id, name := range names {
+		if strings.EqualFold(id, text) {
+			return id, nil
+		}
+		if strings.EqualFold(strings.TrimSpace(name), strings.TrimSpace(text)) {
+			byName = append(byName, id)
+		}
+	}
+	switch len(byName) {
+	case 1:
+		return byName[0], nil
+	case 0:
+		if len(names) > 0 {
+			a.warnf("no policy has the ID or name %q (policies list shows them); listing the units whose policy ID is that\n", text)
+		}
+		return text, nil
+	}
+	slices.Sort(byName)
+	return "", usageErrorf("--policy %q: %d policies have that name (%s); pass the ID", text, len(byName), strings.Join(byName, ", "))
 }
 
 // unitsGetCommand is "units get".
@@ -240,8 +308,7 @@ func (a *app) unitsGetCommand() *cobra.Command {
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.unitsGet(cmd, args[0], kind) },
 	}
-	cmd.Flags().Var(newEnum(&kind, kindValues), "kind", "the unit's kind when the target names several (an e-mail address that is both a drive and a mailbox)")
-	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(kindValues, cobra.ShellCompDirectiveNoFileComp))
+	addKindFlag(cmd, &kind, "the unit's kind when the target names several (an e-mail address that is both a drive and a mailbox)")
 	return cmd
 }
 
@@ -285,5 +352,6 @@ func (a *app) unitsGet(cmd *cobra.Command, text, kind string) error {
 			return err
 		}
 	}
-	return writeOne(a, format[*models.ProtectionUnit]{table: unitFormat.csv, csv: unitFormat.csv, json: unitFormat.json}, u)
+	row := unitRow{u: u, policyName: a.policyNames(ctx, c)[u.PolicyID]}
+	return writeOne(a, format[unitRow]{table: unitFormat.csv, csv: unitFormat.csv, json: unitFormat.json}, row)
 }

@@ -14,7 +14,7 @@ import (
 
 // The first ten units of the seeded emulator in every output format.
 func TestUnitsListGolden(t *testing.T) {
-	for _, out := range outputValues {
+	for _, out := range listOutputs {
 		t.Run(out, func(t *testing.T) {
 			var c cli
 			r := c.run(t, "--emulator", "--output", out, "units", "list", "--limit", "10")
@@ -201,7 +201,104 @@ func TestEmbeddedEmulatorIsReproducible(t *testing.T) {
 		return out
 	}
 	first := ids(newEmbeddedEmulator())
-	require.Len(t, first, embeddedUnits)
+	require.Len(t, first, embeddedUnits+2*len(embeddedPeople))
 	require.Equal(t, first, ids(newEmbeddedEmulator()))
 	require.Equal(t, first, ids(testEmulator()))
+}
+
+// --policy takes a policy's ID or its name, in any case, and warns when
+// no policy has it; a name two policies share is a usage error.
+func TestUnitsListPolicyByName(t *testing.T) {
+	srv := testEmulator()
+	c := cli{srv: srv}
+	var pol fake.Policy
+	for _, p := range srv.Policies() {
+		if p.DisplayName == "OneDrive Policy - All users" {
+			pol = p
+		}
+	}
+	var want []string
+	for _, u := range srv.Units() {
+		if u.PolicyID == pol.ID {
+			want = append(want, u.ID)
+		}
+	}
+	require.NotEmpty(t, want)
+	ids := func(r result) []string {
+		var out []string
+		for l := range strings.SplitSeq(strings.TrimSpace(r.stdout), "\n") {
+			if l == "" {
+				continue
+			}
+			var u unitJSON
+			require.NoError(t, json.Unmarshal([]byte(l), &u))
+			require.Equal(t, pol.DisplayName, u.PolicyName)
+			out = append(out, u.ID)
+		}
+		return out
+	}
+	for _, sel := range []string{pol.ID, strings.ToUpper(pol.ID), pol.DisplayName, "onedrive policy - ALL USERS"} {
+		r := c.run(t, "--emulator", "-o", "jsonl", "units", "list", "--all", "--policy", sel)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		require.ElementsMatch(t, want, ids(r), sel)
+		require.NotContains(t, r.stderr, "warning")
+	}
+	r := c.run(t, "--emulator", "-o", "jsonl", "units", "list", "--policy", "Policy of Nobody")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Empty(t, r.stdout)
+	require.Contains(t, r.stderr, `warning: no policy has the ID or name "Policy of Nobody"`)
+
+	_, err := srv.AddPolicy(fake.Policy{Kind: models.PolicyKindOneDrive, DisplayName: pol.DisplayName})
+	require.NoError(t, err)
+	r = c.run(t, "--emulator", "units", "list", "--policy", pol.DisplayName)
+	require.Equal(t, exitUsage, r.code, r.stderr)
+	require.Contains(t, r.stderr, "2 policies have that name")
+	require.Empty(t, r.stdout)
+}
+
+// --limit works with --all too; --all alone lists every unit; kinds and
+// statuses are taken in any case, with the workloads' names as kinds.
+func TestUnitsListLimitAndVocabulary(t *testing.T) {
+	srv := testEmulator()
+	c := cli{srv: srv}
+	count := func(r result) int {
+		require.Equal(t, exitOK, r.code, r.stderr)
+		return len(strings.Split(strings.TrimSpace(r.stdout), "\n"))
+	}
+	require.Equal(t, 7, count(c.run(t, "--emulator", "-o", "jsonl", "units", "list", "--all", "--limit", "7")))
+	require.Equal(t, len(srv.Units()), count(c.run(t, "--emulator", "-o", "jsonl", "units", "list", "--all")))
+	mailboxes := 0
+	for _, u := range srv.Units() {
+		if u.Kind == models.KindMailbox && u.Status == models.StatusProtected {
+			mailboxes++
+		}
+	}
+	for _, kind := range []string{"mailbox", "MAILBOX", "exchange", "Mailboxes"} {
+		require.Equal(t, mailboxes, count(c.run(t, "--emulator", "-o", "jsonl", "units", "list", "--all", "--kind", kind, "--status", "PROTECTED")), kind)
+	}
+	r := c.run(t, "--emulator", "units", "list", "--kind", "teams")
+	require.Equal(t, exitUsage, r.code)
+	require.Contains(t, r.stderr, `"teams" is not a kind: site (SharePoint), drive (OneDrive) or mailbox (Exchange)`)
+}
+
+// A listing that fails prints nothing on stdout, in every format: no "[]"
+// and no header row for a script to take as an empty result.
+func TestFailedListPrintsNothing(t *testing.T) {
+	for _, out := range listOutputs {
+		t.Run(out, func(t *testing.T) {
+			srv := testEmulator()
+			srv.AddFault(fake.Fault{Kind: fake.FaultStatus, Status: 400, Code: "BadRequest", Message: "the endpoint refuses"})
+			c := cli{srv: srv}
+			for _, args := range [][]string{
+				{"--emulator", "-o", out, "units", "list"},
+				{"--emulator", "-o", out, "policies", "list"},
+				{"--emulator", "-o", out, "offboard", "--dry-run", "x@contoso.com"},
+			} {
+				r := c.run(t, args...)
+				require.Equal(t, exitFailed, r.code, "%v: %s", args, r.stderr)
+				require.Empty(t, r.stdout, "%v", args)
+				require.Contains(t, r.stderr, "backuprestore: ")
+			}
+		})
+	}
 }

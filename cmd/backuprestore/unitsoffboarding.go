@@ -42,17 +42,19 @@ func cancelPossible(u *models.ProtectionUnit, now time.Time) bool {
 // offboarded, with the date their backups are deleted, the days left and
 // whether a cancel is still possible, as of clock() (the service's clock:
 // the listing's Date header, when it has one).
-func offboardingFormat(clock func() time.Time) format[*models.ProtectionUnit] {
-	cols := []column[*models.ProtectionUnit]{
-		{"id", func(u *models.ProtectionUnit) string { return u.ID }},
-		{"kind", func(u *models.ProtectionUnit) string { return u.Kind().String() }},
-		{"name", func(u *models.ProtectionUnit) string { return u.Name() }},
-		{"offboardRequested", func(u *models.ProtectionUnit) string { return timeText(u.OffboardRequestedDateTime) }},
-		{"backupsDeleted", func(u *models.ProtectionUnit) string { return timeText(deletionDate(u)) }},
-		{"daysLeft", func(u *models.ProtectionUnit) string { return strconv.Itoa(daysLeft(u, clock())) }},
-		{"cancelPossible", func(u *models.ProtectionUnit) string { return strconv.FormatBool(cancelPossible(u, clock())) }},
+func offboardingFormat(clock func() time.Time) format[unitRow] {
+	cols := []column[unitRow]{
+		{"id", func(r unitRow) string { return r.u.ID }},
+		{"kind", func(r unitRow) string { return r.u.Kind().String() }},
+		{"name", func(r unitRow) string { return r.u.Name() }},
+		{"offboardRequested", func(r unitRow) string { return timeText(r.u.OffboardRequestedDateTime) }},
+		{"backupsDeleted", func(r unitRow) string { return timeText(deletionDate(r.u)) }},
+		{"daysLeft", func(r unitRow) string { return strconv.Itoa(daysLeft(r.u, clock())) }},
+		{"cancelPossible", func(r unitRow) string { return strconv.FormatBool(cancelPossible(r.u, clock())) }},
 	}
-	return format[*models.ProtectionUnit]{table: cols, csv: cols, json: func(u *models.ProtectionUnit) any {
+	layout := tableLayout{flex: []string{"name"}, drop: []string{"offboardRequested", "kind"}}
+	return format[unitRow]{table: cols, layout: layout, csv: cols, json: func(r unitRow) any {
+		u := r.u
 		return struct {
 			ID                string     `json:"id"`
 			Kind              string     `json:"kind"`

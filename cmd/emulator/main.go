@@ -45,15 +45,21 @@
 //	-strict-auth        reject opaque bearer tokens with 401
 //	-page-size n        page size of lists (default 100)
 //	-grace d            grace period before offboardRequested becomes offboarded (default 90d)
-//	-cancel-delay d     delay before cancelOffboardRequested becomes unprotected (default 1h)
+//	-cancel-delay d     delay before cancelOffboardRequested becomes unprotected (default 5s)
 //	-start t            the emulator clock's start, RFC 3339 (default: now)
 //	-frozen-clock       keep the clock still; it then moves only through the control API
 //	-throttle r[/b]     throttle each app in each tenant to r requests ($batch items) per second, bursts of b
 //	-throttle-app r[/b] the same per app across tenants
 //	-throttle-tenant r[/b] the same per tenant across apps
 //	-cors-origins list  browser origins allowed to call it, comma-separated (default *: any; "" none)
-//	-protect-delay d    delay before protectRequested becomes protected (default 15m)
-//	-removal-delay d    delay before removeRequested becomes removed from its policy (default 10m)
+//	-protect-delay d    delay before protectRequested becomes protected (default 5s)
+//	-removal-delay d    delay before removeRequested becomes removed from its policy (default 5s)
+//	-rule-delay d       delay before an inclusion rule's evaluation is applied (default 5s)
+//	-job-delay d        delay before a bulk addition job adds its items (default 5s)
+//	-directory n        sites and people of the tenant outside any policy (for onboard and rules)
+//	-realistic-delays   protect 15m, removal 10m, cancel 1h, rule 2m, job 5m (package fake's
+//	                    delays) unless given explicitly; the 5 s defaults make a demo run of
+//	                    backuprestore take seconds
 //	-delta-error-shape s  how a policy PATCH reports a failed item: dataModificationException
 //	                    (default, the update pages' shape) or publicError (the error-codes page's)
 //	-max-delta-items n  the most items of one policy PATCH (default 50; -1: no cap)
@@ -106,6 +112,23 @@ func main() {
 	}
 }
 
+// demoDelay is the default of -protect-delay, -removal-delay,
+// -cancel-delay, -rule-delay and -job-delay: a few seconds, so that a demo run of backuprestore
+// (offboard: remove, wait for the removal, offboard) against the emulator
+// ends in seconds, as the tool's polling of an emulator (every second,
+// growing to 2 s at most) expects. -realistic-delays restores the package
+// fake's delays.
+const demoDelay = 5 * time.Second
+
+// realisticDelays are the delays of -realistic-delays: package fake's.
+var realisticDelays = map[string]time.Duration{
+	"protect-delay": fake.DefaultProtectDelay,
+	"removal-delay": fake.DefaultRemovalDelay,
+	"cancel-delay":  fake.DefaultCancelDelay,
+	"rule-delay":    fake.DefaultRuleDelay,
+	"job-delay":     fake.DefaultJobDelay,
+}
+
 // usageError is an error in the command line (exit status 2).
 type usageError struct{ err error }
 
@@ -152,8 +175,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	pageSize := fs.Int("page-size", fake.DefaultPageSize, "page size of lists")
 	grace := days(fake.DefaultGracePeriod)
 	fs.Var(&grace, "grace", "grace period before offboardRequested becomes offboarded (e.g. 90d)")
-	cancelDelay := days(fake.DefaultCancelDelay)
-	fs.Var(&cancelDelay, "cancel-delay", "delay before cancelOffboardRequested becomes unprotected (e.g. 1h)")
+	cancelDelay := days(demoDelay)
+	fs.Var(&cancelDelay, "cancel-delay", "delay before cancelOffboardRequested becomes unprotected (e.g. 1h; 1h with -realistic-delays)")
 	start := fs.String("start", "", "the emulator clock's start, RFC 3339 (default: now)")
 	frozen := fs.Bool("frozen-clock", false, "keep the emulator clock still (move it with POST /_emulator/clock)")
 	var throttle fake.ThrottleOptions
@@ -162,20 +185,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Var(limitFlag{&throttle.Tenant}, "throttle-tenant", "throttle each tenant, across apps, to `RATE[/BURST]`")
 	corsOrigins := fs.String("cors-origins", "*", "browser `origins` allowed to call the emulator, comma-separated (e.g. http://localhost:3000); * allows any, \"\" none")
 	fs.Usage = func() { usage(fs) }
-	protectDelay := days(fake.DefaultProtectDelay)
-	fs.Var(&protectDelay, "protect-delay", "delay before protectRequested becomes protected (e.g. 15m)")
-	removalDelay := days(fake.DefaultRemovalDelay)
-	fs.Var(&removalDelay, "removal-delay", "delay before removeRequested becomes removed from its policy (e.g. 10m)")
+	protectDelay := days(demoDelay)
+	fs.Var(&protectDelay, "protect-delay", "delay before protectRequested becomes protected (e.g. 15m; 15m with -realistic-delays)")
+	removalDelay := days(demoDelay)
+	fs.Var(&removalDelay, "removal-delay", "delay before removeRequested becomes removed from its policy (e.g. 10m; 10m with -realistic-delays)")
+	realistic := fs.Bool("realistic-delays", false, "the package fake's delays, closer to the service's: protect 15m, removal 10m, cancel 1h (a flag given explicitly wins)")
 	shapeName := fs.String("delta-error-shape", fake.DeltaErrorDataModification.String(),
 		"how a policy PATCH reports a failed item: dataModificationException or publicError")
 	maxDelta := fs.Int("max-delta-items", fake.DefaultMaxDeltaItems, "the most items of one policy PATCH (-1: no cap)")
 	serviceStatus := fs.String("service-status", string(models.ServiceEnabled),
 		"the initial serviceStatus.status: enabled, disabled, protectionChangeLocked or restoreLocked")
 	directory := fs.Int("directory", 0, "number of sites and of people the tenant has that no policy protects yet (project-site-N, personN@contoso.onmicrosoft.com): targets for bulk addition jobs and rules")
-	ruleDelay := days(fake.DefaultRuleDelay)
-	fs.Var(&ruleDelay, "rule-delay", "delay before an inclusion rule's evaluation (create, run, update, deleteAndUnprotect) is applied (e.g. 2m)")
-	jobDelay := days(fake.DefaultJobDelay)
-	fs.Var(&jobDelay, "job-delay", "delay before a bulk addition job adds its items (e.g. 5m)")
+	ruleDelay := days(demoDelay)
+	fs.Var(&ruleDelay, "rule-delay", "delay before an inclusion rule's evaluation (create, run, update, deleteAndUnprotect) is applied (e.g. 2m; 2m with -realistic-delays)")
+	jobDelay := days(demoDelay)
+	fs.Var(&jobDelay, "job-delay", "delay before a bulk addition job adds its items (e.g. 5m; 5m with -realistic-delays)")
 	oneActive := fs.Bool("one-active-policy", false, "refuse a policy create (409 PolicyCreationNotAllowed) while a policy of the workload is not inactive")
 	idf := addIdentityFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -189,6 +213,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if err := idf.check(fs); err != nil {
 		return &usageError{err}
+	}
+	if *realistic {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, d := range map[string]*days{"protect-delay": &protectDelay, "removal-delay": &removalDelay, "cancel-delay": &cancelDelay,
+			"rule-delay": &ruleDelay, "job-delay": &jobDelay} {
+			if !set[name] {
+				*d = days(realisticDelays[name])
+			}
+		}
 	}
 	if *units < 0 || *pageSize < 1 || *directory < 0 {
 		return &usageError{errors.New("-units and -directory must be ≥ 0 and -page-size ≥ 1")}

@@ -225,3 +225,27 @@ func TestRunLifecycleFlagErrors(t *testing.T) {
 		require.Error(t, err, "%v", args)
 	}
 }
+
+// The delays default to a few seconds, so that a demo run of the command
+// line (remove, wait, offboard) ends in seconds; -realistic-delays gives
+// package fake's, and a delay given explicitly wins over it.
+func TestRunDelayDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "5s"},
+		{[]string{"-realistic-delays"}, fake.DefaultRemovalDelay.String()},
+		{[]string{"-realistic-delays", "-removal-delay", "1m"}, "1m0s"},
+	} {
+		base, stop := started(t, append([]string{"-listen", "127.0.0.1:0", "-units", "0"}, tc.args...)...)
+		resp, b := get(t, strings.TrimSuffix(base, "/v1.0")+"/_emulator/settings", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var s struct {
+			RemovalDelay string `json:"removalDelay"`
+		}
+		require.NoError(t, json.Unmarshal(b, &s))
+		require.Equal(t, tc.want, s.RemovalDelay, "%v", tc.args)
+		require.NoError(t, stop())
+	}
+}

@@ -19,6 +19,11 @@ type Claims struct {
 	// Oid is the "oid" claim: the object ID of the user (or the app's
 	// service principal) the token stands for.
 	Oid string `json:"oid"`
+	// Upn, PreferredUsername and UniqueName name the signed-in user (the
+	// first that is present is the operator an audit records).
+	Upn               string `json:"upn"`
+	PreferredUsername string `json:"preferred_username"`
+	UniqueName        string `json:"unique_name"`
 	// HasScp reports whether the scp claim was present at all.
 	HasScp bool `json:"-"`
 }
@@ -50,15 +55,29 @@ func Parse(tok string) (c Claims, isJWT bool) {
 		Roles []string `json:"roles"`
 		IdTyp string   `json:"idtyp"`
 		Oid   string   `json:"oid"`
+		Upn   string   `json:"upn"`
+		Pref  string   `json:"preferred_username"`
+		Uniq  string   `json:"unique_name"`
 	}
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return Claims{}, false
 	}
-	c = Claims{Roles: raw.Roles, IdTyp: raw.IdTyp, Oid: raw.Oid}
+	c = Claims{Roles: raw.Roles, IdTyp: raw.IdTyp, Oid: raw.Oid, Upn: raw.Upn, PreferredUsername: raw.Pref, UniqueName: raw.Uniq}
 	if raw.Scp != nil {
 		c.Scp, c.HasScp = *raw.Scp, true
 	}
 	return c, true
+}
+
+// User names the user the token stands for: its upn, else its
+// preferred_username, else its unique_name, else its oid ("" for none).
+func (c Claims) User() string {
+	for _, s := range []string{c.Upn, c.PreferredUsername, c.UniqueName, c.Oid} {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // FromAuthorization returns the token of an "Authorization: Bearer <token>"

@@ -34,3 +34,19 @@ func TestFromAuthorization(t *testing.T) {
 	require.Equal(t, "", FromAuthorization("Basic abc"))
 	require.Equal(t, "", FromAuthorization(""))
 }
+
+// User names the signed-in user: upn first, then preferred_username,
+// unique_name and oid.
+func TestUser(t *testing.T) {
+	for _, tc := range []struct{ payload, want string }{
+		{`{"upn":"a@contoso.com","preferred_username":"b@contoso.com","oid":"o"}`, "a@contoso.com"},
+		{`{"preferred_username":"b@contoso.com","unique_name":"c","oid":"o"}`, "b@contoso.com"},
+		{`{"unique_name":"live.com#c@outlook.com","oid":"o"}`, "live.com#c@outlook.com"},
+		{`{"oid":"4f2c"}`, "4f2c"},
+		{`{"roles":["x"]}`, ""},
+	} {
+		c, ok := Parse(jwt(tc.payload))
+		require.True(t, ok)
+		require.Equal(t, tc.want, c.User(), tc.payload)
+	}
+}
