@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/m365kit/backuprestore/fake"
 	"github.com/m365kit/backuprestore/models"
 )
 
@@ -627,4 +628,18 @@ func TestRegressionBulkFinal503IgnoresItsOwnDoubt(t *testing.T) {
 	if x.Err != nil && !errors.Is(x.Err, ErrOutcomeUnknown) {
 		t.Errorf("bulk reports a plain 503 failure for a unit this call offboarded (the read-back would show it): %v", x.Err)
 	}
+}
+
+// A read the service refuses on its merits (403 accessDenied) is its
+// answer: it is not read again and again with backoff.
+func TestReadRefusedIsNotRetried(t *testing.T) {
+	t.Parallel()
+	rig := newRig(t, rigOptions{units: 20, fake: &fake.Options{Seed: 2}})
+	id := rig.units[0].ID
+	rig.srv.AddFault(fake.Fault{Route: fake.RouteGet, InBatch: true, UnitID: id, Kind: fake.FaultStatus, Status: 403, Code: "accessDenied"})
+	start := time.Now()
+	reads := rig.c.readUnits(t.Context(), []string{id}, &BulkOptions{MaxAttempts: 8})
+	require.ErrorIs(t, reads[0].Err, ErrForbidden)
+	require.Less(t, time.Since(start), 2*time.Second, "no backoff for a refusal")
+	require.Equal(t, 1, countRoute(rig.srv, fake.RouteBatch), "one read")
 }

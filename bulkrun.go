@@ -532,6 +532,11 @@ func (r *bulkRun) onReadResponse(it *bulkItem, resp batchResponse, date, recv ti
 	case s == http.StatusNotFound:
 		// The service's answer: no such unit.
 		r.settle(it, readFacts{read: readNotFound}, nil, newErrorFromParts(s, resp.header, resp.body, nil, http.MethodGet, url))
+	case s >= 400 && s < 500 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests:
+		// The service's own refusal of the read (403 accessDenied, 401, a
+		// 400): asking again cannot change it.
+		e := newErrorFromParts(s, resp.header, resp.body, nil, http.MethodGet, url)
+		r.settle(it, readFacts{read: readFailed}, nil, e)
 	default:
 		e := newErrorFromParts(s, resp.header, resp.body, nil, http.MethodGet, url)
 		r.readLater(it, e.RetryAfter, e)
