@@ -214,12 +214,16 @@ func controlGet(t *testing.T, base, path string, v any) {
 
 // addBrowserUnits gives the emulator at base a unit in offboardRequested
 // (the one the page must find and cancel) and a protected one.
+// browserUnits are the units the browser tests add: one offboarding, one
+// protected.
+var browserUnits = []string{
+	`{"@odata.type":"#microsoft.graph.mailboxProtectionUnit","id":"browser-unit","status":"offboardRequested","email":"adele@contoso.com"}`,
+	`{"@odata.type":"#microsoft.graph.mailboxProtectionUnit","id":"other-unit","status":"protected","policyId":"p1","email":"alex@contoso.com"}`,
+}
+
 func addBrowserUnits(t *testing.T, base string) {
 	t.Helper()
-	for _, u := range []string{
-		`{"@odata.type":"#microsoft.graph.mailboxProtectionUnit","id":"browser-unit","status":"offboardRequested","email":"adele@contoso.com"}`,
-		`{"@odata.type":"#microsoft.graph.mailboxProtectionUnit","id":"other-unit","status":"protected","policyId":"p1","email":"alex@contoso.com"}`,
-	} {
+	for _, u := range browserUnits {
 		req, err := http.NewRequestWithContext(t.Context(), "POST", strings.TrimSuffix(base, "/v1.0")+"/_emulator/units", strings.NewReader(u))
 		require.NoError(t, err)
 		resp, err := http.DefaultClient.Do(req)
