@@ -103,17 +103,6 @@ func control(t *testing.T, base, path string, v any) {
 	require.NoError(t, json.Unmarshal(b, v), "%s", b)
 }
 
-// emuUnit is a unit as GET /_emulator/units lists it.
-type emuUnit struct {
-	ID                string `json:"id"`
-	ODataType         string `json:"@odata.type"`
-	Status            string `json:"status"`
-	PolicyID          string `json:"policyId"`
-	ProtectionSources string `json:"protectionSources"`
-	SiteWebURL        string `json:"siteWebUrl"`
-	Email             string `json:"email"`
-}
-
 // emuUnits lists the emulator's units.
 func emuUnits(t *testing.T, base string) []emuUnit {
 	t.Helper()
@@ -136,13 +125,6 @@ func emuTransitions(t *testing.T, base string) []emuTransition {
 	var v struct{ Value []emuTransition }
 	control(t, base, "/_emulator/transitions", &v)
 	return v.Value
-}
-
-// offboardable reports whether a listed unit can be offboarded: removable
-// from its policy by a PATCH (protected, manual only) or already removed.
-func offboardable(u emuUnit) bool {
-	return (u.Status == "protected" && u.PolicyID != "" && !strings.Contains(u.ProtectionSources, "dynamicRule")) ||
-		(u.Status == "unprotected" && u.PolicyID == "")
 }
 
 // Every command against cmd/emulator running as its own process

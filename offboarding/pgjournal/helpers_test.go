@@ -14,11 +14,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
-		os.Exit(crashChild())
-	}
-	if os.Getenv(runChildEnv) != "" {
-		os.Exit(runChild())
+	if code, child := childMain(); child {
+		os.Exit(code)
 	}
 	os.Exit(pgtest.Main(m))
 }

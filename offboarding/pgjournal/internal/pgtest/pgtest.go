@@ -25,7 +25,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -200,7 +199,7 @@ func start() (string, error) {
 	}
 	server.dir = dir
 	// initdb refuses to run as root: run the server as postgres (or nobody).
-	var cred *syscall.Credential
+	var cred *runAs
 	if os.Geteuid() == 0 {
 		var u *user.User
 		for _, name := range []string{"postgres", "nobody"} {
@@ -213,7 +212,7 @@ func start() (string, error) {
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		cred = &runAs{uid: uint32(uid), gid: uint32(gid)}
 		if err := os.Chown(dir, uid, gid); err != nil {
 			return "", err
 		}
@@ -221,7 +220,7 @@ func start() (string, error) {
 	data := filepath.Join(dir, "data")
 	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust",
 		"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb.SysProcAttr = procAttr(cred, false)
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("initdb: %v: %s", err, out)
 	}
@@ -235,7 +234,7 @@ func start() (string, error) {
 	pg := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-k", dir, "-c", "listen_addresses=",
 		"-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=32MB")
 	pg.Stdout, pg.Stderr = logf, logf
-	pg.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT, Setpgid: true}
+	pg.SysProcAttr = procAttr(cred, true)
 	if err := pg.Start(); err != nil {
 		return "", fmt.Errorf("postgres: %w", err)
 	}
@@ -279,7 +278,7 @@ func stop() {
 		}
 		return
 	}
-	_ = server.cmd.Process.Signal(syscall.SIGINT) // fast shutdown
+	_ = server.cmd.Process.Signal(os.Interrupt) // fast shutdown
 	select {
 	case <-server.exited:
 	case <-time.After(20 * time.Second):
