@@ -3,6 +3,10 @@ package models
 // ProtectionUnitPage is one page of a protection-unit list: the units and,
 // when more remain, the absolute @odata.nextLink to request (verbatim) for
 // the next page.
+//
+// A decoded page's units share their allocations, 64 units to one: keeping
+// a pointer to one unit keeps its 63 neighbours in memory. To keep a few
+// units of a long listing, keep copies (cp := *u; keep(&cp)).
 type ProtectionUnitPage struct {
 	Value []*ProtectionUnit
 	// NextLink is @odata.nextLink, or "" on the last page.
